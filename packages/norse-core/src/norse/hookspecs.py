@@ -1,0 +1,290 @@
+"""The whole extension surface of Norse, in one file.
+
+A plugin is any Python object (usually a module) with functions named after the hooks
+below and decorated with :data:`hookimpl`. Installed plugins are found through the
+``norse`` entry-point group::
+
+    # pyproject.toml of a plugin
+    [project.entry-points.norse]
+    my_plugin = "my_plugin"
+
+Every hook receives one argument, ``register``: a callable that accepts one *spec*
+(a small ``NamedTuple`` defined in this file) per call, so that one hook may register
+many things. Norse validates every registration: a spec of the wrong type, an empty name
+or a name that another plugin already registered is rejected with an error naming both
+plugins. The core registers its own neurons, surrogates and commands through these very
+hooks (``norse._builtins``), so third-party plugins are not second class.
+
+All hooks are called once, lazily, the first time a registry is read (for instance by
+``norse.plugins.neurons()`` or ``norse plugins``). Each plugin's hook call is isolated: if
+it raises, Norse warns with :class:`norse.plugins.PluginWarning` naming the plugin and the
+error, discards that plugin's registrations from that hook, and carries on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pluggy
+
+__all__ = [
+    "CommandSpec",
+    "EncoderSpec",
+    "KernelSpec",
+    "NIRConverterSpec",
+    "NeuronSpec",
+    "PlasticitySpec",
+    "PlotSpec",
+    "SurrogateSpec",
+    "TaskSpec",
+    "hookimpl",
+    "hookspec",
+]
+
+PROJECT_NAME = "norse"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+"""Marks a function in this file as a hook specification."""
+
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""Marks a plugin function as the implementation of a hook: ``@hookimpl``."""
+
+
+# --------------------------------------------------------------------------- specs
+
+
+class NeuronSpec(NamedTuple):
+    """A neuron model: its types, step functions and modules.
+
+    Attributes:
+        name: registry key, lower-case (``"lif"``, ``"qif"``).
+        description: one line saying what the model is.
+        parameters: the ``NamedTuple`` type of its parameters (all fields defaulted).
+        state: the state ``NamedTuple`` type of its (recurrent) step, with a ``z`` field.
+        feed_forward_state: the state type of its feed-forward step (no ``z``), or None.
+        feed_forward_step: ``step(input, state, p, dt) -> (output, state)``.
+        step: the recurrent step ``step(input, state, w_in, w_rec, p, dt)``, or None.
+        cell: the one-step module class (``XCell``).
+        sequence: the sequence module class over ``(T, B, ...)`` (``X``), or None.
+        recurrent_cell: ``XRecurrentCell`` or None.
+        recurrent: ``XRecurrent`` or None.
+        voltage_fields: state fields that are membrane voltages (for NIR and plots).
+        current_fields: state fields that are synaptic currents or conductances.
+        threshold_fields: state fields that hold a dynamic threshold (e.g. LSNN's ``b``).
+        spiking: False for non-spiking readouts (leaky integrators).
+    """
+
+    name: str
+    description: str
+    parameters: type
+    state: type
+    feed_forward_step: Callable[..., Any]
+    cell: type
+    feed_forward_state: type | None = None
+    step: Callable[..., Any] | None = None
+    sequence: type | None = None
+    recurrent_cell: type | None = None
+    recurrent: type | None = None
+    voltage_fields: tuple[str, ...] = ("v",)
+    current_fields: tuple[str, ...] = ()
+    threshold_fields: tuple[str, ...] = ()
+    spiking: bool = True
+
+
+class SurrogateSpec(NamedTuple):
+    """A surrogate gradient: Heaviside forward, ``derivative`` backward.
+
+    Attributes:
+        name: the ``method`` string that selects it (``"super"``).
+        derivative: ``derivative(x, alpha) -> Tensor``, the closed-form pseudo-derivative
+            ``dz/dx`` at ``x = v - v_th``; must be finite for every finite ``x``. None for a
+            function with no gradient (plain Heaviside).
+        formula: the derivative written out, shown by ``norse plugins``.
+        default_alpha: the sharpness used when a caller gives none.
+    """
+
+    name: str
+    derivative: Callable[[Any, Any], Any] | None
+    formula: str
+    default_alpha: float = 100.0
+
+
+class KernelSpec(NamedTuple):
+    """An implementation of one of the core's fused sequence ops for one device type.
+
+    Attributes:
+        op: the op's qualified name, e.g. ``"norse::lif_box_forward"``.
+        device: a ``torch.device`` type, e.g. ``"cuda"`` or ``"cpu"``.
+        impl: the callable that implements the op for that device.
+        description: what serves the op (``"Triton, fused forward"``).
+    """
+
+    op: str
+    device: str
+    impl: Callable[..., Any]
+    description: str = ""
+
+
+class CommandSpec(NamedTuple):
+    """A subcommand of the ``norse`` command line.
+
+    Attributes:
+        name: the subcommand (``norse NAME ...``).
+        help: one line shown by ``norse --help``.
+        configure: ``configure(parser)`` adds arguments to the subcommand's
+            :class:`argparse.ArgumentParser` (and may add nested subparsers).
+        run: ``run(args) -> int | None``; the exit status (None means 0).
+    """
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int | None]
+
+
+class NIRConverterSpec(NamedTuple):
+    """Maps a neuron module to and from a NIR node type (used by ``norse-nir``).
+
+    Attributes:
+        name: a unique name for the mapping, e.g. ``"lif"``.
+        module_types: the module classes this converter exports.
+        node_type: the NIR node class name it imports (``"CubaLIF"``), or None.
+        to_nir: ``to_nir(module, dt) -> nir.NIRNode``, or None.
+        from_nir: ``from_nir(node, dt) -> torch.nn.Module``, or None.
+    """
+
+    name: str
+    module_types: tuple[type, ...] = ()
+    node_type: str | None = None
+    to_nir: Callable[..., Any] | None = None
+    from_nir: Callable[..., Any] | None = None
+
+
+class EncoderSpec(NamedTuple):
+    """An encoder (data to spikes) or a decoder (spikes to predictions).
+
+    Attributes:
+        name: the registry key (``"poisson"``, ``"max"``).
+        description: one line.
+        function: the functional form, or None where only a module exists.
+        module: the ``torch.nn.Module`` class, or None where only a function exists.
+    """
+
+    name: str
+    description: str
+    function: Callable[..., Any] | None = None
+    module: type | None = None
+
+
+class PlasticitySpec(NamedTuple):
+    """A local learning rule (STDP, short-term plasticity, ...).
+
+    Attributes:
+        name: the registry key (``"stdp"``).
+        description: one line.
+        step: the step function of the rule.
+        parameters: its parameter ``NamedTuple`` type, or None.
+        state: its state ``NamedTuple`` type, or None.
+    """
+
+    name: str
+    description: str
+    step: Callable[..., Any]
+    parameters: type | None = None
+    state: type | None = None
+
+
+class TaskSpec(NamedTuple):
+    """A runnable task (a data set, a model and a training loop).
+
+    Attributes:
+        name: the task (``"mnist"``).
+        description: one line.
+        run: ``run(argv: list[str]) -> int | None`` runs the task from command-line style
+            arguments.
+    """
+
+    name: str
+    description: str
+    run: Callable[[list[str]], int | None]
+
+
+class PlotSpec(NamedTuple):
+    """A named plot (raster, trace, heatmap, ...).
+
+    Attributes:
+        name: the plot (``"raster"``).
+        description: one line.
+        function: ``function(data, **kwargs)`` draws it and returns the matplotlib object.
+    """
+
+    name: str
+    description: str
+    function: Callable[..., Any]
+
+
+# --------------------------------------------------------------------------- hooks
+
+
+@hookspec
+def norse_register_neurons(register: Callable[[NeuronSpec], None]) -> None:
+    """Register neuron models: call ``register(NeuronSpec(...))`` once per model.
+
+    Registered neurons are listed by ``norse plugins`` and found by name through
+    :func:`norse.plugins.neurons` (e.g. ``norse.plugins.neurons()["lif"].cell()``).
+    """
+
+
+@hookspec
+def norse_register_surrogates(register: Callable[[SurrogateSpec], None]) -> None:
+    """Register surrogate gradients: call ``register(SurrogateSpec(...))`` once each.
+
+    A registered surrogate is usable as ``method="name"`` in the parameters of every
+    spiking model and in :func:`norse.torch.functional.threshold`.
+    """
+
+
+@hookspec
+def norse_register_kernels(register: Callable[[KernelSpec], None]) -> None:
+    """Register device implementations of the core's fused sequence ops.
+
+    Call ``register(KernelSpec(op, device, impl))``; the core records which kernel
+    serves which op on which device type, and ``norse plugins`` shows it.
+    """
+
+
+@hookspec
+def norse_register_commands(register: Callable[[CommandSpec], None]) -> None:
+    """Register ``norse`` subcommands: call ``register(CommandSpec(...))`` once each."""
+
+
+@hookspec
+def norse_register_nir_converters(register: Callable[[NIRConverterSpec], None]) -> None:
+    """Register NIR mappings for neuron modules: ``register(NIRConverterSpec(...))``."""
+
+
+@hookspec
+def norse_register_encoders(register: Callable[[EncoderSpec], None]) -> None:
+    """Register encoders (data to spikes): ``register(EncoderSpec(...))`` once each."""
+
+
+@hookspec
+def norse_register_decoders(register: Callable[[EncoderSpec], None]) -> None:
+    """Register decoders and readouts (spikes to predictions): ``register(EncoderSpec(...))``."""
+
+
+@hookspec
+def norse_register_plasticity(register: Callable[[PlasticitySpec], None]) -> None:
+    """Register local learning rules: ``register(PlasticitySpec(...))`` once each."""
+
+
+@hookspec
+def norse_register_tasks(register: Callable[[TaskSpec], None]) -> None:
+    """Register runnable tasks: ``register(TaskSpec(...))`` once per task."""
+
+
+@hookspec
+def norse_register_plots(register: Callable[[PlotSpec], None]) -> None:
+    """Register plots: ``register(PlotSpec(...))`` once per plot."""

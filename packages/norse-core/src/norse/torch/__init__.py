@@ -1,0 +1,15 @@
+"""Norse's public API: neuron models, surrogate gradients, encoders, plasticity, containers.
+
+``import norse.torch as norse`` gives every functional and module name, as in Norse 1.x::
+
+    import torch
+    import norse.torch as norse
+
+    spikes, state = norse.LIF()(torch.ones(10, 1, 2))
+"""
+
+from norse.torch.functional import *  # noqa: F403
+from norse.torch.module import *  # noqa: F403
+from norse.torch import functional, module  # noqa: E402
+
+__all__ = [*functional.__all__, *module.__all__, "functional", "module"]

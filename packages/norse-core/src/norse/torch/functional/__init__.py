@@ -1,0 +1,48 @@
+"""Functional (pure step-function) API of Norse: ``step(input, state, p, dt)``."""
+
+import importlib
+
+# Each submodule lists its public names in __all__; this package re-exports them.
+from norse.torch.functional.threshold import *  # noqa: F403
+from norse.torch.functional.surrogate import *  # noqa: F403
+from norse.torch.functional.reset import *  # noqa: F403
+from norse.torch.functional.lif import *  # noqa: F403
+from norse.torch.functional.lif_box import *  # noqa: F403
+from norse.torch.functional.leaky_integrator import *  # noqa: F403
+from norse.torch.functional.leaky_integrator_box import *  # noqa: F403
+from norse.torch.functional.iaf import *  # noqa: F403
+from norse.torch.functional.lif_ex import *  # noqa: F403
+from norse.torch.functional.lif_adex import *  # noqa: F403
+from norse.torch.functional.lif_refrac import *  # noqa: F403
+from norse.torch.functional.lsnn import *  # noqa: F403
+from norse.torch.functional.coba_lif import *  # noqa: F403
+from norse.torch.functional.izhikevich import *  # noqa: F403
+from norse.torch.functional.encode import *  # noqa: F403
+from norse.torch.functional.decode import *  # noqa: F403
+from norse.torch.functional.stdp import *  # noqa: F403
+from norse.torch.functional.tsodyks_makram import *  # noqa: F403
+from norse.torch.functional.regularization import *  # noqa: F403
+
+_SUBMODULES = (
+    "threshold",
+    "surrogate",
+    "reset",
+    "lif",
+    "lif_box",
+    "leaky_integrator",
+    "leaky_integrator_box",
+    "iaf",
+    "lif_ex",
+    "lif_adex",
+    "lif_refrac",
+    "lsnn",
+    "coba_lif",
+    "izhikevich",
+    "encode",
+    "decode",
+    "stdp",
+    "tsodyks_makram",
+    "regularization",
+)
+
+__all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]
