@@ -1,0 +1,162 @@
+"""The ``torch.library`` custom ops: ``norse::leaky_sequence`` and its backward.
+
+Forward and backward are separate custom ops, so that ``torch.compile`` treats each as one
+graph node and a device kernel can replace either (see :mod:`norse.torch.ops._registry`).
+The autograd formula connecting them is registered with ``torch.library.register_autograd``.
+Only first derivatives are supported (the backward op is not itself differentiable).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from norse.torch.ops import _registry
+from norse.torch.ops._reference import GRAD_NAMES
+
+_FORWARD = "norse::leaky_sequence"
+_BACKWARD = "norse::leaky_sequence_backward"
+
+
+@torch.library.custom_op(_FORWARD, mutates_args=())
+def leaky_sequence(
+    x: Tensor,
+    v0: Tensor,
+    i0: Tensor | None,
+    p: Tensor,
+    q: Tensor,
+    o: Tensor,
+    r: Tensor | None,
+    v_th: Tensor,
+    v_reset: Tensor,
+    spiking: bool,
+    subtract: bool,
+    method: str,
+    alpha: float,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Fused leaky recursion over ``x`` of shape ``(T, *S)``; returns ``(out, u, v_T, i_T)``.
+
+    See :mod:`norse.torch.ops._reference` for the equations. All state and coefficient
+    tensors have shape ``S`` and ``x``'s dtype; ``i0``/``r`` are None for models without a
+    synaptic current. ``method``/``alpha`` select the surrogate used by the backward.
+    """
+    impl = _registry.select(_FORWARD, x.device.type).impl
+    return impl(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract)
+
+
+@leaky_sequence.register_fake
+def _(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract, method, alpha):
+    out = torch.empty_like(x)
+    u = torch.empty_like(x) if spiking else x.new_empty(0)
+    i = torch.empty_like(v0) if i0 is not None else x.new_empty(0)
+    return out, u, torch.empty_like(v0), i
+
+
+@torch.library.custom_op(_BACKWARD, mutates_args=())
+def leaky_sequence_backward(
+    g_out: Tensor | None,
+    g_v: Tensor | None,
+    g_i: Tensor | None,
+    x: Tensor | None,
+    u: Tensor,
+    v0: Tensor,
+    i0: Tensor | None,
+    p: Tensor,
+    q: Tensor,
+    r: Tensor | None,
+    v_th: Tensor,
+    v_reset: Tensor,
+    spiking: bool,
+    subtract: bool,
+    method: str,
+    alpha: float,
+    needs: list[bool],
+) -> list[Tensor]:
+    """Gradients of ``norse::leaky_sequence`` for the inputs named in ``GRAD_NAMES``.
+
+    Returns one tensor per name: the gradient (shape of ``x`` for ``x``, ``S`` otherwise) where
+    ``needs`` is True, an empty tensor where it is False.
+    """
+    impl = _registry.select(_BACKWARD, u.device.type).impl
+    grads = impl(
+        g_out,
+        g_v,
+        g_i,
+        x,
+        u,
+        v0,
+        i0,
+        p,
+        q,
+        r,
+        v_th,
+        v_reset,
+        spiking,
+        subtract,
+        method,
+        alpha,
+        needs,
+    )
+    return [g if g is not None else u.new_empty(0) for g in grads]
+
+
+@leaky_sequence_backward.register_fake
+def _(
+    g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, spiking, subtract, method, alpha, needs
+):
+    grads = []
+    for name, need in zip(GRAD_NAMES, needs):
+        if not need:
+            grads.append(u.new_empty(0))
+        elif name == "x":
+            grads.append(torch.empty_like(u))
+        else:
+            grads.append(torch.empty_like(v0))
+    return grads
+
+
+def _setup_context(ctx, inputs, output):
+    x, v0, i0, p, q, _o, r, v_th, v_reset, spiking, subtract, method, alpha = inputs
+    out, u, _, _ = output
+    ctx.set_materialize_grads(False)
+    needs_x = q.requires_grad or (r is not None and r.requires_grad)
+    ctx.save_for_backward(
+        x if needs_x else None, u if spiking else out, v0, i0, p, q, r, v_th, v_reset
+    )
+    ctx.flags = (spiking, subtract, method, alpha)
+
+
+def _backward(ctx, g_out, g_u, g_v, g_i):
+    x, u, v0, i0, p, q, r, v_th, v_reset = ctx.saved_tensors
+    spiking, subtract, method, alpha = ctx.flags
+    needs = [bool(n) for n in ctx.needs_input_grad[: len(GRAD_NAMES)]]
+    if i0 is None:
+        needs[GRAD_NAMES.index("i0")] = False
+        needs[GRAD_NAMES.index("r")] = False
+    if not spiking:
+        needs[GRAD_NAMES.index("v_th")] = False
+        needs[GRAD_NAMES.index("v_reset")] = False
+    grads = leaky_sequence_backward(
+        g_out,
+        g_v,
+        g_i,
+        x,
+        u,
+        v0,
+        i0,
+        p,
+        q,
+        r,
+        v_th,
+        v_reset,
+        spiking,
+        subtract,
+        method,
+        alpha,
+        needs,
+    )
+    result = [g if need else None for g, need in zip(grads, needs)]
+    return (*result, None, None, None, None)
+
+
+torch.library.register_autograd(_FORWARD, _backward, setup_context=_setup_context)

@@ -1,0 +1,103 @@
+"""Which implementation serves which fused op on which device.
+
+Every fused op (``norse::leaky_sequence`` and its backward, ...) has
+
+- a *reference* implementation in plain PyTorch (:mod:`norse.torch.ops._reference`), which
+  runs on every device;
+- optionally a faster one per device type, registered through the plugin hook
+  ``norse_register_kernels`` as ``KernelSpec(op, device, impl, description)``. The core
+  registers its own CPU kernels this way (:data:`REFERENCE_KERNELS`); ``norse-cuda``
+  registers CUDA ones.
+
+:func:`select` picks, for an op and a device type: the registered kernel for that device,
+unless the environment variable ``NORSE_KERNELS=reference`` forces the reference path, or
+the registered kernel reports itself unavailable (a kernel object with an ``available()``
+method returning False, e.g. a C++ kernel on a machine without a compiler), in which case
+the reference serves and a debug log says why. :func:`kernel_table` lists what serves each
+op now; ``norse plugins`` lists the registrations.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from norse.hookspecs import KernelSpec
+
+__all__ = ["KERNELS_ENV", "OPS", "KernelChoice", "kernel_table", "select"]
+
+KERNELS_ENV = "NORSE_KERNELS"
+"""Environment variable; ``reference`` forces the pure-PyTorch kernels everywhere."""
+
+OPS = (
+    "norse::leaky_sequence",
+    "norse::leaky_sequence_backward",
+    "norse::lsnn_sequence",
+    "norse::lsnn_sequence_backward",
+)
+"""The fused ops whose implementations can be replaced per device type."""
+
+_REFERENCE_NAMES = {
+    "norse::leaky_sequence": "leaky_forward",
+    "norse::leaky_sequence_backward": "leaky_backward",
+    "norse::lsnn_sequence": "lsnn_forward",
+    "norse::lsnn_sequence_backward": "lsnn_backward",
+}
+
+_log = logging.getLogger("norse.torch.ops")
+
+
+class KernelChoice(NamedTuple):
+    """What serves one op on one device type.
+
+    Attributes:
+        op: the op's qualified name.
+        device: the device type (``"cpu"``, ``"cuda"``).
+        impl: the callable that runs.
+        source: ``"reference"`` or the name of the plugin whose kernel serves.
+        description: a human-readable account, including why a kernel was not used.
+    """
+
+    op: str
+    device: str
+    impl: Callable[..., Any]
+    source: str
+    description: str
+
+
+def _reference_impl(op: str) -> Callable[..., Any]:
+    from norse.torch.ops import _reference
+
+    return getattr(_reference, _REFERENCE_NAMES[op])
+
+
+def _reference_choice(op: str, device: str, why: str) -> KernelChoice:
+    return KernelChoice(op, device, _reference_impl(op), "reference", f"PyTorch reference ({why})")
+
+
+def select(op: str, device: str) -> KernelChoice:
+    """Return the implementation that serves ``op`` on device type ``device``."""
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}, got {op!r}")
+    if os.environ.get(KERNELS_ENV, "") == "reference":
+        return _reference_choice(op, device, f"forced by {KERNELS_ENV}=reference")
+    from norse import plugins
+
+    entry = plugins.registry("kernels").get(f"{op}[{device}]")
+    if entry is None:
+        return _reference_choice(op, device, f"no kernel registered for {device}")
+    spec: KernelSpec = entry.spec
+    available = getattr(spec.impl, "available", None)
+    if available is not None:
+        ok, why = available()
+        if not ok:
+            _log.debug("%s[%s]: kernel of plugin %r unavailable: %s", op, device, entry.plugin, why)
+            return _reference_choice(op, device, f"{entry.plugin}'s kernel unavailable: {why}")
+    return KernelChoice(op, device, spec.impl, entry.plugin, spec.description)
+
+
+def kernel_table(devices: tuple[str, ...] = ("cpu", "cuda")) -> list[KernelChoice]:
+    """What serves every fused op on each of ``devices``, right now."""
+    return [select(op, device) for op in OPS for device in devices]

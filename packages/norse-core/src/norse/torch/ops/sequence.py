@@ -1,0 +1,119 @@
+"""User-facing entry point of the fused leaky op: argument checks and broadcasting.
+
+:func:`leaky_sequence` runs ``norse::leaky_sequence`` on a whole time sequence. Neuron
+modules call it with coefficients computed from their parameters (so that gradients reach
+time constants and voltages through ordinary autograd); the equations are in
+:mod:`norse.torch.ops._reference`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from norse.torch.ops import _library
+
+__all__ = ["RESETS", "leaky_sequence"]
+
+RESETS = ("value", "subtract")
+"""Accepted values of ``reset``: to ``v_reset``, or subtraction of ``v_th``."""
+
+Coefficient = Tensor | float
+
+
+def _as_step_tensor(name: str, value: Coefficient, like: Tensor) -> Tensor:
+    """``value`` as a tensor of ``like``'s dtype/device, broadcast (as a view) to its shape."""
+    tensor = torch.as_tensor(value, dtype=like.dtype, device=like.device)
+    if not tensor.is_floating_point():
+        raise TypeError(f"{name} must be floating point, got {tensor.dtype}")
+    try:
+        shape = torch.broadcast_shapes(tensor.shape, like.shape)
+    except RuntimeError:
+        shape = None
+    if shape != like.shape:
+        raise ValueError(
+            f"{name} of shape {tuple(tensor.shape)} does not broadcast to the step shape "
+            f"{tuple(like.shape)} without enlarging it"
+        )
+    return tensor.expand(like.shape)
+
+
+def leaky_sequence(
+    input_tensor: Tensor,
+    v: Coefficient,
+    i: Coefficient | None,
+    *,
+    p: Coefficient,
+    q: Coefficient,
+    o: Coefficient,
+    r: Coefficient | None = None,
+    v_th: Coefficient = 1.0,
+    v_reset: Coefficient = 0.0,
+    spiking: bool = True,
+    reset: str = "value",
+    method: str = "super",
+    alpha: float = 100.0,
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Run the fused leaky recursion over a time-major sequence.
+
+    With ``d_t = x_t`` (``i is None``) or ``d_t = i_{t-1} + x_t``, ``i_t = r d_t``::
+
+        u_t = p v_{t-1} + q d_t + o ;  z_t = H(u_t - v_th) ;  v_t = reset(u_t, z_t)
+
+    Args:
+        input_tensor: ``x`` of shape ``(T, B, ...)``, floating point.
+        v: initial voltage, broadcastable to one step ``(B, ...)``.
+        i: initial synaptic current (same rules), or None for models without one.
+        p, q, o, r: coefficients (scalars or tensors broadcastable to a step).
+        v_th, v_reset: threshold and reset voltage (broadcastable to a step).
+        spiking: if False, no threshold: the output is ``v`` and there is no reset.
+        reset: ``"value"`` (``v = v_reset`` after a spike) or ``"subtract"`` (``v -= v_th``).
+        method: registered surrogate name used for ``dz/du`` in the backward pass.
+        alpha: the surrogate's sharpness (receives no gradient).
+
+    Returns:
+        ``(out, v_T, i_T)``: ``z`` (spiking) or ``v`` (not) of shape ``(T, B, ...)``, and
+        the final voltage and current (None without a current).
+    """
+    if not isinstance(input_tensor, Tensor):
+        raise TypeError(f"input_tensor must be a torch.Tensor, got {type(input_tensor).__name__}")
+    if not input_tensor.is_floating_point():
+        raise TypeError(f"input_tensor must be floating point, got {input_tensor.dtype}")
+    if input_tensor.dim() < 2:
+        raise ValueError(
+            f"input_tensor must have shape (T, B, ...), got {tuple(input_tensor.shape)}"
+        )
+    if reset not in RESETS:
+        raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
+    if (i is None) != (r is None):
+        raise ValueError("i and r must both be given (a model with a current) or both be None")
+    step = input_tensor[0]
+    args = {
+        name: _as_step_tensor(name, value, step)
+        for name, value in (
+            ("v", v),
+            ("p", p),
+            ("q", q),
+            ("o", o),
+            ("v_th", v_th),
+            ("v_reset", v_reset),
+        )
+    }
+    i0 = _as_step_tensor("i", i, step) if i is not None else None
+    r_t = _as_step_tensor("r", r, step) if r is not None else None
+    out, _, v_final, i_final = _library.leaky_sequence(
+        input_tensor,
+        args["v"],
+        i0,
+        args["p"],
+        args["q"],
+        args["o"],
+        r_t,
+        args["v_th"],
+        args["v_reset"],
+        spiking,
+        reset == "subtract",
+        method,
+        float(alpha),
+    )
+    return out, v_final, (i_final if i is not None else None)
