@@ -199,7 +199,7 @@ def test_errors_name_the_argument():
         stdp_step_linear(torch.zeros(1, 3), torch.zeros(1, 2), torch.zeros(3, 2), state)
     with pytest.raises(ValueError, match="z_pre must be"):
         stdp_step_linear(torch.zeros(3), torch.zeros(1, 2), torch.zeros(2, 3), state)
-    with pytest.raises(ValueError, match="state.t_post"):
+    with pytest.raises(ValueError, match=r"state\.t_post"):
         stdp_step_linear(
             torch.zeros(1, 3),
             torch.zeros(1, 2),

@@ -1,5 +1,7 @@
 """Tsodyks-Markram synapse: exact values from the equations, depression and facilitation."""
 
+import itertools
+
 import pytest
 import torch
 
@@ -55,7 +57,7 @@ def test_silent_input_relaxes_to_rest():
 
 def test_depression_with_default_parameters():
     r = responses(TsodyksMakramParameters())
-    assert all(later < earlier for earlier, later in zip(r, r[1:]))
+    assert all(later < earlier for earlier, later in itertools.pairwise(r))
     assert r[-1] < 0.5 * r[0]
 
 

@@ -1,1 +1,261 @@
-__all__: list[str] = []
+"""Encoders: turn values (pixel intensities, currents, measurements) into spike trains.
+
+Every sequence encoder returns a time-major tensor ``(T, *input.shape)`` with ``T =
+seq_length``; the ``*_step`` variants return one step, ``input.shape``. The output has the
+input's dtype and device (Norse 1.x cast everything to ``float32`` and created the random
+numbers of :func:`signed_poisson_encode` on the CPU; both are fixed here).
+
+Time is in seconds: ``dt = 0.001`` is one millisecond and ``f_max`` is in Hertz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+__all__ = [
+    "euclidean_distance",
+    "gaussian_rbf",
+    "poisson_encode",
+    "poisson_encode_step",
+    "population_encode",
+    "signed_poisson_encode",
+    "signed_poisson_encode_step",
+    "spike_latency_encode",
+]
+
+
+def _check_floating(name: str, tensor: torch.Tensor) -> None:
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+    if not tensor.is_floating_point():
+        raise TypeError(
+            f"{name} must have a floating-point dtype (the output keeps it), got {tensor.dtype}"
+        )
+
+
+def _check_seq_length(seq_length: int) -> None:
+    if isinstance(seq_length, bool) or not isinstance(seq_length, int) or seq_length < 1:
+        raise ValueError(f"seq_length must be a positive int, got {seq_length!r}")
+
+
+def _check_dt(dt: float) -> None:
+    if not dt > 0:
+        raise ValueError(f"dt must be > 0 (seconds), got {dt!r}")
+
+
+def _check_range(name: str, tensor: torch.Tensor, low: float, high: float) -> None:
+    outside = (tensor < low) | (tensor > high) | torch.isnan(tensor)
+    if bool(outside.any()):
+        raise ValueError(
+            f"{name} must lie in [{low}, {high}], got values in "
+            f"[{tensor.min().item()}, {tensor.max().item()}] (or NaN)"
+        )
+
+
+def _spike_probability(
+    input_values: torch.Tensor, f_max: float, dt: float, low: float
+) -> torch.Tensor:
+    """Validates a Poisson encoder's arguments and returns ``dt * f_max * |x|``."""
+    _check_floating("input_values", input_values)
+    _check_dt(dt)
+    if not 0 <= f_max * dt <= 1:
+        raise ValueError(
+            "f_max * dt is the spike probability per step at input 1 and must lie in [0, 1], "
+            f"got f_max={f_max!r}, dt={dt!r} (product {f_max * dt!r})"
+        )
+    _check_range("input_values", input_values, low, 1.0)
+    return dt * f_max * input_values.abs()
+
+
+def _uniform(
+    shape: tuple[int, ...], like: torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
+    """Uniform [0, 1) numbers on ``like``'s device, at least float32 precision."""
+    if generator is not None and generator.device.type != like.device.type:
+        raise ValueError(
+            f"generator is on device {generator.device}, but input_values is on {like.device}; "
+            "create the generator with torch.Generator(device=input_values.device)"
+        )
+    dtype = torch.promote_types(like.dtype, torch.float32)
+    return torch.rand(shape, dtype=dtype, device=like.device, generator=generator)
+
+
+def poisson_encode(
+    input_values: torch.Tensor,
+    seq_length: int,
+    f_max: float = 100,
+    dt: float = 0.001,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Encodes values in [0, 1] as Bernoulli (discretised Poisson) spike trains.
+
+    At every step and for every element, ``z = 1`` with probability ``p = dt * f_max * x``
+    independently, so ``x = 1`` fires at ``f_max`` Hz on average.
+
+    Parameters:
+        input_values: tensor of any shape with values in [0, 1], floating point.
+        seq_length: number of time steps ``T``.
+        f_max: rate in Hz for ``x = 1`` (default 100); ``f_max * dt`` must be in [0, 1].
+        dt: time step in seconds (default 0.001).
+        generator: a ``torch.Generator`` on the input's device for reproducible spikes;
+            None uses the global generator (``torch.manual_seed``).
+
+    Returns:
+        spikes in {0, 1}, shape ``(seq_length, *input_values.shape)``, the input's dtype.
+    """
+    _check_seq_length(seq_length)
+    probability = _spike_probability(input_values, f_max, dt, 0.0)
+    draws = _uniform((seq_length, *input_values.shape), input_values, generator)
+    return (draws < probability).to(input_values.dtype)
+
+
+def poisson_encode_step(
+    input_values: torch.Tensor,
+    f_max: float = 100,
+    dt: float = 0.001,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """One step of :func:`poisson_encode`: ``z = 1`` with probability ``dt * f_max * x``.
+
+    The default ``f_max`` is 100 Hz, as in :func:`poisson_encode`. (Norse 1.x used 1000 here,
+    which with ``dt = 0.001`` makes every ``x = 1`` element spike at every step.)
+
+    Parameters:
+        input_values: tensor of any shape with values in [0, 1], floating point.
+        f_max: rate in Hz for ``x = 1`` (default 100); ``f_max * dt`` must be in [0, 1].
+        dt: time step in seconds (default 0.001).
+        generator: optional ``torch.Generator`` on the input's device.
+
+    Returns:
+        spikes in {0, 1}, the input's shape and dtype.
+    """
+    probability = _spike_probability(input_values, f_max, dt, 0.0)
+    draws = _uniform(tuple(input_values.shape), input_values, generator)
+    return (draws < probability).to(input_values.dtype)
+
+
+def signed_poisson_encode(
+    input_values: torch.Tensor,
+    seq_length: int,
+    f_max: float = 100,
+    dt: float = 0.001,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Encodes values in [-1, 1] as signed spike trains with values in {-1, 0, 1}.
+
+    ``z = sign(x)`` with probability ``dt * f_max * |x|``, else 0, independently per step.
+
+    Parameters:
+        input_values: tensor of any shape with values in [-1, 1], floating point.
+        seq_length: number of time steps ``T``.
+        f_max: rate in Hz for ``|x| = 1`` (default 100); ``f_max * dt`` must be in [0, 1].
+        dt: time step in seconds (default 0.001).
+        generator: optional ``torch.Generator`` on the input's device.
+
+    Returns:
+        spikes in {-1, 0, 1}, shape ``(seq_length, *input_values.shape)``, the input's
+        dtype and device.
+    """
+    _check_seq_length(seq_length)
+    probability = _spike_probability(input_values, f_max, dt, -1.0)
+    draws = _uniform((seq_length, *input_values.shape), input_values, generator)
+    return torch.sign(input_values) * (draws < probability).to(input_values.dtype)
+
+
+def signed_poisson_encode_step(
+    input_values: torch.Tensor,
+    f_max: float = 100,
+    dt: float = 0.001,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """One step of :func:`signed_poisson_encode` (default ``f_max`` 100 Hz; Norse 1.x: 1000).
+
+    Parameters:
+        input_values: tensor of any shape with values in [-1, 1], floating point.
+        f_max: rate in Hz for ``|x| = 1``; ``f_max * dt`` must be in [0, 1].
+        dt: time step in seconds (default 0.001).
+        generator: optional ``torch.Generator`` on the input's device.
+
+    Returns:
+        spikes in {-1, 0, 1}, the input's shape and dtype.
+    """
+    probability = _spike_probability(input_values, f_max, dt, -1.0)
+    draws = _uniform(tuple(input_values.shape), input_values, generator)
+    return torch.sign(input_values) * (draws < probability).to(input_values.dtype)
+
+
+def gaussian_rbf(tensor: torch.Tensor, sigma: float = 1) -> torch.Tensor:
+    """Gaussian radial basis kernel of a (squared) distance: ``exp(-d / (2 sigma^2))``."""
+    return torch.exp(-tensor / (2 * sigma**2))
+
+
+def euclidean_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Squared Euclidean distance per element, ``(x - y)^2`` (no square root, as in Norse)."""
+    return (x - y) ** 2
+
+
+def population_encode(
+    input_values: torch.Tensor,
+    out_features: int,
+    scale: float | torch.Tensor | None = None,
+    kernel: Callable[[torch.Tensor], torch.Tensor] = gaussian_rbf,
+    distance_function: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = euclidean_distance,
+) -> torch.Tensor:
+    """Population code: each value is seen by ``out_features`` neurons with tuning curves.
+
+    Neuron ``k`` has its centre at ``c_k = k * scale / (out_features - 1)`` (``linspace(0,
+    scale, out_features)``) and responds ``kernel(distance_function(x, c_k) * scale)``; with
+    the defaults that is ``exp(-(x - c_k)^2 * scale / 2)``. The result is activations, not
+    spikes: feed them to :func:`poisson_encode` to get spikes.
+
+    Parameters:
+        input_values: floating-point tensor of any shape.
+        out_features: number of neurons per value (>= 1).
+        scale: the largest centre; None uses ``input_values.max()``. A tensor that broadcasts
+            against ``input_values.shape + (1,)`` gives a scale per sample.
+        kernel: maps a distance tensor to activations (default :func:`gaussian_rbf`).
+        distance_function: ``distance(x, centres)`` (default :func:`euclidean_distance`).
+
+    Returns:
+        activations of shape ``(*input_values.shape, out_features)``, the input's dtype.
+
+    Example: ``population_encode(torch.tensor([0., .5, 1.]), 3)`` gives
+    ``[[1, .8825, .6065], [.8825, 1, .8825], [.6065, .8825, 1]]``.
+    """
+    _check_floating("input_values", input_values)
+    if isinstance(out_features, bool) or not isinstance(out_features, int) or out_features < 1:
+        raise ValueError(f"out_features must be a positive int, got {out_features!r}")
+    if scale is None:
+        scale = input_values.max()
+    scale = torch.as_tensor(scale, dtype=input_values.dtype, device=input_values.device)
+    steps = torch.linspace(0, 1, out_features, dtype=input_values.dtype, device=input_values.device)
+    centres = steps * scale
+    distances = distance_function(input_values.unsqueeze(-1), centres) * scale
+    return kernel(distances)
+
+
+def spike_latency_encode(input_spikes: torch.Tensor) -> torch.Tensor:
+    """Keeps only the first spike of every element along time (dimension 0).
+
+    A latency (time-to-first-spike) code: with constant inputs, stronger inputs spike first.
+
+    Parameters:
+        input_spikes: spikes of shape ``(T, ...)`` with at least 1 dimension.
+
+    Returns:
+        a tensor of the same shape and dtype, zero everywhere except at each element's
+        first nonzero step.
+
+    Example: ``[[0, 1, 1], [1, 1, 1]]`` gives ``[[0, 1, 1], [1, 0, 0]]``.
+    """
+    if not isinstance(input_spikes, torch.Tensor):
+        raise TypeError(f"input_spikes must be a torch.Tensor, got {type(input_spikes).__name__}")
+    if input_spikes.dim() < 1:
+        raise ValueError("input_spikes must have a time dimension (T, ...), got a 0-d tensor")
+    fired = input_spikes != 0
+    # Steps at which an element has fired at least once, up to and including now.
+    seen = torch.cumsum(fired.to(torch.int32), dim=0)
+    first = fired & (seen == 1)
+    return torch.where(first, input_spikes, torch.zeros_like(input_spikes))
