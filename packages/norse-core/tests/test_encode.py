@@ -146,9 +146,9 @@ def test_bad_inputs_raise_clear_errors():
         poisson_encode(torch.tensor([float("nan")]), 3)
     with pytest.raises(ValueError, match=r"input_values must lie in \[-1.0, 1.0\]"):
         signed_poisson_encode(torch.tensor([-1.5]), 3)
-    with pytest.raises(TypeError, match="floating-point dtype.*torch.int64"):
+    with pytest.raises(TypeError, match=r"floating-point dtype.*torch\.int64"):
         poisson_encode(torch.tensor([0, 1]), 3)
-    with pytest.raises(TypeError, match="must be a torch.Tensor"):
+    with pytest.raises(TypeError, match=r"must be a torch\.Tensor"):
         poisson_encode([0.5], 3)
     with pytest.raises(ValueError, match="f_max \\* dt"):
         poisson_encode(torch.tensor([0.5]), 3, f_max=2000, dt=1e-3)

@@ -45,7 +45,7 @@ def test_cell_state_is_explicit_and_differentiable():
     z = torch.tensor([1.0, 1.0, 0.0], requires_grad=True)
     reg = None
     for _ in range(3):
-        out, reg = cell(z, None, reg)
+        _, reg = cell(z, None, reg)
     assert reg.item() == 6.0
     reg.backward()
     torch.testing.assert_close(z.grad, torch.full((3,), 3.0))
