@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from norse.torch.functional.encode import (
+    constant_current_lif_encode,
     euclidean_distance,
     gaussian_rbf,
     poisson_encode,
@@ -14,14 +15,18 @@ from norse.torch.functional.encode import (
     signed_poisson_encode,
     signed_poisson_encode_step,
     spike_latency_encode,
+    spike_latency_lif_encode,
 )
+from norse.torch.functional.lif import LIFParameters
 from norse.torch.module.encode import (
+    ConstantCurrentLIFEncoder,
     PoissonEncoder,
     PoissonEncoderStep,
     PopulationEncoder,
     SignedPoissonEncoder,
     SignedPoissonEncoderStep,
     SpikeLatencyEncoder,
+    SpikeLatencyLIFEncoder,
 )
 
 
@@ -192,3 +197,34 @@ def test_spike_latency_encode_keeps_first_spike():
     torch.testing.assert_close(out.argmax(0)[has], first[has])
     with pytest.raises(ValueError, match="time dimension"):
         spike_latency_encode(torch.tensor(1.0))
+
+
+def test_constant_current_lif_encode_exact_spike_steps():
+    # v_n = I (1 - 0.9^n) from v = 0 (Euler, dt * tau_mem_inv = 0.1). For I = 2 the threshold 1
+    # is first crossed at n = 7 (v = 1.0434), then v restarts at 0: spikes every 7 steps.
+    # For I = 1, v -> 1 from below and never spikes; Norse's trace 0.1, 0.19, 0.271, ...
+    current = torch.tensor([[2.0, 1.0, 0.0]], dtype=torch.float64)
+    spikes = constant_current_lif_encode(current, 21)
+    assert spikes.shape == (21, 1, 3) and spikes.dtype == torch.float64
+    expected = torch.zeros(21, 1, 3, dtype=torch.float64)
+    expected[[6, 13, 20], 0, 0] = 1.0
+    torch.testing.assert_close(spikes, expected)
+    torch.testing.assert_close(ConstantCurrentLIFEncoder(21)(current), expected)
+    latency = torch.zeros(21, 1, 3, dtype=torch.float64)
+    latency[6, 0, 0] = 1.0
+    torch.testing.assert_close(spike_latency_lif_encode(current, 21), latency)
+    torch.testing.assert_close(SpikeLatencyLIFEncoder(21)(current), latency)
+    # A lower threshold fires earlier: v_1 = 0.2 > 0.15.
+    early = constant_current_lif_encode(current, 3, LIFParameters(v_th=torch.tensor(0.15)))
+    torch.testing.assert_close(early[:, 0, 0], torch.ones(3, dtype=torch.float64))
+
+
+def test_lif_encoders_keep_dtype_and_pass_gradients():
+    current = torch.full((2, 3), 1.5, dtype=torch.float64, requires_grad=True)
+    spikes = constant_current_lif_encode(current, 10)
+    assert spikes.dtype == torch.float64
+    spikes.sum().backward()
+    assert current.grad is not None and current.grad.abs().sum() > 0
+    assert constant_current_lif_encode(torch.ones(2, dtype=torch.float16), 3).dtype == torch.float16
+    with pytest.raises(TypeError, match="input_current"):
+        constant_current_lif_encode(torch.ones(2, dtype=torch.int64), 3)

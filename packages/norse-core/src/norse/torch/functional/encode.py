@@ -14,7 +14,10 @@ from collections.abc import Callable
 
 import torch
 
+from norse.torch.functional.lif import LIFParameters, lif_current_encoder
+
 __all__ = [
+    "constant_current_lif_encode",
     "euclidean_distance",
     "gaussian_rbf",
     "poisson_encode",
@@ -23,6 +26,7 @@ __all__ = [
     "signed_poisson_encode",
     "signed_poisson_encode_step",
     "spike_latency_encode",
+    "spike_latency_lif_encode",
 ]
 
 
@@ -236,6 +240,39 @@ def population_encode(
     return kernel(distances)
 
 
+def constant_current_lif_encode(
+    input_current: torch.Tensor,
+    seq_length: int,
+    p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
+    dt: float = 0.001,
+) -> torch.Tensor:
+    """Spikes of a LIF neuron (no synaptic current) driven by a constant current.
+
+    Starting from ``v = 0``, each step applies
+    :func:`norse.torch.functional.lif.lif_current_encoder`:
+    ``v += dt * tau_mem_inv * ((v_leak - v) + I)``, ``z = H(v - v_th)``, reset to
+    ``v_reset`` on a spike.
+
+    Parameters:
+        input_current: constant current ``I``, floating point, any shape.
+        seq_length: number of time steps ``T``.
+        p: LIF parameters (``tau_mem_inv``, ``v_leak``, ``v_th``, ``v_reset``, ``method``).
+        dt: time step in seconds.
+
+    Returns:
+        spikes of shape ``(seq_length, *input_current.shape)``, the input's dtype.
+    """
+    _check_floating("input_current", input_current)
+    _check_seq_length(seq_length)
+    _check_dt(dt)
+    voltage = torch.zeros_like(input_current)
+    spikes = []
+    for _ in range(seq_length):
+        z, voltage = lif_current_encoder(input_current, voltage, p, dt)
+        spikes.append(z)
+    return torch.stack(spikes).to(input_current.dtype)
+
+
 def spike_latency_encode(input_spikes: torch.Tensor) -> torch.Tensor:
     """Keeps only the first spike of every element along time (dimension 0).
 
@@ -259,3 +296,25 @@ def spike_latency_encode(input_spikes: torch.Tensor) -> torch.Tensor:
     seen = torch.cumsum(fired.to(torch.int32), dim=0)
     first = fired & (seen == 1)
     return torch.where(first, input_spikes, torch.zeros_like(input_spikes))
+
+
+def spike_latency_lif_encode(
+    input_current: torch.Tensor,
+    seq_length: int,
+    p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
+    dt: float = 0.001,
+) -> torch.Tensor:
+    """Time-to-first-spike code of a constant current: :func:`constant_current_lif_encode`
+    followed by :func:`spike_latency_encode` (a LIF with an infinite refractory period).
+
+    Parameters:
+        input_current: constant current, floating point, any shape.
+        seq_length: number of time steps ``T``.
+        p: LIF parameters.
+        dt: time step in seconds.
+
+    Returns:
+        spikes of shape ``(seq_length, *input_current.shape)`` with at most one spike per
+        element, the input's dtype.
+    """
+    return spike_latency_encode(constant_current_lif_encode(input_current, seq_length, p, dt))

@@ -13,14 +13,17 @@ import torch
 
 from norse.hookspecs import EncoderSpec
 from norse.torch.functional import encode
+from norse.torch.functional.lif import LIFParameters
 
 __all__ = [
+    "ConstantCurrentLIFEncoder",
     "PoissonEncoder",
     "PoissonEncoderStep",
     "PopulationEncoder",
     "SignedPoissonEncoder",
     "SignedPoissonEncoderStep",
     "SpikeLatencyEncoder",
+    "SpikeLatencyLIFEncoder",
 ]
 
 
@@ -189,7 +192,75 @@ class SpikeLatencyEncoder(torch.nn.Module):
         return encode.spike_latency_encode(input_spikes)
 
 
+class ConstantCurrentLIFEncoder(torch.nn.Module):
+    """Spikes of a LIF neuron (no synapse, ``v`` from 0) driven by the input as a constant
+    current (:func:`~norse.torch.functional.encode.constant_current_lif_encode`).
+
+    Parameters:
+        seq_length: number of time steps ``T``.
+        p: LIF parameters (default ``LIFParameters()``).
+        dt: time step in seconds (default 0.001).
+
+    Input ``(B, ...)`` currents; output ``(T, B, ...)`` spikes.
+    """
+
+    def __init__(
+        self,
+        seq_length: int,
+        p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
+        dt: float = 0.001,
+    ) -> None:
+        super().__init__()
+        self.seq_length = seq_length
+        self.p = p
+        self.dt = dt
+
+    def forward(self, input_currents: torch.Tensor) -> torch.Tensor:
+        """Encodes constant currents into ``(seq_length, *input_currents.shape)`` spikes."""
+        return encode.constant_current_lif_encode(input_currents, self.seq_length, self.p, self.dt)
+
+    def extra_repr(self) -> str:
+        return f"seq_length={self.seq_length}, p={self.p}, dt={self.dt}"
+
+
+class SpikeLatencyLIFEncoder(torch.nn.Module):
+    """Time-to-first-spike code: the first spike of :class:`ConstantCurrentLIFEncoder` only
+    (:func:`~norse.torch.functional.encode.spike_latency_lif_encode`).
+
+    Parameters:
+        seq_length: number of time steps ``T``.
+        p: LIF parameters (default ``LIFParameters()``).
+        dt: time step in seconds (default 0.001).
+
+    Input ``(B, ...)`` currents; output ``(T, B, ...)`` with at most one spike per element.
+    """
+
+    def __init__(
+        self,
+        seq_length: int,
+        p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
+        dt: float = 0.001,
+    ) -> None:
+        super().__init__()
+        self.seq_length = seq_length
+        self.p = p
+        self.dt = dt
+
+    def forward(self, input_current: torch.Tensor) -> torch.Tensor:
+        """Encodes constant currents into first-spike trains."""
+        return encode.spike_latency_lif_encode(input_current, self.seq_length, self.p, self.dt)
+
+    def extra_repr(self) -> str:
+        return f"seq_length={self.seq_length}, p={self.p}, dt={self.dt}"
+
+
 ENCODER_SPECS: list[EncoderSpec] = [
+    EncoderSpec(
+        "constant_current_lif",
+        "LIF spikes driven by a constant current",
+        encode.constant_current_lif_encode,
+        ConstantCurrentLIFEncoder,
+    ),
     EncoderSpec(
         "poisson", "Bernoulli spikes at rate f_max*x", encode.poisson_encode, PoissonEncoder
     ),
@@ -222,5 +293,11 @@ ENCODER_SPECS: list[EncoderSpec] = [
         "keep only the first spike of each element",
         encode.spike_latency_encode,
         SpikeLatencyEncoder,
+    ),
+    EncoderSpec(
+        "spike_latency_lif",
+        "first LIF spike of a constant current (latency code)",
+        encode.spike_latency_lif_encode,
+        SpikeLatencyLIFEncoder,
     ),
 ]
