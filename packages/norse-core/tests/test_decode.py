@@ -80,3 +80,18 @@ def test_exp_filter_exact():
         f(torch.zeros(3, 1, 5))
     with pytest.raises(ValueError, match="input_weights must have shape"):
         ExpFilter(2, 3, input_weights=torch.eye(2))
+
+
+def test_decoders_are_registered_by_the_core():
+    import norse.plugins
+
+    registry = norse.plugins.registry("decoders")
+    expected = {
+        "sum": SumDecoder,
+        "max": MaxDecoder,
+        "spikes_to_times": SpikesToTimesDecoder,
+        "exp_filter": ExpFilter,
+    }
+    for name, module in expected.items():
+        assert registry[name].plugin == "norse"
+        assert registry[name].spec.module is module

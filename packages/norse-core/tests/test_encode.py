@@ -228,3 +228,23 @@ def test_lif_encoders_keep_dtype_and_pass_gradients():
     assert constant_current_lif_encode(torch.ones(2, dtype=torch.float16), 3).dtype == torch.float16
     with pytest.raises(TypeError, match="input_current"):
         constant_current_lif_encode(torch.ones(2, dtype=torch.int64), 3)
+
+
+def test_encoders_are_registered_by_the_core():
+    import norse.plugins
+
+    registry = norse.plugins.registry("encoders")
+    expected = {
+        "constant_current_lif": ConstantCurrentLIFEncoder,
+        "poisson": PoissonEncoder,
+        "poisson_step": PoissonEncoderStep,
+        "population": PopulationEncoder,
+        "signed_poisson": SignedPoissonEncoder,
+        "signed_poisson_step": SignedPoissonEncoderStep,
+        "spike_latency": SpikeLatencyEncoder,
+        "spike_latency_lif": SpikeLatencyLIFEncoder,
+    }
+    for name, module in expected.items():
+        assert registry[name].plugin == "norse"
+        assert registry[name].spec.module is module
+    assert registry["poisson"].spec.function is poisson_encode

@@ -235,3 +235,16 @@ def test_state_and_parameters_are_namedtuples_with_norse_names():
     )
     assert p.tau_pre_inv == pytest.approx(20.0)
     assert STDPState._fields == ("t_pre", "t_post")
+
+
+def test_plasticity_rules_are_registered_by_the_core():
+    import norse.plugins
+    from norse.torch.functional.tsodyks_makram import TsodyksMakramParameters, stp_step
+
+    rules = norse.plugins.plasticity()
+    assert rules["stdp"].step is stdp_step_linear
+    assert rules["stdp"].parameters is STDPParameters
+    assert rules["stdp_conv2d"].step is stdp_step_conv2d
+    assert rules["tsodyks_makram"].step is stp_step
+    assert rules["tsodyks_makram"].parameters is TsodyksMakramParameters
+    assert norse.plugins.registry("plasticity")["stdp"].plugin == "norse"
