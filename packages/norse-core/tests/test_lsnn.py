@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from norse.torch import LSNN, LSNNCell, LSNNRecurrent, LSNNRecurrentCell
 from norse.torch.functional.lsnn import (
     LSNNFeedForwardState,
     LSNNParameters,
@@ -14,6 +15,7 @@ from norse.torch.functional.lsnn import (
 )
 from norse.torch.functional.reset import reset_subtract
 from norse.torch.functional.surrogate import super_derivative, triangle_derivative
+from norse.torch.module.lsnn import SPEC
 
 
 def _ff_state(v, i, b, dtype=torch.float32):
@@ -152,3 +154,65 @@ def test_spike_gradient_uses_the_surrogate(method, derivative):
     v_dec = 0.95 + 0.1 * (-0.95 + 0.3)
     expected = derivative(torch.tensor(v_dec - 1.0, dtype=torch.float64), alpha).item() * 0.1
     assert i0.grad.item() == pytest.approx(expected, rel=1e-6)
+
+
+# ---------------------------------------------------------------- modules
+
+
+def test_cell_initial_state_and_sequence_match_the_functional_loop():
+    x = torch.rand(6, 2, 3) * 3
+    cell = LSNNCell()
+    s0 = cell.initial_state(x[0])
+    assert torch.equal(s0.b, torch.ones(2, 3)) and torch.equal(s0.v, torch.zeros(2, 3))
+    state, zs = s0, []
+    for t in range(6):
+        z, state = lsnn_feed_forward_step(x[t], state, LSNNParameters())
+        zs.append(z)
+    out, final = LSNN()(x)
+    assert torch.equal(out, torch.stack(zs))
+    assert torch.equal(final.b, state.b) and torch.equal(final.v, state.v)
+    out, recorded = LSNN(record_states=True)(x)
+    assert recorded.b.shape == (6, 2, 3) and torch.equal(recorded.v[-1], state.v)
+
+
+def test_recurrent_modules():
+    x = torch.rand(5, 2, 3)
+    w_in, w_rec = torch.rand(4, 3), torch.rand(4, 4)
+    module = LSNNRecurrent(3, 4, input_weights=w_in, recurrent_weights=w_rec.clone(), autapses=True)
+    out, state = module(x)
+    cell = LSNNRecurrentCell(
+        3, 4, input_weights=w_in, recurrent_weights=w_rec.clone(), autapses=True
+    )
+    s, zs = None, []
+    for t in range(5):
+        z, s = cell(x[t], s)
+        zs.append(z)
+    assert out.shape == (5, 2, 4) and torch.equal(out, torch.stack(zs))
+    assert torch.equal(state.i, s.i)
+
+
+def test_bad_inputs_are_rejected():
+    with pytest.raises(TypeError, match="input_tensor"):
+        LSNNCell()(torch.ones(2, 3, dtype=torch.int64))
+    bad = LSNNFeedForwardState(torch.zeros(2, 4), torch.zeros(2, 3), torch.ones(2, 3))
+    with pytest.raises(ValueError, match=r"state\.v"):
+        LSNNCell()(torch.ones(2, 3), bad)
+    with pytest.raises(ValueError, match="tau_adapt_inv"):
+        LSNN(LSNNParameters(tau_adapt_inv=torch.tensor(-1.0)))
+    with pytest.raises(ValueError, match="integrator"):
+        LSNNCell(LSNNParameters(integrator="midpoint"))
+    with pytest.raises(ValueError, match="adjoint"):
+        LSNNRecurrent(2, 3, LSNNParameters(), True)
+
+
+def test_trainable_parameters_get_gradients():
+    module = LSNN(trainable=("tau_mem_inv", "v_th"), p=LSNNParameters(method="triangle", alpha=1.0))
+    out, _ = module(torch.rand(20, 2, 3) * 5)
+    out.sum().backward()
+    assert module.tau_mem_inv.grad is not None and module.tau_mem_inv.grad.abs().item() > 0
+    assert module.v_th.grad is not None and torch.isfinite(module.v_th.grad).all()
+
+
+def test_spec():
+    assert SPEC.name == "lsnn" and SPEC.threshold_fields == ("b",) and SPEC.current_fields == ("i",)
+    assert SPEC.cell is LSNNCell and SPEC.recurrent is LSNNRecurrent and SPEC.step is lsnn_step

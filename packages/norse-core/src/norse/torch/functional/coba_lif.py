@@ -27,7 +27,7 @@ from typing import NamedTuple
 import torch
 from torch.nn.functional import linear, relu
 
-from norse.torch.functional.reset import reset_value
+from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
 
 __all__ = [
@@ -68,7 +68,7 @@ class CobaLIFParameters(NamedTuple):
     v_thresh: torch.Tensor = torch.as_tensor(-10.0)
     method: str = "super"
     alpha: float = 100.0
-    reset_method: object = reset_value
+    reset_method: ResetMethod = reset_value
 
 
 _DEFAULT_PARAMETERS = CobaLIFParameters()

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import torch
 
 from norse.torch.functional.lif_ex import exponential_term
-from norse.torch.functional.reset import reset_value
+from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
 
 __all__ = [
@@ -66,7 +66,7 @@ class LIFAdExParameters(NamedTuple):
     v_reset: torch.Tensor = torch.as_tensor(0.0)
     method: str = "super"
     alpha: float = 100.0
-    reset_method: object = reset_value
+    reset_method: ResetMethod = reset_value
 
 
 _DEFAULT_PARAMETERS = LIFAdExParameters()

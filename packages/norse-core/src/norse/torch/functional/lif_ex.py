@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import torch
 
-from norse.torch.functional.reset import reset_value
+from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
 
 __all__ = [
@@ -70,7 +70,7 @@ class LIFExParameters(NamedTuple):
     v_reset: torch.Tensor = torch.as_tensor(0.0)
     method: str = "super"
     alpha: float = 100.0
-    reset_method: object = reset_value
+    reset_method: ResetMethod = reset_value
 
 
 _DEFAULT_PARAMETERS = LIFExParameters()

@@ -37,7 +37,7 @@ from norse.torch.functional._integration import (
     current_to_voltage_factor,
     decay_factor,
 )
-from norse.torch.functional.reset import reset_value
+from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
 
 __all__ = [
@@ -62,8 +62,8 @@ class LSNNParameters(NamedTuple):
         beta: threshold jump per spike, default 1.8.
         method: surrogate gradient name, default ``"super"``.
         alpha: surrogate sharpness, default 100.
-        reset_method: ``reset_value`` (default) or ``reset_subtract`` (subtracts ``b``).
         integrator: ``"euler"`` (default, Norse 1.x) or ``"exact"``.
+        reset_method: ``reset_value`` (default) or ``reset_subtract`` (subtracts ``b``).
     """
 
     tau_syn_inv: torch.Tensor = torch.as_tensor(1.0 / 5e-3)
@@ -75,8 +75,8 @@ class LSNNParameters(NamedTuple):
     beta: torch.Tensor = torch.as_tensor(1.8)
     method: str = "super"
     alpha: float = 100.0
-    reset_method: object = reset_value
     integrator: str = "euler"
+    reset_method: ResetMethod = reset_value
 
 
 _DEFAULT_PARAMETERS = LSNNParameters()
