@@ -21,7 +21,8 @@ from norse.torch.module.lif import LIF, LIFCell, LIFRecurrent, LIFRecurrentCell
 REFERENCE_V = [0.1, 0.27, 0.487, 0.7335, 0.9963, 0.0, 0.3951, 0.7717, 0.0, 0.4463]
 
 
-def _ff_trace(inputs, p=LIFParameters(), dt=0.001):
+def _ff_trace(inputs, dt=0.001):
+    p = LIFParameters()
     state = LIFFeedForwardState(torch.zeros(1), torch.zeros(1))
     zs, vs = [], []
     for x in inputs:
