@@ -1,0 +1,117 @@
+"""Reading and writing NIR HDF5 files, with validation and clear errors.
+
+:func:`read` parses the HDF5 layout of ``nir.write`` (``/version``, ``/node/type``,
+``/node/nodes/<name>/<field>``, ``/node/edges``) itself, so that a truncated or corrupt file,
+an unknown node type, a missing field or a bad edge raises one exception type,
+:class:`~norse_nir.errors.NIRFormatError`, naming the node and the field. :func:`write` is
+``nir.write`` after the same validation, so an invalid graph is never written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import h5py
+import nir
+import numpy as np
+
+from norse_nir.errors import NIRFormatError
+from norse_nir.validate import GraphShapes, validate
+
+__all__ = ["read", "read_version", "write"]
+
+
+def _dataset_value(dataset: h5py.Dataset, where: str) -> Any:
+    try:
+        value = dataset[()]
+    except Exception as error:  # h5py raises OSError, ValueError, KeyError, ... on corruption
+        raise NIRFormatError(f"cannot read dataset {where}: {type(error).__name__}: {error}") from error
+    if isinstance(value, bytes):
+        return value.decode("utf8", errors="replace")
+    return value
+
+
+def _group_to_dict(group: h5py.Group, where: str) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    try:
+        keys = list(group.keys())
+    except Exception as error:
+        raise NIRFormatError(f"cannot list group {where}: {type(error).__name__}: {error}") from error
+    for key in keys:
+        path = f"{where}/{key}"
+        try:
+            item = group[key]
+        except Exception as error:
+            raise NIRFormatError(f"cannot open {path}: {type(error).__name__}: {error}") from error
+        if isinstance(item, h5py.Group):
+            data[key] = _group_to_dict(item, path)
+        else:
+            data[key] = _dataset_value(item, path)
+    return data
+
+
+def _open(path: str | os.PathLike) -> h5py.File:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no NIR file at {str(path)!r}")
+    try:
+        return h5py.File(path, "r")
+    except Exception as error:
+        raise NIRFormatError(
+            f"{str(path)!r} is not a readable HDF5 file (truncated or corrupt?): {error}"
+        ) from error
+
+
+def read_version(path: str | os.PathLike) -> str | None:
+    """The NIR version string stored in a file (``"1.0.8"``, ``"0.2.0"``), or None."""
+    with _open(path) as f:
+        if "version" not in f:
+            return None
+        version = _dataset_value(f["version"], "/version")
+        return str(version)
+
+
+def read(path: str | os.PathLike) -> nir.NIRGraph:
+    """Read and validate a NIR graph from an HDF5 file.
+
+    Files of any NIR version (0.1.1 and 0.2.0 included) are read; a missing ``v_reset`` is
+    filled with zeros and a missing ``w_in`` with ones, as in NIR.
+
+    Raises:
+        FileNotFoundError: if there is no file at ``path``.
+        NIRFormatError: if the file is not HDF5, is truncated or corrupt, or holds a graph
+            that fails :func:`norse_nir.validate.validate`; the message names the node and
+            field.
+    """
+    with _open(path) as f:
+        if "node" not in f or not isinstance(f["node"], h5py.Group):
+            raise NIRFormatError(f"{str(path)!r} has no /node group; it is not a NIR file")
+        data = _group_to_dict(f["node"], "/node")
+    graph, _ = validate(data)
+    return graph
+
+
+def write(path: str | os.PathLike, graph: nir.NIRGraph) -> None:
+    """Validate ``graph`` and write it with ``nir.write`` (gzip-compressed HDF5).
+
+    Raises:
+        NIRFormatError: if the graph is invalid (nothing is written then).
+    """
+    clean, shapes = validate(graph)
+    _fill_shapes(clean, shapes)
+    nir.write(path, clean)
+
+
+def _fill_shapes(graph: nir.NIRGraph, shapes: GraphShapes) -> None:
+    """Write inferred shapes into fields NIR leaves as None (HDF5 cannot store None)."""
+    for name, node in graph.nodes.items():
+        if isinstance(node, nir.NIRGraph):
+            _fill_shapes(node, shapes.subgraphs[name])
+        elif isinstance(node, (nir.Conv1d, nir.Conv2d)) and node.input_shape is None:
+            spatial = shapes.inputs[name][1:]
+            node.input_shape = spatial[0] if isinstance(node, nir.Conv1d) else spatial
+        elif isinstance(node, nir.Flatten) and node.input_type["input"] is None:
+            node.input_type = {"input": np.asarray(shapes.inputs[name], dtype=np.int64)}
