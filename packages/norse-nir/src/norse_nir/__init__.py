@@ -1,0 +1,3 @@
+"""Conversion between Norse networks and NIR graphs."""
+
+__all__: list[str] = []

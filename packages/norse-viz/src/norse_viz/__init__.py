@@ -1,0 +1,5 @@
+"""Plots for Norse spiking neural networks (matplotlib)."""
+
+from norse_viz.raster import raster
+
+__all__ = ["raster"]
