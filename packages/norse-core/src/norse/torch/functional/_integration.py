@@ -90,3 +90,32 @@ def current_to_voltage_factor(
     safe_d = torch.where(equal, torch.ones_like(d), d)
     ratio = torch.where(equal, torch.full_like(d, dt), torch.expm1(d * dt) / safe_d)
     return tau_mem_inv * torch.exp(-tau_mem_inv * dt) * ratio
+
+
+def current_membrane_step(
+    v: Tensor,
+    i_jump: Tensor,
+    tau_mem_inv: Tensor | float,
+    tau_syn_inv: Tensor | float,
+    v_leak: Tensor | float,
+    dt: float,
+    integrator: str,
+) -> tuple[Tensor, Tensor]:
+    """One step of ``dv/dt = tau_mem_inv ((v_leak - v) + i)``, ``di/dt = -tau_syn_inv i``.
+
+    ``i_jump`` is the current after this step's input jump. Returns ``(v_dec, i_dec)``:
+
+    - ``"euler"`` (Norse 1.x, same expressions): ``v_dec = v + dt tau_mem_inv ((v_leak - v) +
+      i_jump)``, ``i_dec = i_jump - dt tau_syn_inv i_jump``;
+    - ``"exact"``: ``v_dec = v_leak + (v - v_leak) exp(-dt tau_mem_inv) + c i_jump`` with ``c``
+      from :func:`current_to_voltage_factor`, ``i_dec = i_jump exp(-dt tau_syn_inv)``.
+    """
+    if integrator == "euler":
+        v_dec = v + dt * tau_mem_inv * ((v_leak - v) + i_jump)
+        return v_dec, i_jump - dt * tau_syn_inv * i_jump
+    v_dec = (
+        v_leak
+        + (v - v_leak) * decay_factor(tau_mem_inv, dt, "exact")
+        + i_jump * current_to_voltage_factor(tau_mem_inv, tau_syn_inv, dt, "exact")
+    )
+    return v_dec, i_jump * decay_factor(tau_syn_inv, dt, "exact")

@@ -31,8 +31,7 @@ from torch import Tensor
 from norse.torch.functional._integration import (
     approach_factor,
     check_integrator,
-    current_to_voltage_factor,
-    decay_factor,
+    current_membrane_step,
 )
 from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
@@ -97,16 +96,9 @@ class LIFFeedForwardState(NamedTuple):
 def _integrate(v: Tensor, i_jump: Tensor, p: LIFParameters, dt: float) -> tuple[Tensor, Tensor]:
     """Steps ``(v, i_jump)`` over ``dt`` with ``p.integrator`` (module docstring, step 2)."""
     check_integrator(p.integrator, "LIFParameters")
-    if p.integrator == "euler":
-        v_dec = v + dt * p.tau_mem_inv * ((p.v_leak - v) + i_jump)
-        i_dec = i_jump - dt * p.tau_syn_inv * i_jump
-        return v_dec, i_dec
-    v_dec = (
-        p.v_leak
-        + (v - p.v_leak) * decay_factor(p.tau_mem_inv, dt, "exact")
-        + i_jump * current_to_voltage_factor(p.tau_mem_inv, p.tau_syn_inv, dt, "exact")
+    return current_membrane_step(
+        v, i_jump, p.tau_mem_inv, p.tau_syn_inv, p.v_leak, dt, p.integrator
     )
-    return v_dec, i_jump * decay_factor(p.tau_syn_inv, dt, "exact")
 
 
 def lif_feed_forward_step(
