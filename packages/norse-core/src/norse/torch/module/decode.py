@@ -1,7 +1,9 @@
 """Decoder and readout modules: ``(T, B, ...)`` sequences to predictions.
 
 They hold no recurrent state (``forward(x)``), so each can be the last layer of a
-``SequentialState``.
+``SequentialState``. The leaky-integrator readout itself is
+:class:`norse.torch.module.leaky_integrator.LI` (registered here as the decoder ``"li"``):
+``Linear -> LI -> MaxDecoder`` is Norse's usual classification readout.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import torch
 
 from norse.hookspecs import EncoderSpec
 from norse.torch.functional import decode
+from norse.torch.functional.leaky_integrator import li_feed_forward_step
+from norse.torch.module.leaky_integrator import LI
 
 __all__ = ["ExpFilter", "MaxDecoder", "SpikesToTimesDecoder", "SumDecoder"]
 
@@ -154,6 +158,12 @@ class ExpFilter(torch.nn.Module):
 
 
 DECODER_SPECS: list[EncoderSpec] = [
+    EncoderSpec(
+        "li",
+        "leaky-integrator readout: membrane voltages over time (follow with max)",
+        li_feed_forward_step,
+        LI,
+    ),
     EncoderSpec("sum", "sum over time (spike count)", decode.sum_decode, SumDecoder),
     EncoderSpec("max", "maximum over time", decode.max_decode, MaxDecoder),
     EncoderSpec(
