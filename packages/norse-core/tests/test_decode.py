@@ -101,8 +101,8 @@ def test_decoders_are_registered_by_the_core():
 
 def test_li_readout_then_max_over_time():
     # LI with constant input 1 (defaults, Euler): i_jump = 1, 1.8, 2.44, 2.952, 3.3616 and
-    # v += 0.1 * (i_jump - v): v = 0.1, 0.27, 0.487, 0.7335, 0.99631.
+    # v += 0.1 * (i_jump - v): v = 0.1, 0.27, 0.487, 0.7335, 0.99631 (float32 parameters).
     voltages, _ = LI()(torch.ones(5, 1, 1, dtype=torch.float64))
     expected = torch.tensor([0.1, 0.27, 0.487, 0.7335, 0.99631], dtype=torch.float64)
-    torch.testing.assert_close(voltages.flatten(), expected, rtol=0, atol=1e-12)
-    torch.testing.assert_close(MaxDecoder()(voltages).flatten(), expected[-1:], rtol=0, atol=1e-12)
+    torch.testing.assert_close(voltages.flatten(), expected, rtol=0, atol=1e-7)
+    torch.testing.assert_close(MaxDecoder()(voltages).flatten(), expected[-1:], rtol=0, atol=1e-7)
