@@ -147,12 +147,12 @@ class GraphState(NamedTuple):
 
     Attributes:
         nodes: node name -> state of that stateful node (neurons, delays, subgraphs).
-        recurrent: source node name -> its output at the previous step, for the sources of
-            recurrent edges.
+        values: node name -> that node's output at the last step (every node; the sources
+            of recurrent edges read theirs from here at the next step, zeros at rest).
     """
 
     nodes: dict[str, Any]
-    recurrent: dict[str, torch.Tensor]
+    values: dict[str, torch.Tensor]
 
 
 def _node_module(
@@ -279,11 +279,11 @@ class GraphModule(torch.nn.Module):
     def initial_state(self, x: torch.Tensor) -> GraphState:
         """Rest state for a batch like ``x`` (one step, ``(B, ...)``)."""
         batch = x.shape[0]
-        recurrent = {
+        values = {
             src: torch.zeros((batch, *self.shapes.outputs[src]), dtype=x.dtype, device=x.device)
             for src in self.delayed_sources
         }
-        return GraphState({}, recurrent)
+        return GraphState({}, values)
 
     def step(
         self, inputs: dict[str, torch.Tensor], state: GraphState | None
@@ -298,7 +298,7 @@ class GraphModule(torch.nn.Module):
             if name in inputs:
                 values[name] = inputs[name]
                 continue
-            fed = [state.recurrent[src] if delayed else values[src] for src, delayed in self.incoming[name]]
+            fed = [state.values[src] if delayed else values[src] for src, delayed in self.incoming[name]]
             if fed:
                 x = fed[0]
                 for extra in fed[1:]:
@@ -313,9 +313,8 @@ class GraphModule(torch.nn.Module):
                 values[name], new_nodes[name] = layer(x, state.nodes.get(name))
             else:
                 values[name] = layer(x)
-        recurrent = {src: values[src] for src in self.delayed_sources}
         outputs = {name: values[name] for name in self.output_names}
-        return outputs, GraphState(new_nodes, recurrent)
+        return outputs, GraphState(new_nodes, values)
 
     def forward(
         self, x: torch.Tensor | Mapping[str, torch.Tensor], state: GraphState | None = None
