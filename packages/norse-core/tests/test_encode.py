@@ -182,6 +182,12 @@ def test_population_encode_scale_shapes_and_module():
     torch.testing.assert_close(PopulationEncoder(5, scale=4.0)(x), out)
     # scale=None uses the maximum of the input (4 here).
     torch.testing.assert_close(population_encode(x, 5), out)
+    # A scale per sample, shaped to broadcast against (B, N, 1).
+    per_sample = population_encode(
+        x, 5, scale=torch.tensor([4.0, 2.0], dtype=torch.float64).view(2, 1, 1)
+    )
+    torch.testing.assert_close(per_sample[0], out[0])
+    torch.testing.assert_close(per_sample[1], population_encode(x[1:], 5, scale=2.0)[0])
     assert gaussian_rbf(torch.tensor(2.0), sigma=2.0).item() == pytest.approx(math.exp(-0.25))
     assert euclidean_distance(torch.tensor(1.0), torch.tensor(4.0)).item() == 9.0
 
