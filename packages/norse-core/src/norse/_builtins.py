@@ -12,6 +12,7 @@ from collections.abc import Callable
 from norse.hookspecs import (
     CommandSpec,
     EncoderSpec,
+    KernelSpec,
     NeuronSpec,
     PlasticitySpec,
     SurrogateSpec,
@@ -72,3 +73,9 @@ def norse_register_plasticity(register: Callable[[PlasticitySpec], None]) -> Non
 @hookimpl
 def norse_register_commands(register: Callable[[CommandSpec], None]) -> None:
     register(_module("norse.cli").PLUGINS_COMMAND)
+
+
+@hookimpl
+def norse_register_kernels(register: Callable[[KernelSpec], None]) -> None:
+    for spec in _module("norse.torch.ops").REFERENCE_KERNELS:
+        register(spec)

@@ -9,15 +9,30 @@ through the ``norse_register_kernels`` hook replace the reference implementation
 (:mod:`norse.torch.ops._registry`; ``NORSE_KERNELS=reference`` forces the reference).
 """
 
+from norse.hookspecs import KernelSpec
+from norse.torch.ops import _cpp
 from norse.torch.ops._registry import KERNELS_ENV, OPS, KernelChoice, kernel_table, select
 from norse.torch.ops.sequence import RESETS, leaky_sequence
 
 __all__ = [
     "KERNELS_ENV",
     "OPS",
+    "REFERENCE_KERNELS",
     "RESETS",
     "KernelChoice",
     "kernel_table",
     "leaky_sequence",
     "select",
 ]
+
+_CPP = "C++ (compiled on first use with torch.utils.cpp_extension; PyTorch reference if that fails)"
+
+REFERENCE_KERNELS: list[KernelSpec] = [
+    KernelSpec("norse::leaky_sequence", "cpu", _cpp.FORWARD, _CPP),
+    KernelSpec("norse::leaky_sequence_backward", "cpu", _cpp.BACKWARD, _CPP),
+]
+"""The core's own CPU kernels, registered through ``norse_register_kernels``.
+
+Every other device type is served by the PyTorch reference unless a plugin (``norse-cuda``)
+registers a kernel for it.
+"""

@@ -34,16 +34,12 @@ KERNELS_ENV = "NORSE_KERNELS"
 OPS = (
     "norse::leaky_sequence",
     "norse::leaky_sequence_backward",
-    "norse::lsnn_sequence",
-    "norse::lsnn_sequence_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
 _REFERENCE_NAMES = {
     "norse::leaky_sequence": "leaky_forward",
     "norse::leaky_sequence_backward": "leaky_backward",
-    "norse::lsnn_sequence": "lsnn_forward",
-    "norse::lsnn_sequence_backward": "lsnn_backward",
 }
 
 _log = logging.getLogger("norse.torch.ops")
