@@ -8,6 +8,7 @@ Every malformed graph or file raises :class:`NIRFormatError` naming the node and
 """
 
 from norse_nir.errors import NIRFormatError
+from norse_nir.exporter import to_nir
 from norse_nir.importer import GraphModule, GraphState, from_nir
 from norse_nir.io import read, read_version, write
 from norse_nir.validate import validate
@@ -19,6 +20,7 @@ __all__ = [
     "from_nir",
     "read",
     "read_version",
+    "to_nir",
     "validate",
     "write",
 ]

@@ -10,28 +10,33 @@ input ``x`` (the sum of the node's incoming edges at this step):
 * ``IF``:      ``v ← v + dt·r·x``; ``z = v > v_threshold``; ``v ← v_reset`` where ``z``
 * ``LI``:      ``v ← v + dt/τ·(v_leak − v + r·x)``
 * ``LIF``:     as ``LI``, then spike and reset as ``IF``
-* ``CubaLI``:  ``i ← i + dt/τ_syn·(−i + w_in·x)``, then
-  ``v ← v + dt/τ_mem·(v_leak − v + r·i)`` with the *updated* current (the synapse feeds
-  the membrane in the same step, the "no delay" order of Norse's ``LIFCell`` and of
-  snnTorch's ``Synaptic``)
+* ``CubaLI``:  ``j = i + dt/τ_syn·w_in·x`` (the current after this step's input), then
+  ``v ← v + dt/τ_mem·(v_leak − v + r·j)`` and ``i ← j·(1 − dt/τ_syn)``. This is the Euler
+  step ``I ← I + dt/τ_syn·(−I + w_in·x)`` with the membrane fed by the *updated* current
+  ``I = j`` (the "no delay" order of Norse's ``LIFCell`` and snnTorch's ``Synaptic``); the
+  state keeps the decayed current ``i``, as Norse does
 * ``CubaLIF``: as ``CubaLI``, then spike and reset as ``IF``
 
-``"exact"``: the exact solution of the linear ODEs over one step with ``x`` held constant
-during the step (zero-order hold), ``a = exp(−dt/τ_mem)``, ``b = exp(−dt/τ_syn)``:
+``"exact"``: the exact solution of the linear ODEs over one step, ``a = exp(−dt/τ_mem)``,
+``b = exp(−dt/τ_syn)``:
 
-* ``LI``/``LIF``: ``v ← v∞ + (v − v∞)·a`` with ``v∞ = v_leak + r·x``
-* ``CubaLI``/``CubaLIF``: ``i ← i∞ + (i − i∞)·b`` with ``i∞ = w_in·x``, and
-  ``v ← v∞ + K·b + (v − v∞ − K)·a`` with ``v∞ = v_leak + r·i∞``,
-  ``K = r·(i − i∞)·τ_syn/(τ_syn − τ_mem)`` (for ``τ_syn = τ_mem``:
-  ``v ← v∞ + (v − v∞)·a + r·(i − i∞)·(dt/τ)·a``)
-* ``I``/``IF``: as Euler (which is exact for a held input)
+* ``LI``/``LIF``: the input is held over the step: ``v ← v∞ + (v − v∞)·a`` with
+  ``v∞ = v_leak + r·x``
+* ``CubaLI``/``CubaLIF``: the step's input arrives as an impulse of area ``x·dt`` at its
+  start (spikes are events): ``j = i + dt/τ_syn·w_in·x``, then
+  ``v ← v_leak + (v − v_leak)·a + r·j·c`` and ``i ← j·b`` with
+  ``c = τ_syn·(b − a)/(τ_syn − τ_mem)`` (``c = dt/τ·a`` when ``τ_syn = τ_mem``)
+* ``I``/``IF``: as Euler (exact for a held input)
+
+Both are the discretisations of Norse's own neurons (``integrator="euler"``/``"exact"``), so
+exported Norse modules import with identical dynamics.
 
 Spikes are ``z = Θ(v − v_threshold)`` (strict ``>``, as NIR), one per step at most, and reset
 sets ``v`` to ``v_reset`` (NIR has no subtractive reset). Gradients of ``Θ`` use the
 SuperSpike surrogate ``1/(α·|x| + 1)²`` with ``α = 100``.
 
-Initial state: ``v = v_leak`` for the leaky neurons (their rest), ``v = 0`` for ``I`` and
-``IF``, currents ``i = 0``.
+Initial state (as Norse's neurons): ``v = v_leak`` for the leaky neurons (their rest),
+``v = v_reset`` for ``IF``, ``v = 0`` for ``I``; currents ``i = 0``.
 """
 
 from __future__ import annotations
@@ -123,7 +128,12 @@ class NeuronNode(torch.nn.Module):
 
     def initial_state(self, x: torch.Tensor) -> VoltageState | CubaState:
         """The resting state for a batch shaped like ``x``."""
-        rest = self.v_leak if hasattr(self, "v_leak") else torch.zeros_like(self.r)
+        if self.kind == "IF":
+            rest = self.v_reset
+        elif self.kind == "I":
+            rest = torch.zeros_like(self.r)
+        else:
+            rest = self.v_leak
         v = rest.to(x.dtype).expand_as(x).clone()
         if self.kind.startswith("Cuba"):
             return CubaState(v, torch.zeros_like(x))
@@ -144,12 +154,14 @@ class NeuronNode(torch.nn.Module):
                 v_inf = self.v_leak + self.r * x
                 v = v_inf + (state.v - v_inf) * torch.exp(-dt / self.tau)
         else:
-            i_in = self.w_in * x
+            j = state.i + dt / self.tau_syn * self.w_in * x
             if self.integration == "euler":
-                i = state.i + dt / self.tau_syn * (i_in - state.i)
-                v = state.v + dt / self.tau_mem * (self.v_leak - state.v + self.r * i)
+                v = state.v + dt / self.tau_mem * (self.v_leak - state.v + self.r * j)
+                i = j * (1 - dt / self.tau_syn)
             else:
-                i, v = self._exact_cuba(state, i_in)
+                a, b, c = self._exact_factors()
+                v = self.v_leak + (state.v - self.v_leak) * a + self.r * j * c
+                i = j * b
         if self.kind not in self.SPIKING:
             new = CubaState(v, i) if self.kind == "CubaLI" else VoltageState(v)
             return v, new
@@ -157,19 +169,14 @@ class NeuronNode(torch.nn.Module):
         v = (1 - z) * v + z * self.v_reset
         return z, (CubaState(v, i) if self.kind == "CubaLIF" else VoltageState(v))
 
-    def _exact_cuba(self, state: CubaState, i_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _exact_factors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dt, tau_s, tau_m = self.dt, self.tau_syn, self.tau_mem
         a, b = torch.exp(-dt / tau_m), torch.exp(-dt / tau_s)
-        c = state.i - i_in
-        i = i_in + c * b
-        v_inf = self.v_leak + self.r * i_in
         diff = tau_s - tau_m
         equal = diff.abs() <= 1e-9 * tau_m
         safe = torch.where(equal, torch.ones_like(diff), diff)
-        k = self.r * c * tau_s / safe
-        distinct = v_inf + k * b + (state.v - v_inf - k) * a
-        degenerate = v_inf + (state.v - v_inf) * a + self.r * c * (dt / tau_m) * a
-        return i, torch.where(equal, degenerate, distinct)
+        c = torch.where(equal, dt / tau_m * a, tau_s * (b - a) / safe)
+        return a, b, c
 
 
 class ThresholdNode(torch.nn.Module):
