@@ -1,0 +1,83 @@
+"""Compares spikes and voltages with Norse 1.1.0 on random inputs (forward pass).
+
+Needs ``NORSE_ORACLE_PYTHON``: an interpreter whose ``import norse`` is Norse 1.x. The oracle
+runs in a subprocess (``norse1_runner.py``); inputs and outputs travel as ``torch.save`` files.
+Add a model by adding an entry to ``OURS`` here and to ``MODELS`` in the runner.
+"""
+
+import os
+import pathlib
+import subprocess
+
+import pytest
+import torch
+
+from norse.torch.module.iaf import IAFCell
+from norse.torch.module.leaky_integrator import LICell
+from norse.torch.module.leaky_integrator_box import LIBoxCell
+from norse.torch.module.lif import LIFCell, LIFRecurrentCell
+from norse.torch.module.lif_box import LIFBoxCell
+
+RUNNER = pathlib.Path(__file__).with_name("norse1_runner.py")
+
+
+def _loop(cell, x):
+    state, outs, vs = None, [], []
+    for t in range(x.shape[0]):
+        out, state = cell(x[t], state)
+        outs.append(out)
+        vs.append(state.v)
+    return {"z": torch.stack(outs).detach(), "v": torch.stack(vs).detach()}
+
+
+def _lif_recurrent(case):
+    h, i = case["w_in"].shape
+    cell = LIFRecurrentCell(i, h, input_weights=case["w_in"], recurrent_weights=case["w_rec"])
+    return _loop(cell, case["x"])
+
+
+# model name -> (our function, input scale)
+OURS = {
+    "lif_cell": (lambda c: _loop(LIFCell(), c["x"]), 3.0),
+    "lif_recurrent_cell": (_lif_recurrent, 3.0),
+    "lif_box_cell": (lambda c: _loop(LIFBoxCell(), c["x"]), 3.0),
+    "li_cell": (lambda c: _loop(LICell(), c["x"]), 3.0),
+    "li_box_cell": (lambda c: _loop(LIBoxCell(), c["x"]), 3.0),
+    "iaf_cell": (lambda c: _loop(IAFCell(), c["x"]), 0.6),
+}
+
+
+def _cases():
+    generator = torch.Generator().manual_seed(1234)
+    cases = {}
+    for model, (_, scale) in OURS.items():
+        x = torch.rand(40, 3, 5, generator=generator) * scale
+        case = {"model": model, "x": x}
+        if model == "lif_recurrent_cell":
+            w_rec = torch.randn(6, 6, generator=generator) * 0.5
+            w_rec.fill_diagonal_(0.0)
+            case.update(w_in=torch.randn(6, 5, generator=generator) * 0.7, w_rec=w_rec)
+        cases[model] = case
+    return cases
+
+
+def test_forward_matches_norse_1(tmp_path):
+    oracle = os.environ.get("NORSE_ORACLE_PYTHON")
+    if not oracle:
+        pytest.skip("set NORSE_ORACLE_PYTHON to a Python with Norse 1.x to compare against it")
+    cases = _cases()
+    torch.save(cases, tmp_path / "in.pt")
+    subprocess.run(
+        [oracle, str(RUNNER), str(tmp_path / "in.pt"), str(tmp_path / "out.pt")],
+        check=True,
+        timeout=300,
+    )
+    theirs = torch.load(tmp_path / "out.pt")
+    with torch.no_grad():
+        for name, case in cases.items():
+            ours = OURS[case["model"]][0](case)
+            assert ours["z"].shape == theirs[name]["z"].shape, name
+            assert torch.equal(ours["z"], theirs[name]["z"]), name
+            torch.testing.assert_close(ours["v"], theirs[name]["v"], msg=name)
+            if name not in ("li_cell", "li_box_cell"):
+                assert ours["z"].sum() > 0, f"{name}: no spikes, the comparison is vacuous"
