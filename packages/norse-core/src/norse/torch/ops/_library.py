@@ -32,13 +32,15 @@ def leaky_sequence(
     spiking: bool,
     subtract: bool,
     method: str,
-    alpha: float,
+    alpha: Tensor,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Fused leaky recursion over ``x`` of shape ``(T, *S)``; returns ``(out, u, v_T, i_T)``.
 
     See :mod:`norse.torch.ops._reference` for the equations. All state and coefficient
     tensors have shape ``S`` and ``x``'s dtype; ``i0``/``r`` are None for models without a
-    synaptic current. ``method``/``alpha`` select the surrogate used by the backward.
+    synaptic current. ``method`` and the 0-dim tensor ``alpha`` select the surrogate used by
+    the backward (a tensor, so that a module's ``alpha`` buffer needs no ``.item()`` in a
+    compiled graph).
     """
     impl = _registry.select(_FORWARD, x.device.type).impl
     return impl(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract)
@@ -69,7 +71,7 @@ def leaky_sequence_backward(
     spiking: bool,
     subtract: bool,
     method: str,
-    alpha: float,
+    alpha: Tensor,
     needs: list[bool],
 ) -> list[Tensor]:
     """Gradients of ``norse::leaky_sequence`` for the inputs named in ``GRAD_NAMES``.
@@ -121,14 +123,14 @@ def _setup_context(ctx, inputs, output):
     ctx.set_materialize_grads(False)
     needs_x = q.requires_grad or (r is not None and r.requires_grad)
     ctx.save_for_backward(
-        x if needs_x else None, u if spiking else out, v0, i0, p, q, r, v_th, v_reset
+        x if needs_x else None, u if spiking else out, v0, i0, p, q, r, v_th, v_reset, alpha
     )
-    ctx.flags = (spiking, subtract, method, alpha)
+    ctx.flags = (spiking, subtract, method)
 
 
 def _backward(ctx, g_out, g_u, g_v, g_i):
-    x, u, v0, i0, p, q, r, v_th, v_reset = ctx.saved_tensors
-    spiking, subtract, method, alpha = ctx.flags
+    x, u, v0, i0, p, q, r, v_th, v_reset, alpha = ctx.saved_tensors
+    spiking, subtract, method = ctx.flags
     needs = [bool(n) for n in ctx.needs_input_grad[: len(GRAD_NAMES)]]
     if i0 is None:
         needs[GRAD_NAMES.index("i0")] = False

@@ -52,7 +52,7 @@ def leaky_sequence(
     spiking: bool = True,
     reset: str = "value",
     method: str = "super",
-    alpha: float = 100.0,
+    alpha: Tensor | float = 100.0,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Run the fused leaky recursion over a time-major sequence.
 
@@ -69,7 +69,7 @@ def leaky_sequence(
         spiking: if False, no threshold: the output is ``v`` and there is no reset.
         reset: ``"value"`` (``v = v_reset`` after a spike) or ``"subtract"`` (``v -= v_th``).
         method: registered surrogate name used for ``dz/du`` in the backward pass.
-        alpha: the surrogate's sharpness (receives no gradient).
+        alpha: the surrogate's sharpness, a number or 1-element tensor (no gradient).
 
     Returns:
         ``(out, v_T, i_T)``: ``z`` (spiking) or ``v`` (not) of shape ``(T, B, ...)``, and
@@ -114,6 +114,6 @@ def leaky_sequence(
         spiking,
         reset == "subtract",
         method,
-        float(alpha),
+        torch.as_tensor(alpha, dtype=torch.float64).detach(),
     )
     return out, v_final, (i_final if i is not None else None)

@@ -1,0 +1,219 @@
+"""The fused sequence ops against the step-by-step reference (functional step loops).
+
+For random shapes, parameters and seeds: spikes equal, voltages/currents equal to rounding,
+gradients for inputs, initial state and parameters equal to autograd through the loop; and
+float64 gradcheck of the op. Every test runs on both CPU kernels: the C++ one (compiled once
+per machine, cached) and the PyTorch reference (``NORSE_KERNELS=reference``).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from norse.torch.functional.iaf import IAFFeedForwardState, IAFParameters, iaf_feed_forward_step
+from norse.torch.functional.leaky_integrator import LIParameters, LIState, li_feed_forward_step
+from norse.torch.functional.leaky_integrator_box import (
+    LIBoxParameters,
+    LIBoxState,
+    li_box_feed_forward_step,
+)
+from norse.torch.functional.lif import LIFFeedForwardState, LIFParameters, lif_feed_forward_step
+from norse.torch.functional.lif_box import (
+    LIFBoxFeedForwardState,
+    LIFBoxParameters,
+    lif_box_feed_forward_step,
+)
+from norse.torch.functional.reset import reset_subtract, reset_value
+from norse.torch.ops import leaky_sequence, select
+from norse.torch.ops.models import fused_sequence
+
+DT = 1e-3
+
+
+@pytest.fixture(params=["cpp", "reference"])
+def kernels(request, monkeypatch):
+    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
+    if request.param == "reference":
+        monkeypatch.setenv("NORSE_KERNELS", "reference")
+    else:
+        monkeypatch.delenv("NORSE_KERNELS", raising=False)
+        if select("norse::leaky_sequence", "cpu").source == "reference":
+            pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    return request.param
+
+
+def _loop(step, x, state, p):
+    outs = []
+    for t in range(x.shape[0]):
+        out, state = step(x[t], state, p, DT)
+        outs.append(out)
+    return torch.stack(outs), state
+
+
+def _param(value, shape, gen, requires_grad):
+    """A parameter: a float64 scalar or per-neuron tensor around ``value``."""
+    if shape is None:
+        t = torch.tensor(value, dtype=torch.float64)
+    else:
+        t = value * (1 + 0.2 * torch.rand(shape, generator=gen, dtype=torch.float64))
+    return t.requires_grad_(requires_grad)
+
+
+def _case(model, seed, integrator, reset, method):
+    """Random (step, x, state, p, trainable tensors) for ``model``."""
+    gen = torch.Generator().manual_seed(seed)
+    shape = (1 + seed % 3, 2 + seed % 4) + ((2,) if seed % 2 else ())
+    steps = 12 + seed % 9
+    per_neuron = shape[1:] if seed % 2 else None
+    x = (torch.randn((steps, *shape), generator=gen, dtype=torch.float64) * 2 + 1.5) * 20
+    spk = {"method": method, "alpha": torch.tensor(4.0, dtype=torch.float64)}
+    rm = {"value": reset_value, "subtract": reset_subtract}[reset]
+    tau_mem = _param(100.0, per_neuron, gen, True)
+    tau_syn = _param(200.0, per_neuron, gen, True)
+    v_leak = _param(0.1, per_neuron, gen, True)
+    v_th = _param(1.0, per_neuron, gen, True)
+    v_reset = _param(-0.1, per_neuron, gen, True)
+    v0 = (torch.rand(shape, generator=gen, dtype=torch.float64) * 0.9).requires_grad_()
+    i0 = (torch.rand(shape, generator=gen, dtype=torch.float64) * 5).requires_grad_()
+    if model == "lif":
+        p = LIFParameters(
+            tau_syn, tau_mem, v_leak, v_th, v_reset, **spk, integrator=integrator, reset_method=rm
+        )
+        return lif_feed_forward_step, x, LIFFeedForwardState(v0, i0), p
+    if model == "lif_box":
+        p = LIFBoxParameters(
+            tau_mem, v_leak, v_th, v_reset, **spk, reset_method=rm, integrator=integrator
+        )
+        return lif_box_feed_forward_step, x / 10, LIFBoxFeedForwardState(v0), p
+    if model == "iaf":
+        p = IAFParameters(v_th, v_reset, **spk, reset_method=rm)
+        return iaf_feed_forward_step, x / 200, IAFFeedForwardState(v0), p
+    if model == "li":
+        p = LIParameters(tau_syn, tau_mem, v_leak, integrator=integrator)
+        return li_feed_forward_step, x, LIState(v0, i0), p
+    p = LIBoxParameters(tau_mem, v_leak, integrator=integrator)
+    return li_box_feed_forward_step, x / 10, LIBoxState(v0), p
+
+
+def _leaves(x, state, p):
+    return [x, *state, *(f for f in p if isinstance(f, torch.Tensor) and f.requires_grad)]
+
+
+CASES = [
+    (model, seed, integrator, reset, method)
+    for seed, (model, integrator, reset, method) in enumerate(
+        [
+            ("lif", "euler", "value", "super"),
+            ("lif", "exact", "subtract", "sigmoid"),
+            ("lif", "euler", "subtract", "atan"),
+            ("lif_box", "euler", "value", "super"),
+            ("lif_box", "exact", "value", "tanh"),
+            ("lif_box", "euler", "subtract", "triangle"),
+            ("iaf", "euler", "value", "circ"),
+            ("iaf", "euler", "subtract", "heavi_erfc"),
+            ("li", "euler", "value", "super"),
+            ("li", "exact", "value", "super"),
+            ("li_box", "euler", "value", "super"),
+            ("li_box", "exact", "value", "super"),
+            ("lif", "euler", "value", "fast_sigmoid"),
+            ("lif_box", "euler", "value", "straight_through"),
+            ("lif_box", "exact", "subtract", "heaviside"),
+        ]
+    )
+]
+
+
+@pytest.mark.parametrize(("model", "seed", "integrator", "reset", "method"), CASES)
+def test_fused_equals_step_loop(kernels, model, seed, integrator, reset, method):
+    step, x, state, p = _case(model, seed, integrator, reset, method)
+    x.requires_grad_()
+    out_ref, state_ref = _loop(step, x, state, p)
+    fused = fused_sequence(step, x, state, p, DT)
+    assert fused is not None
+    out, state_fused = fused
+    if model in ("li", "li_box"):
+        torch.testing.assert_close(out, out_ref, rtol=1e-12, atol=1e-12)
+    else:
+        assert torch.equal(out, out_ref)
+        assert 0 < out_ref.mean() < 1  # the case exercises spikes and silence
+    for a, b in zip(state_fused, state_ref):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+    gen = torch.Generator().manual_seed(seed + 100)
+    w_out = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+    w_state = [torch.randn(s.shape, generator=gen, dtype=torch.float64) for s in state_ref]
+
+    def loss(o, s):
+        return (o * w_out).sum() + sum((a * w).sum() for a, w in zip(s, w_state))
+
+    leaves = _leaves(x, state, p)
+    g_ref = torch.autograd.grad(loss(out_ref, state_ref), leaves, allow_unused=True)
+    g_fused = torch.autograd.grad(loss(out, state_fused), leaves, allow_unused=True)
+    for a, b in zip(g_fused, g_ref):
+        if b is None:
+            assert a is None or not a.any()
+        else:
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("current", [False, True])
+def test_gradcheck_non_spiking(kernels, current):
+    """float64 gradcheck where the op is differentiable: no threshold (LI, LIBox dynamics).
+
+    Spiking outputs are steps whose true derivative is zero; their surrogate gradients are
+    checked against autograd through the step loop above instead.
+    """
+    gen = torch.Generator().manual_seed(7)
+
+    def rnd(*shape, scale=1.0):
+        t = torch.rand(shape, generator=gen, dtype=torch.float64) * scale
+        return t.requires_grad_()
+
+    x = rnd(6, 2, 3, scale=0.8)
+    v0, i0 = rnd(2, 3, scale=0.5), rnd(2, 3, scale=0.2) if current else None
+    p, q, o = rnd(3, scale=0.9), rnd(1, scale=0.3), rnd(3, scale=0.05)
+    r = rnd(scale=0.8) if current else None
+
+    def f(x, v0, p, q, o, *cur):
+        i, rr = cur if cur else (None, None)
+        out, v, i = leaky_sequence(x, v0, i, p=p, q=q, o=o, r=rr, spiking=False)
+        return (out, v) if i is None else (out, v, i)
+
+    args = (x, v0, p, q, o) + ((i0, r) if current else ())
+    assert torch.autograd.gradcheck(f, args)
+
+
+def test_leaky_sequence_rejects_bad_arguments():
+    x = torch.zeros(4, 2, 3)
+    with pytest.raises(TypeError, match="input_tensor"):
+        leaky_sequence(x.long(), 0.0, None, p=1.0, q=1.0, o=0.0)
+    with pytest.raises(ValueError, match=r"input_tensor must have shape \(T, B, ...\)"):
+        leaky_sequence(torch.zeros(4), 0.0, None, p=1.0, q=1.0, o=0.0)
+    with pytest.raises(ValueError, match="v_th of shape \\(4,\\) does not broadcast"):
+        leaky_sequence(x, 0.0, None, p=1.0, q=1.0, o=0.0, v_th=torch.ones(4))
+    with pytest.raises(ValueError, match="reset must be one of"):
+        leaky_sequence(x, 0.0, None, p=1.0, q=1.0, o=0.0, reset="zero")
+    with pytest.raises(ValueError, match="i and r"):
+        leaky_sequence(x, 0.0, 0.0, p=1.0, q=1.0, o=0.0)
+
+
+def test_unsupported_configurations_fall_back():
+    x = torch.rand(3, 2, 4)
+    state = LIFBoxFeedForwardState(torch.zeros(2, 4))
+
+    def custom_reset(z, v, reset, th):
+        return v * (1 - z)
+
+    assert (
+        fused_sequence(
+            lif_box_feed_forward_step, x, state, LIFBoxParameters(reset_method=custom_reset), DT
+        )
+        is None
+    )
+    trainable_alpha = LIFBoxParameters(alpha=torch.tensor(100.0, requires_grad=True))
+    assert fused_sequence(lif_box_feed_forward_step, x, state, trainable_alpha, DT) is None
+    assert (
+        fused_sequence(lif_box_feed_forward_step, x.double(), state, LIFBoxParameters(), DT) is None
+    )
+    assert fused_sequence(lambda *a: a, x, state, LIFBoxParameters(), DT) is None
