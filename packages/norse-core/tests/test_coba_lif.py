@@ -49,9 +49,8 @@ def test_recurrent_step_uses_its_input():
     w_in = torch.tensor([[5.0], [-5.0]])
     _z, s = coba_lif_step(torch.ones(1, 1), state, w_in, torch.zeros(2, 2))
     g = 5 * (1 - 0.0002)
-    assert s.g_e.tolist() == pytest.approx([[g, 0.0]]) and s.g_i.tolist() == pytest.approx(
-        [[0.0, g]]
-    )
+    assert s.g_e[0].tolist() == pytest.approx([g, 0.0])
+    assert s.g_i[0].tolist() == pytest.approx([0.0, g])
     state = state._replace(z=torch.tensor([[1.0, 0.0]]))
     w_rec = torch.tensor([[0.0, 0.0], [-3.0, 0.0]])
     _, s = coba_lif_step(torch.ones(1, 1), state, w_in, w_rec)
