@@ -116,7 +116,10 @@ def _real_array(node: str, field: str, value: Any) -> np.ndarray:
 
 
 def _int_array(node: str, field: str, value: Any) -> np.ndarray:
-    array = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(0.5)
+    try:
+        array = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(0.5)
+    except Exception as error:  # ragged lists, objects numpy cannot convert
+        raise _fail(node, field, f"expected integers, got {type(value).__name__}") from error
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
         raise _fail(node, field, f"expected integers, got {value!r}")
     if not np.all(np.isfinite(array)) or np.any(np.round(array) != array):
@@ -223,11 +226,12 @@ def _make_node(name: str, data: Mapping[str, Any]) -> nir.NIRNode:
     node_type = data.get("type")
     if isinstance(node_type, bytes):
         node_type = node_type.decode("utf8", errors="replace")
-    if node_type == "NIRGraph":
+    if isinstance(node_type, str) and node_type == "NIRGraph":
         return _graph_from_dict(data, name)
-    if node_type not in _FIELDS:
+    if not isinstance(node_type, str) or node_type not in _FIELDS:
         raise _fail(name, "type", f"unknown NIR node type {node_type!r}; known: {list(NODE_TYPES)}")
-    meta = data.get("metadata") or {}
+    meta = data.get("metadata")
+    meta = {} if meta is None else meta
     if not isinstance(meta, Mapping):
         raise _fail(name, "metadata", f"expected a mapping, got {type(meta).__name__}")
     fields = _canonical_fields(name, node_type, data)
@@ -302,7 +306,8 @@ def _graph_from_dict(data: Mapping[str, Any], name: str | None) -> nir.NIRGraph:
             raise _fail(label, "edges", f"duplicate edge ({src!r}, {dst!r})")
         seen.add((src, dst))
         edges.append((src, dst))
-    meta = data.get("metadata") or {}
+    meta = data.get("metadata")
+    meta = {} if meta is None else meta
     if not isinstance(meta, Mapping):
         raise _fail(label, "metadata", f"expected a mapping, got {type(meta).__name__}")
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=dict(meta), type_check=False)
@@ -551,7 +556,7 @@ def validate(graph: nir.NIRGraph | Mapping[str, Any]) -> tuple[nir.NIRGraph, Gra
     else:
         raise TypeError(f"graph must be a nir.NIRGraph, got {type(graph).__name__}")
     node_type = _str(data.get("type", "NIRGraph"))
-    if node_type != "NIRGraph":
+    if not isinstance(node_type, str) or node_type != "NIRGraph":
         raise NIRFormatError(f"the top-level node must be a NIRGraph, got {node_type!r}", field="type")
     clean = _graph_from_dict(data, None)
     shapes = infer_shapes(clean)
