@@ -72,6 +72,68 @@ MODELS = {
 }
 
 
+# ---- neurons-B models (LIFEx, LIFAdEx, LIFRefrac, LSNN, CobaLIF, Izhikevich)
+
+
+def _trace(step, x, state, voltage=lambda s: s.v):
+    outs, vs = [], []
+    for t in range(x.shape[0]):
+        out, state = step(x[t], state)
+        outs.append(out)
+        vs.append(voltage(state))
+    return {"z": torch.stack(outs).detach(), "v": torch.stack(vs).detach()}
+
+
+def _recurrent(cls, case):
+    h, i = case["w_in"].shape
+    return cls(i, h, input_weights=case["w_in"].clone(), recurrent_weights=case["w_rec"].clone())
+
+
+def _neurons_b(case):
+    import norse.torch as n
+
+    model, x = case["model"], case["x"]
+    if model == "lif_ex_cell":
+        return _trace(n.LIFExCell(), x, None)
+    if model == "lif_ex_recurrent_cell":
+        return _trace(_recurrent(n.LIFExRecurrentCell, case), x, None)
+    if model == "lif_adex_cell":
+        return _trace(n.LIFAdExCell(), x, None)
+    if model == "lif_adex_recurrent_cell":
+        return _trace(_recurrent(n.LIFAdExRecurrentCell, case), x, None)
+    if model == "lif_refrac_cell":
+        return _trace(n.LIFRefracCell(), x, None, lambda s: s.lif.v)
+    if model == "lif_refrac_recurrent_cell":
+        return _trace(_recurrent(n.LIFRefracRecurrentCell, case), x, None, lambda s: s.lif.v)
+    if model == "lsnn_cell":
+        return _trace(n.LSNNCell(), x, None)
+    if model == "lsnn_recurrent_cell":
+        return _trace(_recurrent(n.LSNNRecurrentCell, case), x, None)
+    if model == "coba_lif_feed_forward":
+        # Norse 1.x has no feed-forward CobaLIF module; start both at v = v_rest
+        zeros = torch.zeros_like(x[0])
+        state = n.CobaLIFFeedForwardState(zeros - 20.0, zeros, zeros)
+        return _trace(lambda xt, s: n.coba_lif_feed_forward_step(xt, s), x, state)
+    if model == "izhikevich_cell":
+        return _trace(n.IzhikevichCell(n.tonic_spiking), x, None)
+    raise KeyError(model)
+
+
+for _name in (
+    "lif_ex_cell",
+    "lif_ex_recurrent_cell",
+    "lif_adex_cell",
+    "lif_adex_recurrent_cell",
+    "lif_refrac_cell",
+    "lif_refrac_recurrent_cell",
+    "lsnn_cell",
+    "lsnn_recurrent_cell",
+    "coba_lif_feed_forward",
+    "izhikevich_cell",
+):
+    MODELS[_name] = _neurons_b
+
+
 def main(argv):
     cases = torch.load(argv[1])
     with torch.no_grad():

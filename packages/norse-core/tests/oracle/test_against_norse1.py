@@ -12,6 +12,7 @@ import subprocess
 import pytest
 import torch
 
+import norse.torch as _nt
 from norse.torch.module.iaf import IAFCell
 from norse.torch.module.leaky_integrator import LICell
 from norse.torch.module.leaky_integrator_box import LIBoxCell
@@ -19,6 +20,54 @@ from norse.torch.module.lif import LIFCell, LIFRecurrentCell
 from norse.torch.module.lif_box import LIFBoxCell
 
 RUNNER = pathlib.Path(__file__).with_name("norse1_runner.py")
+
+# neurons-B models
+
+
+def _trace(step, x, state, voltage=lambda s: s.v):
+    outs, vs = [], []
+    for t in range(x.shape[0]):
+        out, state = step(x[t], state)
+        outs.append(out)
+        vs.append(voltage(state))
+    return {"z": torch.stack(outs).detach(), "v": torch.stack(vs).detach()}
+
+
+def _rec(cls, c):
+    h, i = c["w_in"].shape
+    return cls(i, h, input_weights=c["w_in"], recurrent_weights=c["w_rec"])
+
+
+def _coba_ff(c):
+    zeros = torch.zeros_like(c["x"][0])
+    state = _nt.CobaLIFFeedForwardState(zeros - 20.0, zeros, zeros)
+    return _trace(_nt.coba_lif_feed_forward_step, c["x"], state)
+
+
+NEURONS_B = {
+    "lif_ex_cell": (lambda c: _trace(_nt.LIFExCell(), c["x"], None), 3.0),
+    "lif_ex_recurrent_cell": (lambda c: _trace(_rec(_nt.LIFExRecurrentCell, c), c["x"], None), 3.0),
+    "lif_adex_cell": (lambda c: _trace(_nt.LIFAdExCell(), c["x"], None), 3.0),
+    "lif_adex_recurrent_cell": (
+        lambda c: _trace(_rec(_nt.LIFAdExRecurrentCell, c), c["x"], None),
+        3.0,
+    ),
+    "lif_refrac_cell": (
+        lambda c: _trace(_nt.LIFRefracCell(), c["x"], None, lambda s: s.lif.v),
+        3.0,
+    ),
+    "lif_refrac_recurrent_cell": (
+        lambda c: _trace(_rec(_nt.LIFRefracRecurrentCell, c), c["x"], None, lambda s: s.lif.v),
+        3.0,
+    ),
+    "lsnn_cell": (lambda c: _trace(_nt.LSNNCell(), c["x"], None), 3.0),
+    "lsnn_recurrent_cell": (lambda c: _trace(_rec(_nt.LSNNRecurrentCell, c), c["x"], None), 3.0),
+    "coba_lif_feed_forward": (_coba_ff, 20.0),
+    "izhikevich_cell": (
+        lambda c: _trace(_nt.IzhikevichCell(_nt.tonic_spiking), c["x"], None),
+        40.0,
+    ),
+}
 
 
 def _loop(cell, x):
@@ -44,6 +93,7 @@ OURS = {
     "li_cell": (lambda c: _loop(LICell(), c["x"]), 3.0),
     "li_box_cell": (lambda c: _loop(LIBoxCell(), c["x"]), 3.0),
     "iaf_cell": (lambda c: _loop(IAFCell(), c["x"]), 0.6),
+    **NEURONS_B,
 }
 
 
@@ -53,7 +103,7 @@ def _cases():
     for model, (_, scale) in OURS.items():
         x = torch.rand(40, 3, 5, generator=generator) * scale
         case = {"model": model, "x": x}
-        if model == "lif_recurrent_cell":
+        if model.endswith("recurrent_cell"):
             w_rec = torch.randn(6, 6, generator=generator) * 0.5
             w_rec.fill_diagonal_(0.0)
             case.update(w_in=torch.randn(6, 5, generator=generator) * 0.7, w_rec=w_rec)
