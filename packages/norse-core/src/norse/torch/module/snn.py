@@ -324,6 +324,13 @@ class SNN(SNNCell):
         state = self._prepare(input_tensor, state, input_tensor.shape[1:])
         p = self.p
         step = self._step_function(input_tensor)
+        if not self.record_states:
+            # The fused sequence op (norse.torch.ops) when it supports this model, else loop.
+            from norse.torch.ops.models import fused_sequence
+
+            fused = fused_sequence(step, input_tensor, state, p, self.dt)
+            if fused is not None:
+                return fused
         outputs, states = [], []
         for ts in range(input_tensor.shape[0]):
             out, state = step(input_tensor[ts], state, p, self.dt)
