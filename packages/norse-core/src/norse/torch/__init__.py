@@ -8,8 +8,9 @@
     spikes, state = norse.LIF()(torch.ones(10, 1, 2))
 """
 
+from norse.torch import functional, module
+from norse.torch._nir import from_nir, to_nir
 from norse.torch.functional import *  # noqa: F403
 from norse.torch.module import *  # noqa: F403
-from norse.torch import functional, module  # noqa: E402
 
-__all__ = [*functional.__all__, *module.__all__, "functional", "module"]
+__all__ = [*functional.__all__, *module.__all__, "functional", "module", "from_nir", "to_nir"]

@@ -1,0 +1,25 @@
+import sys
+
+import pytest
+import torch
+
+import norse.torch
+
+
+@pytest.fixture
+def without_norse_nir(monkeypatch):
+    monkeypatch.setitem(sys.modules, "norse_nir", None)  # makes `import norse_nir` fail
+
+
+def test_to_nir_without_norse_nir_says_how_to_install(without_norse_nir):
+    with pytest.raises(ImportError, match="pip install norse-nir"):
+        norse.torch.to_nir(norse.torch.LIFBoxCell(), torch.zeros(1, 2))
+
+
+def test_from_nir_without_norse_nir_says_how_to_install(without_norse_nir):
+    with pytest.raises(ImportError, match="pip install norse-nir"):
+        norse.torch.from_nir("model.nir")
+
+
+def test_shims_are_public_names():
+    assert {"to_nir", "from_nir"} <= set(norse.torch.__all__)
