@@ -5,6 +5,7 @@ the module (see :mod:`norse.torch.module.snn`) with flattened names (``lif_tau_m
 ``rho_reset``); the initial state is ``lif.v = v_leak``, ``lif.i = 0``, ``rho = 0`` (and
 ``lif.z = 0`` for recurrent models), in the input's dtype and device. Norse 1.x has no
 feed-forward sequence module :class:`LIFRefrac`; it is added here.
+:data:`SPEC` names the nested state fields with dotted paths (``"lif.v"``, ``"lif.i"``).
 
 Example::
 
