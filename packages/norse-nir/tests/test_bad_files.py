@@ -19,7 +19,9 @@ def _graph():
     return nir.NIRGraph(
         nodes={
             "input": nir.Input(input_type={"input": np.array([3])}),
-            "fc": nir.Affine(weight=np.ones((4, 3), dtype=np.float32), bias=np.zeros(4, dtype=np.float32)),
+            "fc": nir.Affine(
+                weight=np.ones((4, 3), dtype=np.float32), bias=np.zeros(4, dtype=np.float32)
+            ),
             "lif": nir.CubaLIF(
                 tau_syn=np.full(4, 2e-3),
                 tau_mem=np.full(4, 1e-2),
@@ -47,16 +49,36 @@ def test_valid_graph_imports(tmp_path):
 @pytest.mark.parametrize(
     "mutate, node, field, match",
     [
-        (lambda d: d["nodes"]["lif"].update(type="Spiky"), "lif", "type", "unknown NIR node type 'Spiky'"),
+        (
+            lambda d: d["nodes"]["lif"].update(type="Spiky"),
+            "lif",
+            "type",
+            "unknown NIR node type 'Spiky'",
+        ),
         (lambda d: d["nodes"]["lif"].pop("tau_mem"), "lif", "tau_mem", "missing required field"),
         (lambda d: d["nodes"]["fc"].pop("weight"), "fc", "weight", "missing required field"),
-        (lambda d: d["edges"].append(("lif", "ghost")), "<graph>", "edges", "'ghost', which does not exist"),
+        (
+            lambda d: d["edges"].append(("lif", "ghost")),
+            "<graph>",
+            "edges",
+            "'ghost', which does not exist",
+        ),
         (lambda d: d["edges"].append(("fc", "lif")), "<graph>", "edges", "duplicate edge"),
-        (lambda d: d["nodes"]["lif"].update(v_leak=np.ones(5)), "lif", "v_leak", r"expected shape \(4,\)"),
+        (
+            lambda d: d["nodes"]["lif"].update(v_leak=np.ones(5)),
+            "lif",
+            "v_leak",
+            r"expected shape \(4,\)",
+        ),
         (lambda d: d["nodes"]["lif"].update(tau_syn=-np.ones(4)), "lif", "tau_syn", "> 0"),
         (lambda d: d["nodes"]["lif"].update(v_leak=np.full(4, np.nan)), "lif", "v_leak", "finite"),
         (lambda d: d["nodes"]["lif"].update(v_leak="zero"), "lif", "v_leak", "numeric"),
-        (lambda d: d["nodes"]["fc"].update(bias=np.zeros(3)), "fc", "bias", r"expected shape \(4,\)"),
+        (
+            lambda d: d["nodes"]["fc"].update(bias=np.zeros(3)),
+            "fc",
+            "bias",
+            r"expected shape \(4,\)",
+        ),
         (
             lambda d: d["nodes"]["fc"].update(weight=np.ones((4, 2)), bias=np.zeros(4)),
             "fc",
@@ -88,7 +110,7 @@ def test_defects_inside_a_nested_graph_are_named_with_dots():
 
 
 def test_not_a_graph_is_a_type_error():
-    with pytest.raises(TypeError, match="nir.NIRGraph"):
+    with pytest.raises(TypeError, match=r"nir\.NIRGraph"):
         norse_nir.validate([1, 2])
 
 
@@ -151,10 +173,15 @@ def _mutations(draw):
         elif choice == "drop":
             node.pop(draw(st.sampled_from(sorted(node))))
         elif choice == "edge":
-            edge = (draw(st.sampled_from([*data["nodes"], "nope"])), draw(st.sampled_from([*data["nodes"], 7])))
+            edge = (
+                draw(st.sampled_from([*data["nodes"], "nope"])),
+                draw(st.sampled_from([*data["nodes"], 7])),
+            )
             data["edges"] = [*data["edges"], edge]
         else:
-            node["type"] = draw(st.sampled_from([*norse_nir.validate.__globals__["NODE_TYPES"], "Spike", 3]))
+            node["type"] = draw(
+                st.sampled_from([*norse_nir.validate.__globals__["NODE_TYPES"], "Spike", 3])
+            )
     return data
 
 
@@ -169,8 +196,15 @@ def test_mutated_graphs_raise_only_nir_format_errors(data):
     assert module is not None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=20), st.integers(100, 100_000))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=20),
+    st.integers(100, 100_000),
+)
 def test_corrupted_files_raise_only_nir_format_errors(tmp_path, flips, cut):
     path = tmp_path / "g.nir"
     norse_nir.write(path, _graph())

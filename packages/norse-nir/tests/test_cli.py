@@ -21,7 +21,12 @@ def test_inspect_json(data_dir, capsys):
     assert report["nodes"]["4"]["type"] == "SumPool2d"
     assert report["nodes"]["4"]["input_shape"] == [16, 16, 16]
     assert report["nodes"]["4"]["output_shape"] == [16, 8, 8]
-    assert report["nodes"]["1"]["parameters"]["r"] == {"shape": [16, 16, 16], "min": 1.0, "mean": 1.0, "max": 1.0}
+    assert report["nodes"]["1"]["parameters"]["r"] == {
+        "shape": [16, 16, 16],
+        "min": 1.0,
+        "mean": 1.0,
+        "max": 1.0,
+    }
     assert {"source": "input", "target": "0", "recurrent": False} in report["edges"]
     assert len(report["edges"]) == 14
 

@@ -95,7 +95,8 @@ def test_cnn_sinabs_first_layer_is_integrate_and_fire_with_r_dt_1(data_dir):
 
 
 @pytest.mark.parametrize(
-    "name, hidden", [("braille_noDelay_bias_zero.nir", 38), ("braille_noDelay_noBias_subtract.nir", 40)]
+    "name, hidden",
+    [("braille_noDelay_bias_zero.nir", 38), ("braille_noDelay_noBias_subtract.nir", 40)],
 )
 def test_braille_graphs_import_with_a_recurrent_cuba_lif(data_dir, name, hidden):
     torch.manual_seed(1)
@@ -149,4 +150,6 @@ def test_rockpool_lif_graph_output_shape_defect_is_a_clear_error(data_dir):
 def test_paper_graph_versions_are_read(data_dir):
     assert norse_nir.read_version(data_dir / "lif_norse.nir") == "0.1.1"
     assert norse_nir.read_version(data_dir / "cnn_sinabs.nir") == "0.2.0"
-    assert math.isclose(float(norse_nir.read(data_dir / "lif_norse.nir").nodes["1"].tau[0]), 2.5e-3, rel_tol=1e-6)
+    assert math.isclose(
+        float(norse_nir.read(data_dir / "lif_norse.nir").nodes["1"].tau[0]), 2.5e-3, rel_tol=1e-6
+    )

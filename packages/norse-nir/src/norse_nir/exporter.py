@@ -61,7 +61,9 @@ def _array(value: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
     try:
         return np.broadcast_to(array, shape).astype(np.float32)
     except ValueError as error:
-        raise ValueError(f"{where} has shape {array.shape}, which does not fit the layer {shape}") from error
+        raise ValueError(
+            f"{where} has shape {array.shape}, which does not fit the layer {shape}"
+        ) from error
 
 
 class _Context:
@@ -86,7 +88,9 @@ class _Context:
 
     def shape(self, module: nn.Module, name: str) -> tuple[int, ...]:
         if id(module) not in self.shapes:
-            raise ValueError(f"module {name!r} ({type(module).__name__}) was not called by sample_input")
+            raise ValueError(
+                f"module {name!r} ({type(module).__name__}) was not called by sample_input"
+            )
         return self.shapes[id(module)]
 
     def reset(self, p: Any, name: str) -> None:
@@ -133,10 +137,14 @@ def _cuba_fields(m: nn.Module, name: str, ctx: _Context, shape: tuple[int, ...])
     tau_syn = _array(1.0 / torch.as_tensor(p.tau_syn_inv).double(), shape, f"{name}.tau_syn_inv")
     return {
         "tau_syn": tau_syn,
-        "tau_mem": _array(1.0 / torch.as_tensor(p.tau_mem_inv).double(), shape, f"{name}.tau_mem_inv"),
+        "tau_mem": _array(
+            1.0 / torch.as_tensor(p.tau_mem_inv).double(), shape, f"{name}.tau_mem_inv"
+        ),
         "r": np.ones(shape, dtype=np.float32),
         "v_leak": _array(p.v_leak, shape, f"{name}.v_leak"),
-        "w_in": _array(1.0 / (dt * torch.as_tensor(p.tau_syn_inv).double()), shape, f"{name}.tau_syn_inv"),
+        "w_in": _array(
+            1.0 / (dt * torch.as_tensor(p.tau_syn_inv).double()), shape, f"{name}.tau_syn_inv"
+        ),
     }
 
 
@@ -181,7 +189,13 @@ def _lif_recurrent(m: nn.Module, name: str, ctx: _Context) -> nir.NIRNode:
         "w_rec": nir.Linear(weight=w_rec),
         "output": nir.Output(output_type={"output": np.array(hidden)}),
     }
-    edges = [("input", "w_in"), ("w_in", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")]
+    edges = [
+        ("input", "w_in"),
+        ("w_in", "lif"),
+        ("lif", "w_rec"),
+        ("w_rec", "lif"),
+        ("lif", "output"),
+    ]
     return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
 
 
@@ -194,10 +208,16 @@ def _linear(m: nn.Linear, name: str, ctx: _Context) -> nir.NIRNode:
 
 def _conv(m: nn.Conv1d | nn.Conv2d, name: str, ctx: _Context) -> nir.NIRNode:
     if m.padding_mode != "zeros":
-        raise ValueError(f"module {name!r}: NIR convolutions pad with zeros, got padding_mode={m.padding_mode!r}")
+        raise ValueError(
+            f"module {name!r}: NIR convolutions pad with zeros, got padding_mode={m.padding_mode!r}"
+        )
     shape = ctx.shape(m, name)
     weight = m.weight.detach().cpu().numpy()
-    bias = np.zeros(weight.shape[0], dtype=weight.dtype) if m.bias is None else m.bias.detach().cpu().numpy()
+    bias = (
+        np.zeros(weight.shape[0], dtype=weight.dtype)
+        if m.bias is None
+        else m.bias.detach().cpu().numpy()
+    )
     padding = m.padding if isinstance(m.padding, str) else np.array(m.padding)
     if isinstance(m, nn.Conv1d):
         return nir.Conv1d(
@@ -234,20 +254,65 @@ def _pair(value: Any) -> np.ndarray:
 
 
 def _avg_pool(m: nn.AvgPool2d, name: str, ctx: _Context) -> nir.NIRNode:
-    if m.ceil_mode or m.divisor_override is not None or (not m.count_include_pad and np.any(_pair(m.padding))):
+    if (
+        m.ceil_mode
+        or m.divisor_override is not None
+        or (not m.count_include_pad and np.any(_pair(m.padding)))
+    ):
         raise ValueError(
             f"module {name!r}: NIR AvgPool2d has no ceil_mode, divisor_override or "
             "count_include_pad=False with padding"
         )
     stride = m.stride if m.stride is not None else m.kernel_size
-    return nir.AvgPool2d(kernel_size=_pair(m.kernel_size), stride=_pair(stride), padding=_pair(m.padding))
+    return nir.AvgPool2d(
+        kernel_size=_pair(m.kernel_size), stride=_pair(stride), padding=_pair(m.padding)
+    )
 
 
 def _sum_pool(m: nn.LPPool2d, name: str, ctx: _Context) -> nir.NIRNode:
     if float(m.norm_type) != 1.0 or m.ceil_mode:
-        raise ValueError(f"module {name!r}: only LPPool2d(norm_type=1, ceil_mode=False) is sum pooling")
+        raise ValueError(
+            f"module {name!r}: only LPPool2d(norm_type=1, ceil_mode=False) is sum pooling"
+        )
     stride = m.stride if m.stride is not None else m.kernel_size
-    return nir.SumPool2d(kernel_size=_pair(m.kernel_size), stride=_pair(stride), padding=np.array([0, 0]))
+    return nir.SumPool2d(
+        kernel_size=_pair(m.kernel_size), stride=_pair(stride), padding=np.array([0, 0])
+    )
+
+
+_ELEMENTWISE = (
+    nir.I,
+    nir.IF,
+    nir.LI,
+    nir.LIF,
+    nir.CubaLI,
+    nir.CubaLIF,
+    nir.Threshold,
+    nir.Scale,
+    nir.Delay,
+)
+
+
+def _broadcast_node(node: Any, shape: tuple[int, ...], name: str) -> nir.NIRNode:
+    """Write a plugin's elementwise node (and its array metadata) per neuron of the layer."""
+    if not isinstance(node, nir.NIRNode):
+        raise TypeError(
+            f"the NIR converter of module {name!r} returned {type(node).__name__}, not a NIR node"
+        )
+    if not isinstance(node, _ELEMENTWISE):
+        return node
+    fields = {
+        key: _array(value, shape, f"{name}.{key}")
+        for key, value in vars(node).items()
+        if key not in ("input_type", "output_type", "metadata")
+    }
+    metadata = {
+        key: _array(value, shape, f"{name}.metadata.{key}")
+        if isinstance(value, np.ndarray)
+        else value
+        for key, value in node.metadata.items()
+    }
+    return type(node)(**fields, metadata=metadata)
 
 
 def _builtin_exports() -> dict[type, Callable[[Any, str, _Context], nir.NIRNode]]:
@@ -372,7 +437,9 @@ def to_nir(
         convert = exports.get(type(leaf))
         plugin = export_converter(leaf)
         if plugin is not None:
-            node = plugin(leaf, ctx.module_dt(leaf, name))
+            node = _broadcast_node(
+                plugin(leaf, ctx.module_dt(leaf, name)), ctx.shape(leaf, name), name
+            )
         elif convert is not None:
             node = convert(leaf, name, ctx)
         else:

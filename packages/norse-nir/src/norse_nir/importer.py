@@ -20,8 +20,8 @@ Node mapping (``dt`` in seconds; neurons per :mod:`norse_nir.dynamics`): ``Affin
 ``AvgPool2d`` → mean over windows with padding counted (``count_include_pad=True``);
 ``Flatten`` → flatten of the non-batch dims ``start_dim..end_dim``; ``Threshold``,
 ``Delay``, ``I``, ``IF``, ``LI``, ``LIF``, ``CubaLI``, ``CubaLIF`` → stateful steps.
-Plugins can take over a node type through ``norse_register_nir_converters``
-(``NIRConverterSpec.node_type`` and ``from_nir(node, dt)``).
+Plugins can take over a node type, or nodes tagged with their converter's name, through
+``norse_register_nir_converters`` (see :mod:`norse_nir.converters`).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def _node_module(
     from norse_nir.converters import import_converter
 
     kind = type(node).__name__
-    custom = import_converter(kind)
+    custom = import_converter(kind, getattr(node, "metadata", None))
     if custom is not None:
         return custom(node, dt)
     if isinstance(node, (nir.Input, nir.Output)):
@@ -192,7 +192,9 @@ def _node_module(
     if kind in _NEURON_FIELDS:
         fields = {field: getattr(node, field) for field in _NEURON_FIELDS[kind]}
         return NeuronNode(kind, fields, dt, integration)
-    raise NIRFormatError(f"no import for node type {kind}", node=name, field="type")  # pragma: no cover
+    raise NIRFormatError(
+        f"no import for node type {kind}", node=name, field="type"
+    )  # pragma: no cover
 
 
 def _is_stateful(module: torch.nn.Module | None) -> bool:
@@ -250,7 +252,9 @@ class GraphModule(torch.nn.Module):
     def _inputs(self, x: torch.Tensor | Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if isinstance(x, Mapping):
             if sorted(x) != sorted(self.input_names):
-                raise ValueError(f"x must have the keys {sorted(self.input_names)}, got {sorted(x)}")
+                raise ValueError(
+                    f"x must have the keys {sorted(self.input_names)}, got {sorted(x)}"
+                )
             return dict(x)
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor or a dict of them, got {type(x).__name__}")
@@ -298,7 +302,10 @@ class GraphModule(torch.nn.Module):
             if name in inputs:
                 values[name] = inputs[name]
                 continue
-            fed = [state.values[src] if delayed else values[src] for src, delayed in self.incoming[name]]
+            fed = [
+                state.values[src] if delayed else values[src]
+                for src, delayed in self.incoming[name]
+            ]
             if fed:
                 x = fed[0]
                 for extra in fed[1:]:

@@ -27,7 +27,9 @@ def _dataset_value(dataset: h5py.Dataset, where: str) -> Any:
     try:
         value = dataset[()]
     except Exception as error:  # h5py raises OSError, ValueError, KeyError, ... on corruption
-        raise NIRFormatError(f"cannot read dataset {where}: {type(error).__name__}: {error}") from error
+        raise NIRFormatError(
+            f"cannot read dataset {where}: {type(error).__name__}: {error}"
+        ) from error
     if isinstance(value, bytes):
         return value.decode("utf8", errors="replace")
     return value
@@ -38,7 +40,9 @@ def _group_to_dict(group: h5py.Group, where: str) -> dict[str, Any]:
     try:
         keys = list(group.keys())
     except Exception as error:
-        raise NIRFormatError(f"cannot list group {where}: {type(error).__name__}: {error}") from error
+        raise NIRFormatError(
+            f"cannot list group {where}: {type(error).__name__}: {error}"
+        ) from error
     for key in keys:
         path = f"{where}/{key}"
         try:

@@ -136,7 +136,9 @@ def _check_field(node: str, field: str, kind: str, value: Any) -> Any:
         if kind == "nonnegative" and np.any(array < 0):
             raise _fail(node, field, f"expected delays >= 0, got min {array.min()}")
         if kind == "matrix" and array.ndim < 2:
-            raise _fail(node, field, f"expected a weight of 2 or more dims, got shape {array.shape}")
+            raise _fail(
+                node, field, f"expected a weight of 2 or more dims, got shape {array.shape}"
+            )
         return array
     if kind == "int":
         array = _int_array(node, field, value)
@@ -198,7 +200,9 @@ def _neuron_node(name: str, node_type: str, fields: dict[str, Any], meta: dict) 
             fields[field] = np.full(shape, default, dtype=fields["r"].dtype)
         elif field == "w_in" and value.shape != shape:
             if value.size != 1:
-                raise _fail(name, field, f"expected shape {shape} (the shape of r), got {value.shape}")
+                raise _fail(
+                    name, field, f"expected shape {shape} (the shape of r), got {value.shape}"
+                )
             fields[field] = np.full(shape, value.reshape(()), dtype=value.dtype)
         elif value.shape != shape:
             raise _fail(name, field, f"expected shape {shape} (the shape of r), got {value.shape}")
@@ -209,12 +213,16 @@ def _conv_checks(name: str, node_type: str, fields: dict[str, Any]) -> None:
     weight, bias = fields["weight"], fields["bias"]
     rank = 3 if node_type == "Conv1d" else 4
     if weight.ndim != rank:
-        raise _fail(name, "weight", f"expected {rank} dims (out, in/groups, kernel), got {weight.shape}")
+        raise _fail(
+            name, "weight", f"expected {rank} dims (out, in/groups, kernel), got {weight.shape}"
+        )
     if bias.shape != (weight.shape[0],):
         raise _fail(name, "bias", f"expected shape ({weight.shape[0]},), got {bias.shape}")
     groups = fields["groups"]
     if groups < 1 or weight.shape[0] % groups:
-        raise _fail(name, "groups", f"expected a positive divisor of {weight.shape[0]}, got {groups}")
+        raise _fail(
+            name, "groups", f"expected a positive divisor of {weight.shape[0]}, got {groups}"
+        )
     for field in ("stride", "dilation"):
         if np.any(np.asarray(fields[field]) < 1):
             raise _fail(name, field, f"expected values >= 1, got {fields[field]}")
@@ -243,7 +251,9 @@ def _make_node(name: str, data: Mapping[str, Any]) -> nir.NIRNode:
     if node_type == "Affine":
         expected = fields["weight"].shape[:-1]
         if fields["bias"].shape != expected:
-            raise _fail(name, "bias", f"expected shape {expected} (weight rows), got {fields['bias'].shape}")
+            raise _fail(
+                name, "bias", f"expected shape {expected} (weight rows), got {fields['bias'].shape}"
+            )
     if node_type in ("Conv1d", "Conv2d"):
         _conv_checks(name, node_type, fields)
     if node_type == "Flatten":
@@ -288,7 +298,9 @@ def _graph_from_dict(data: Mapping[str, Any], name: str | None) -> nir.NIRGraph:
     if edge_array.size == 0:
         edge_array = edge_array.reshape(0, 2)
     if edge_array.ndim != 2 or edge_array.shape[1] != 2:
-        raise _fail(label, "edges", f"expected an (n, 2) array of names, got shape {edge_array.shape}")
+        raise _fail(
+            label, "edges", f"expected an (n, 2) array of names, got shape {edge_array.shape}"
+        )
     edges, seen = [], set()
     for src, dst in edge_array:
         src, dst = _str(src), _str(dst)
@@ -408,7 +420,7 @@ def _node_shapes(
         return shape, shape
     if isinstance(node, (nir.Affine, nir.Linear)):
         w = node.weight.shape
-        return w[:-2] + (w[-1],), w[:-2] + (w[-2],)
+        return (*w[:-2], w[-1]), (*w[:-2], w[-2])
     for cls, field in (
         (nir.Scale, "scale"),
         (nir.Threshold, "threshold"),
@@ -429,7 +441,9 @@ def _node_shapes(
             shape = need_incoming()
             spatial = shape[1:]
         if len(spatial) != spatial_rank:
-            raise _fail(name, "input_shape", f"expected {spatial_rank} spatial sizes, got {spatial}")
+            raise _fail(
+                name, "input_shape", f"expected {spatial_rank} spatial sizes, got {spatial}"
+            )
         in_shape = (in_channels, *spatial)
         kernel = node.weight.shape[2:]
         if isinstance(node.padding, str):
@@ -458,7 +472,9 @@ def _node_shapes(
                 )
             )
         if any(s < 1 for s in out_spatial):
-            raise _fail(name, "weight", f"kernel {kernel} is larger than the padded input {spatial}")
+            raise _fail(
+                name, "weight", f"kernel {kernel} is larger than the padded input {spatial}"
+            )
         return in_shape, (node.weight.shape[0], *out_spatial)
     if isinstance(node, (nir.SumPool2d, nir.AvgPool2d)):
         shape = need_incoming()
@@ -479,16 +495,20 @@ def _node_shapes(
         end = node.end_dim + rank if node.end_dim < 0 else node.end_dim
         if not 0 <= start <= end < rank:
             raise _fail(
-                name, "start_dim", f"dims {node.start_dim}..{node.end_dim} invalid for shape {shape}"
+                name,
+                "start_dim",
+                f"dims {node.start_dim}..{node.end_dim} invalid for shape {shape}",
             )
-        return shape, shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
+        return shape, (*shape[:start], int(np.prod(shape[start : end + 1])), *shape[end + 1 :])
     raise _fail(name, "type", f"unsupported node {type(node).__name__}")  # pragma: no cover
 
 
 def _single(name: str, shapes: dict[str, tuple[int, ...]], what: str) -> tuple[int, ...]:
     if len(shapes) != 1:
         raise _fail(
-            name, what, f"a nested graph used as a node needs exactly one {what} node, got {len(shapes)}"
+            name,
+            what,
+            f"a nested graph used as a node needs exactly one {what} node, got {len(shapes)}",
         )
     return next(iter(shapes.values()))
 
@@ -518,7 +538,9 @@ def infer_shapes(graph: nir.NIRGraph, prefix: str | None = None) -> GraphShapes:
             sub = infer_shapes(node, dotted(name))
             subgraphs[name] = sub
             in_types = {k: sub.inputs[k] for k, v in node.nodes.items() if isinstance(v, nir.Input)}
-            out_types = {k: sub.outputs[k] for k, v in node.nodes.items() if isinstance(v, nir.Output)}
+            out_types = {
+                k: sub.outputs[k] for k, v in node.nodes.items() if isinstance(v, nir.Output)
+            }
             in_shape = _single(dotted(name), in_types, "Input") if incoming[name] else None
             out_shape = _single(dotted(name), out_types, "Output")
         else:
@@ -557,7 +579,9 @@ def validate(graph: nir.NIRGraph | Mapping[str, Any]) -> tuple[nir.NIRGraph, Gra
         raise TypeError(f"graph must be a nir.NIRGraph, got {type(graph).__name__}")
     node_type = _str(data.get("type", "NIRGraph"))
     if not isinstance(node_type, str) or node_type != "NIRGraph":
-        raise NIRFormatError(f"the top-level node must be a NIRGraph, got {node_type!r}", field="type")
+        raise NIRFormatError(
+            f"the top-level node must be a NIRGraph, got {node_type!r}", field="type"
+        )
     clean = _graph_from_dict(data, None)
     shapes = infer_shapes(clean)
     if not any(isinstance(node, nir.Input) for node in clean.nodes.values()):
