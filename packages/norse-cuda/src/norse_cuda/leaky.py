@@ -1,0 +1,560 @@
+"""Triton kernels for the core's fused leaky op (``norse::leaky_sequence`` and its backward).
+
+The recursion and its adjoint are those of :mod:`norse.torch.ops._reference`; with ``S`` the
+shape of one step, flattened to ``N`` neurons, and coefficients of shape ``S``::
+
+    d_t = x_t                 or   d_t = i_{t-1} + x_t,  i_t = r d_t    (with a current)
+    u_t = p v_{t-1} + q d_t + o ;  z_t = H(u_t - v_th)
+    v_t = u_t - z_t (u_t - v_reset)   (reset to value)   or   v_t = u_t - z_t v_th (subtract)
+
+Each program owns a block of neurons and loops over all ``T`` steps with the state in
+registers, reading the ``(T, N)`` input once and prefetching the next step while it computes
+the current one. The operations round as the reference's do (``p v`` is added with one fused
+multiply-add, as ``addcmul`` does; no other contraction), so that on a GPU the kernel's
+voltages match the reference bit for bit in the common case; Triton's CPU interpreter
+emulates the fused multiply-add with two roundings, which may differ in the last bit. The forward saves only the pre-reset voltage ``u``; the backward walks time
+in reverse, recomputes ``z``, the surrogate derivative and ``v_{t-1}`` from ``u``, and keeps
+the parameter gradients in registers until the end. Arithmetic runs in float32 for float16
+and bfloat16 inputs (float64 stays float64); the spike of a step is decided on ``u`` as
+stored, so that forward and backward agree on it.
+
+Coefficients that hold one value for every neuron (for example a scalar expanded to the step
+shape) are read from a single element; any other coefficient is made contiguous. The
+backward evaluates the surrogate derivative inline for the surrogates in :data:`SURROGATES`
+(formulas of :mod:`norse.torch.functional.surrogate`); any other registered surrogate is
+served by the reference backward, which calls its registered derivative.
+
+:func:`leaky_forward` and :func:`leaky_backward` have the signatures and results of the
+reference functions. Under ``TRITON_INTERPRET=1`` (set before triton is imported) they run
+on CPU tensors, which is how they are tested without a GPU.
+"""
+
+from __future__ import annotations
+
+import torch
+import triton
+import triton.language as tl
+from torch import Tensor
+
+from norse.torch.ops import _reference
+
+__all__ = ["SURROGATES", "leaky_backward", "leaky_forward"]
+
+SURROGATES = (
+    "super",
+    "triangle",
+    "tanh",
+    "circ",
+    "heavi_erfc",
+    "sigmoid",
+    "atan",
+    "fast_sigmoid",
+    "straight_through",
+    "heaviside",
+)
+"""Surrogates whose derivative the backward kernel evaluates inline (index = kernel id)."""
+
+_HALF_PI = 1.5707963267948966
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+
+_STEP_ARGS = ("v0", "i0", "p", "q", "o", "r", "v_th", "v_reset")
+_PARAMS = ("p", "q", "o", "r", "v_th", "v_reset")
+
+
+@triton.jit
+def _surrogate(x, alpha, SURROGATE: tl.constexpr):
+    """Surrogate derivative ``s(x; alpha)`` number ``SURROGATE`` of :data:`SURROGATES`."""
+    if SURROGATE == 0 or SURROGATE == 7:  # super, fast_sigmoid: 1 / (alpha |x| + 1)^2
+        d = 1.0 / (alpha * tl.abs(x) + 1.0)
+        s = d * d
+    elif SURROGATE == 1:  # triangle: alpha relu(1 - |x|)
+        s = alpha * tl.maximum(1.0 - tl.abs(x), 0.0)
+    elif SURROGATE == 2:  # tanh: 1 - tanh(alpha x)^2 = 4 e / (1 + e)^2, e = exp(-2 |alpha x|)
+        e = tl.exp(-2.0 * tl.abs(alpha * x))
+        s = 4.0 * e / ((1.0 + e) * (1.0 + e))
+    elif SURROGATE == 3:  # circ: (1 + (x / alpha)^2)^(-3/2)
+        y = x / alpha
+        w = 1.0 + y * y
+        s = 1.0 / (w * tl.sqrt(w))
+    elif SURROGATE == 4:  # heavi_erfc: 2 / sqrt(pi) exp(-(alpha x)^2)
+        y = alpha * x
+        s = _TWO_OVER_SQRT_PI * tl.exp(-(y * y))
+    elif SURROGATE == 5:  # sigmoid: alpha sigma(y) sigma(-y) = alpha e / (1 + e)^2, e = exp(-|y|)
+        e = tl.exp(-tl.abs(alpha * x))
+        s = alpha * e / ((1.0 + e) * (1.0 + e))
+    elif SURROGATE == 6:  # atan: (alpha / 2) / (1 + (pi/2 alpha x)^2)
+        y = _HALF_PI * alpha * x
+        s = (0.5 * alpha) / (1.0 + y * y)
+    elif SURROGATE == 8:  # straight_through
+        s = tl.full(x.shape, 1.0, x.dtype)
+    else:  # heaviside: no gradient
+        s = tl.zeros(x.shape, x.dtype)
+    return s
+
+
+@triton.jit
+def _load_step(ptr, offs, stride, mask, COMPUTE: tl.constexpr):
+    """One step tensor (``stride`` 1) or one value broadcast to every neuron (``stride`` 0)."""
+    return tl.load(ptr + offs * stride, mask=mask, other=0.0).to(COMPUTE)
+
+
+@triton.jit
+def _forward_kernel(
+    x_ptr,
+    out_ptr,
+    u_ptr,
+    v_ptr,
+    i_ptr,
+    v0_ptr,
+    i0_ptr,
+    p_ptr,
+    q_ptr,
+    o_ptr,
+    r_ptr,
+    th_ptr,
+    rs_ptr,
+    s_v0,
+    s_i0,
+    s_p,
+    s_q,
+    s_o,
+    s_r,
+    s_th,
+    s_rs,
+    steps,
+    n,
+    CURRENT: tl.constexpr,
+    SPIKING: tl.constexpr,
+    SUBTRACT: tl.constexpr,
+    COMPUTE: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    v = _load_step(v0_ptr, offs, s_v0, mask, COMPUTE)
+    p = _load_step(p_ptr, offs, s_p, mask, COMPUTE)
+    q = _load_step(q_ptr, offs, s_q, mask, COMPUTE)
+    o = _load_step(o_ptr, offs, s_o, mask, COMPUTE)
+    th = _load_step(th_ptr, offs, s_th, mask, COMPUTE)
+    rs = _load_step(rs_ptr, offs, s_rs, mask, COMPUTE)
+    if CURRENT:
+        i = _load_step(i0_ptr, offs, s_i0, mask, COMPUTE)
+        r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
+    x_ptrs = x_ptr + offs
+    out_ptrs = out_ptr + offs
+    u_ptrs = u_ptr + offs
+    x_next = tl.load(x_ptrs, mask=mask & (steps > 0), other=0.0)
+    for t in range(steps):
+        x_ptrs += n
+        d = x_next.to(COMPUTE)
+        x_next = tl.load(x_ptrs, mask=mask & (t + 1 < steps), other=0.0)
+        if CURRENT:
+            d = i + d
+            i = d * r
+            uu = tl.fma(p, v, q * d) + o
+        else:
+            uu = tl.fma(p, v, q * d + o)
+        stored = uu.to(out_ptr.dtype.element_ty)
+        if SPIKING:
+            spiked = stored.to(COMPUTE) > th
+            tl.store(u_ptrs, stored, mask=mask)
+            tl.store(out_ptrs, spiked.to(out_ptr.dtype.element_ty), mask=mask)
+            if SUBTRACT:
+                v = tl.where(spiked, uu - th, uu)
+            else:
+                v = tl.where(spiked, rs, uu)
+            u_ptrs += n
+        else:
+            tl.store(out_ptrs, stored, mask=mask)
+            v = uu
+        out_ptrs += n
+    tl.store(v_ptr + offs, v.to(v_ptr.dtype.element_ty), mask=mask)
+    if CURRENT:
+        tl.store(i_ptr + offs, i.to(i_ptr.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def _currents_kernel(
+    x_ptr, d_ptr, i0_ptr, r_ptr, s_i0, s_r, steps, n, COMPUTE: tl.constexpr, BLOCK: tl.constexpr
+):
+    """Recompute the post-jump currents ``d_t = i_{t-1} + x_t`` (stored in ``COMPUTE``)."""
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    i = _load_step(i0_ptr, offs, s_i0, mask, COMPUTE)
+    r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
+    x_ptrs = x_ptr + offs
+    d_ptrs = d_ptr + offs
+    x_next = tl.load(x_ptrs, mask=mask & (steps > 0), other=0.0)
+    for t in range(steps):
+        x_ptrs += n
+        d = i + x_next.to(COMPUTE)
+        x_next = tl.load(x_ptrs, mask=mask & (t + 1 < steps), other=0.0)
+        tl.store(d_ptrs, d, mask=mask)
+        i = d * r
+        d_ptrs += n
+
+
+@triton.jit
+def _backward_kernel(
+    g_out_ptr,
+    u_ptr,
+    d_ptr,
+    gx_ptr,
+    gv_ptr,
+    gi_ptr,
+    v0_ptr,
+    p_ptr,
+    q_ptr,
+    r_ptr,
+    th_ptr,
+    rs_ptr,
+    alpha_ptr,
+    gp_ptr,
+    gq_ptr,
+    go_ptr,
+    gr_ptr,
+    gth_ptr,
+    grs_ptr,
+    s_v0,
+    s_p,
+    s_q,
+    s_r,
+    s_th,
+    s_rs,
+    last,
+    steps,
+    n,
+    CURRENT: tl.constexpr,
+    SPIKING: tl.constexpr,
+    SUBTRACT: tl.constexpr,
+    SURROGATE: tl.constexpr,
+    HAS_G_OUT: tl.constexpr,
+    NEED_X: tl.constexpr,
+    NEED_P: tl.constexpr,
+    NEED_Q: tl.constexpr,
+    NEED_O: tl.constexpr,
+    NEED_R: tl.constexpr,
+    NEED_TH: tl.constexpr,
+    NEED_RS: tl.constexpr,
+    COMPUTE: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    p = _load_step(p_ptr, offs, s_p, mask, COMPUTE)
+    q = _load_step(q_ptr, offs, s_q, mask, COMPUTE)
+    th = _load_step(th_ptr, offs, s_th, mask, COMPUTE)
+    rs = _load_step(rs_ptr, offs, s_rs, mask, COMPUTE)
+    v0 = _load_step(v0_ptr, offs, s_v0, mask, COMPUTE)
+    alpha = tl.load(alpha_ptr).to(COMPUTE)
+    gv = tl.load(gv_ptr + offs, mask=mask, other=0.0).to(COMPUTE)
+    if CURRENT:
+        r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
+        gi = tl.load(gi_ptr + offs, mask=mask, other=0.0).to(COMPUTE)
+    zero = tl.zeros([BLOCK], COMPUTE)
+    gp = zero
+    gq = zero
+    go = zero
+    gr = zero
+    gth = zero
+    grs = zero
+    # Pointers to step t = steps - 1; each stream is prefetched one step ahead (t - 1).
+    u_ptrs = u_ptr + last + offs
+    g_ptrs = g_out_ptr + last + offs
+    d_ptrs = d_ptr + last + offs
+    gx_ptrs = gx_ptr + last + offs
+    live = mask & (steps > 0)
+    u_next = tl.load(u_ptrs, mask=live, other=0.0)
+    if HAS_G_OUT:
+        g_next = tl.load(g_ptrs, mask=live, other=0.0)
+    if NEED_Q or NEED_R:
+        d_next = tl.load(d_ptrs, mask=live, other=0.0)
+    for k in range(steps):
+        t = steps - 1 - k
+        u_ptrs -= n
+        g_ptrs -= n
+        d_ptrs -= n
+        earlier = mask & (t > 0)
+        uu_stored = u_next
+        uu = u_next.to(COMPUTE)
+        u_next = tl.load(u_ptrs, mask=earlier, other=0.0)
+        g_o = zero
+        if HAS_G_OUT:
+            g_o = g_next.to(COMPUTE)
+            g_next = tl.load(g_ptrs, mask=earlier, other=0.0)
+        if NEED_Q or NEED_R:
+            dd = d_next.to(COMPUTE)
+            d_next = tl.load(d_ptrs, mask=earlier, other=0.0)
+        if SPIKING:
+            s = _surrogate(uu - th, alpha, SURROGATE)
+            spiked = uu_stored.to(COMPUTE) > th
+            if SUBTRACT:
+                gz = g_o - gv * th
+                gu = gv + gz * s
+                if NEED_TH:
+                    gth -= tl.where(spiked, gv, zero) + gz * s
+            else:
+                gz = g_o + gv * (rs - uu)
+                gu = tl.where(spiked, zero, gv) + gz * s
+                if NEED_TH:
+                    gth -= gz * s
+                if NEED_RS:
+                    grs += tl.where(spiked, gv, zero)
+        else:
+            gu = gv + g_o
+        if NEED_P:
+            u_prev = u_next.to(COMPUTE)
+            if SPIKING:
+                if SUBTRACT:
+                    v_prev = tl.where(u_prev > th, u_prev - th, u_prev)
+                else:
+                    v_prev = tl.where(u_prev > th, rs, u_prev)
+            else:
+                v_prev = u_prev
+            v_prev = tl.where(t > 0, v_prev, v0)
+            gp += gu * v_prev
+        if NEED_O:
+            go += gu
+        if NEED_Q:
+            gq += gu * dd
+        if CURRENT:
+            if NEED_R:
+                gr += gi * dd
+            gi = gi * r + gu * q
+            gx = gi
+        else:
+            gx = q * gu
+        if NEED_X:
+            tl.store(gx_ptrs, gx.to(gx_ptr.dtype.element_ty), mask=mask)
+        gx_ptrs -= n
+        gv = p * gu
+    tl.store(gv_ptr + offs, gv.to(gv_ptr.dtype.element_ty), mask=mask)
+    if CURRENT:
+        tl.store(gi_ptr + offs, gi.to(gi_ptr.dtype.element_ty), mask=mask)
+    if NEED_P:
+        tl.store(gp_ptr + offs, gp.to(gp_ptr.dtype.element_ty), mask=mask)
+    if NEED_Q:
+        tl.store(gq_ptr + offs, gq.to(gq_ptr.dtype.element_ty), mask=mask)
+    if NEED_O:
+        tl.store(go_ptr + offs, go.to(go_ptr.dtype.element_ty), mask=mask)
+    if NEED_R:
+        tl.store(gr_ptr + offs, gr.to(gr_ptr.dtype.element_ty), mask=mask)
+    if NEED_TH:
+        tl.store(gth_ptr + offs, gth.to(gth_ptr.dtype.element_ty), mask=mask)
+    if NEED_RS:
+        tl.store(grs_ptr + offs, grs.to(grs_ptr.dtype.element_ty), mask=mask)
+
+
+def _compute_dtype(dtype: torch.dtype) -> tl.dtype:
+    if dtype == torch.float64:
+        return tl.float64
+    if dtype in (torch.float32, torch.float16, torch.bfloat16):
+        return tl.float32
+    raise TypeError(f"x must be float16, bfloat16, float32 or float64, got {dtype}")
+
+
+def _block(n: int, device: torch.device) -> int:
+    """Neurons per program: enough programs to fill the device, at least one warp each."""
+    if device.type != "cuda":
+        return max(16, min(128, triton.next_power_of_2(max(n, 1))))
+    sms = torch.cuda.get_device_properties(device).multi_processor_count
+    return max(32, min(256, triton.next_power_of_2(triton.cdiv(n, 4 * sms))))
+
+
+def _step_arg(name: str, t: Tensor, shape: torch.Size) -> tuple[Tensor, int]:
+    """``t`` as ``(flat tensor, stride)``: one element with stride 0 if it holds one value."""
+    if t.shape != shape:
+        raise ValueError(f"{name} must have the step shape {tuple(shape)}, got {tuple(t.shape)}")
+    if t.numel() > 0 and all(s == 0 or n == 1 for s, n in zip(t.stride(), t.shape)):
+        return t.as_strided((1,), (1,)), 0
+    return t.contiguous().view(-1), 1
+
+
+def _check(x: Tensor, step_args: dict[str, Tensor | None]) -> torch.Size:
+    if x.dim() < 1:
+        raise ValueError(f"x must have shape (T, ...), got {tuple(x.shape)}")
+    _compute_dtype(x.dtype)
+    for name, t in step_args.items():
+        if t is not None and t.device != x.device:
+            raise ValueError(f"{name} must be on {x.device}, got {t.device}")
+    return x.shape[1:]
+
+
+def leaky_forward(
+    x: Tensor,
+    v0: Tensor,
+    i0: Tensor | None,
+    p: Tensor,
+    q: Tensor,
+    o: Tensor,
+    r: Tensor | None,
+    v_th: Tensor,
+    v_reset: Tensor,
+    spiking: bool,
+    subtract: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Run the leaky recursion over ``x`` of shape ``(T, *S)`` with the Triton forward kernel.
+
+    Same arguments and results as :func:`norse.torch.ops._reference.leaky_forward`:
+    ``(out, u, v_T, i_T)``, ``u`` empty for non-spiking models, ``i_T`` empty without a
+    current. Step tensors have shape ``S`` and may be expanded views.
+    """
+    values = dict(zip(_STEP_ARGS, (v0, i0, p, q, o, r, v_th, v_reset)))
+    shape = _check(x, values)
+    if (i0 is None) != (r is None):
+        raise ValueError("i0 and r must both be tensors (a current) or both be None")
+    current = i0 is not None
+    flat = {
+        name: _step_arg(name, t, shape) if t is not None else (x, 0) for name, t in values.items()
+    }
+    steps = x.shape[0]
+    n = shape.numel()
+    xs = x.contiguous()
+    out = torch.empty_like(xs)
+    u = torch.empty_like(xs) if spiking else x.new_empty(0)
+    v = torch.empty(shape, dtype=x.dtype, device=x.device)
+    i = torch.empty(shape, dtype=x.dtype, device=x.device) if current else x.new_empty(0)
+    if n == 0:
+        return out, u, v, i
+    block = _block(n, x.device)
+    _forward_kernel[(triton.cdiv(n, block),)](
+        xs,
+        out,
+        u if spiking else out,
+        v,
+        i if current else v,
+        *(flat[name][0] for name in _STEP_ARGS),
+        *(flat[name][1] for name in _STEP_ARGS),
+        steps,
+        n,
+        CURRENT=current,
+        SPIKING=spiking,
+        SUBTRACT=subtract,
+        COMPUTE=_compute_dtype(x.dtype),
+        BLOCK=block,
+        enable_fp_fusion=False,
+    )
+    return out, u, v, i
+
+
+def _currents(x: Tensor, i0: tuple[Tensor, int], r: tuple[Tensor, int], n: int) -> Tensor:
+    """The post-jump currents ``d`` of shape ``(T, N)``, in the compute dtype."""
+    compute = _compute_dtype(x.dtype)
+    d = torch.empty(
+        x.shape, dtype=torch.float64 if compute == tl.float64 else torch.float32, device=x.device
+    )
+    block = _block(n, x.device)
+    _currents_kernel[(triton.cdiv(n, block),)](
+        x.contiguous(),
+        d,
+        i0[0],
+        r[0],
+        i0[1],
+        r[1],
+        x.shape[0],
+        n,
+        COMPUTE=compute,
+        BLOCK=block,
+        enable_fp_fusion=False,
+    )
+    return d
+
+
+def leaky_backward(
+    g_out: Tensor | None,
+    g_v: Tensor | None,
+    g_i: Tensor | None,
+    x: Tensor | None,
+    u: Tensor,
+    v0: Tensor,
+    i0: Tensor | None,
+    p: Tensor,
+    q: Tensor,
+    r: Tensor | None,
+    v_th: Tensor,
+    v_reset: Tensor,
+    spiking: bool,
+    subtract: bool,
+    method: str,
+    alpha: Tensor | float,
+    needs: list[bool],
+) -> list[Tensor | None]:
+    """Backpropagate through the leaky recursion with the Triton backward kernel.
+
+    Same arguments and results as :func:`norse.torch.ops._reference.leaky_backward`: one
+    gradient per name in ``GRAD_NAMES`` (``x``: shape ``(T, *S)``; the others: ``S``), None
+    where ``needs`` is False. A spiking model whose surrogate ``method`` is not in
+    :data:`SURROGATES` is served by the reference backward.
+    """
+    if spiking and method not in SURROGATES:
+        return _reference.leaky_backward(
+            g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, spiking, subtract, method,
+            alpha, needs,
+        )  # fmt: skip
+    if len(needs) != len(_reference.GRAD_NAMES):
+        raise ValueError(f"needs must have {len(_reference.GRAD_NAMES)} entries, got {len(needs)}")
+    need = dict(zip(_reference.GRAD_NAMES, needs))
+    current = i0 is not None
+    values = {"v0": v0, "i0": i0, "p": p, "q": q, "r": r, "v_th": v_th, "v_reset": v_reset}
+    shape = _check(u, values)
+    flat = {
+        name: _step_arg(name, t, shape) if t is not None else (u, 0) for name, t in values.items()
+    }
+    steps = u.shape[0]
+    n = shape.numel()
+    need_q = need["q"]
+    need_r = current and need["r"]
+    if (need_q or need_r) and x is None:
+        raise ValueError("x is required when the gradient of q or r is needed")
+    d = u
+    if need_q or need_r:
+        d = _currents(x, flat["i0"], flat["r"], n) if current else x.contiguous()
+    grad_shape = {"dtype": u.dtype, "device": u.device}
+    gv = g_v.clone() if g_v is not None else torch.zeros(shape, **grad_shape)
+    gi = None
+    if current:
+        gi = g_i.clone() if g_i is not None else torch.zeros(shape, **grad_shape)
+    gx = torch.empty_like(u) if need["x"] else u.new_empty(0)
+    # Zeros where the kernel writes nothing (e.g. v_reset under subtraction).
+    grads = {name: torch.zeros(shape, **grad_shape) for name in _PARAMS if need[name]}
+    if n > 0:
+        alpha_t = torch.as_tensor(alpha, dtype=torch.float64).to(u.device).reshape(1)
+        g_out_c = g_out.contiguous() if g_out is not None else u
+        block = _block(n, u.device)
+        _backward_kernel[(triton.cdiv(n, block),)](
+            g_out_c,
+            u.contiguous(),
+            d,
+            gx if need["x"] else u,
+            gv,
+            gi if current else gv,
+            flat["v0"][0],
+            flat["p"][0],
+            flat["q"][0],
+            flat["r"][0],
+            flat["v_th"][0],
+            flat["v_reset"][0],
+            alpha_t,
+            *(grads.get(name, gv) for name in _PARAMS),
+            *(flat[name][1] for name in ("v0", "p", "q", "r", "v_th", "v_reset")),
+            max(steps - 1, 0) * n,
+            steps,
+            n,
+            CURRENT=current,
+            SPIKING=spiking,
+            SUBTRACT=subtract,
+            SURROGATE=SURROGATES.index(method) if spiking else len(SURROGATES) - 1,
+            HAS_G_OUT=g_out is not None,
+            NEED_X=need["x"],
+            NEED_P=need["p"],
+            NEED_Q=need_q,
+            NEED_O=need["o"],
+            NEED_R=need_r,
+            NEED_TH=spiking and need["v_th"],
+            NEED_RS=spiking and not subtract and need["v_reset"],
+            COMPUTE=_compute_dtype(u.dtype),
+            BLOCK=block,
+            enable_fp_fusion=False,
+        )
+    result: dict[str, Tensor | None] = {"x": gx, "v0": gv, "i0": gi, **grads}
+    return [result.get(name) if need[name] else None for name in _reference.GRAD_NAMES]
