@@ -18,3 +18,15 @@ def test_nir_command_without_subcommand_prints_nir_version(capsys):
     assert NIR_COMMAND.run(parser.parse_args([])) == 0
     first_line = capsys.readouterr().out.splitlines()[0]
     assert first_line == f"nir {importlib.metadata.version('nir')}"
+
+
+def test_core_shims_delegate_to_norse_nir(data_dir):
+    import torch
+
+    import norse.torch
+
+    module = norse.torch.from_nir(data_dir / "lif_norse.nir", dt=1e-4)
+    out, _ = module(torch.ones(3, 1, 1))
+    assert out.shape == (3, 1, 1)
+    graph = norse.torch.to_nir(norse.torch.LIFBoxCell(dt=1e-4), torch.zeros(1, 2))
+    assert type(graph.nodes["lifboxcell"]).__name__ == "LIF"
