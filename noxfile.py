@@ -1,0 +1,229 @@
+"""Every test, lint, build and demo job of the Norse monorepo: ``nox -s <session>``.
+
+Sessions:
+
+- ``core``: norse-core alone (torch, pluggy and the test tools), with the isolation
+  assertions of ``packages/norse-core/tests/test_isolation.py`` switched on.
+- ``cuda``, ``nir``, ``tasks``, ``viz``: norse-core plus that one plugin and its own
+  dependencies; runs the plugin's tests.
+- ``integration``: every package plus the example plugin; runs every test suite and checks
+  that ``norse plugins --json`` lists all six distributions with their versions.
+- ``lint``: ``ruff check`` and ``ruff format --check``.
+- ``build``: sdist and wheel of every package, ``twine check``, and a check that each
+  plugin's declared ``norse-core`` range admits the core in this tree.
+- ``tests``: what CI runs (``.ci/run``): all of the above.
+- ``demo``: the main job; trains a small spiking network through ``norse task run``.
+
+Torch: two builds are used, each installed once into a shared environment under
+``.nox/_torch-*`` and layered under the session environments with a ``.pth`` file (pip in a
+session sees that torch as installed and does not fetch another):
+
+- ``torch==2.13.0`` (the CPU wheel): core, nir, viz;
+- ``torch==2.14.1`` (the CUDA build, which brings triton): cuda, tasks, integration, demo;
+  the sessions that need torchvision install 0.29.1 (the build that imports beside it) on
+  top, so the cuda session does not see it.
+
+Triton kernels run on the CPU under ``TRITON_INTERPRET=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import nox
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).parent
+PACKAGES = {
+    "core": ROOT / "packages" / "norse-core",
+    "cuda": ROOT / "packages" / "norse-cuda",
+    "nir": ROOT / "packages" / "norse-nir",
+    "tasks": ROOT / "packages" / "norse-tasks",
+    "viz": ROOT / "packages" / "norse-viz",
+    "example": ROOT / "examples" / "norse-plugin-example",
+}
+DISTRIBUTIONS = {
+    "core": "norse-core",
+    "cuda": "norse-cuda",
+    "nir": "norse-nir",
+    "tasks": "norse-tasks",
+    "viz": "norse-viz",
+    "example": "norse-plugin-example",
+}
+TORCH_BUILDS = {
+    "cpu": ["torch==2.13.0"],
+    "gpu": ["torch==2.14.1"],
+}
+TORCHVISION = "torchvision==0.29.1"
+"""The torchvision build that imports beside the gpu torch build (installed per session)."""
+TEST_TOOLS = ["pytest>=8", "hypothesis>=6"]
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["tests"]
+
+
+def _site_packages(python: Path) -> Path:
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return Path(subprocess.check_output([str(python), "-c", code], text=True).strip())
+
+
+def _shared_torch(session: nox.Session, build: str) -> None:
+    """Layer the shared environment holding ``TORCH_BUILDS[build]`` under this session's.
+
+    The shared environment is created (and the pinned packages installed into it) only when
+    it is missing or holds other pins; ``rm -r .nox`` starts from scratch.
+    """
+    requirements = TORCH_BUILDS[build]
+    shared = ROOT / ".nox" / f"_torch-{build}"
+    python = shared / "bin" / "python"
+    marker = shared / "norse-pins.txt"
+    if not marker.exists() or marker.read_text() != "\n".join(requirements):
+        session.log(f"creating the shared {build} torch environment {shared}")
+        shutil.rmtree(shared, ignore_errors=True)
+        session.run(sys.executable, "-m", "venv", str(shared), external=True)
+        session.run(str(python), "-m", "pip", "install", "--quiet", *requirements, external=True)
+        marker.write_text("\n".join(requirements))
+    pth = _site_packages(Path(session.virtualenv.bin) / "python") / "_norse_shared_torch.pth"
+    pth.write_text(f"{_site_packages(python)}\n")
+
+
+def _install(session: nox.Session, *names: str, test: bool = True) -> None:
+    """Install the named packages of this repository (editable), with their test extras."""
+    extras = "[test]" if test else ""
+    session.install(*(f"-e{PACKAGES[name]}{extras}" for name in names))
+
+
+def _pytest(session: nox.Session, *names: str, env: dict[str, str] | None = None) -> None:
+    paths = [str(PACKAGES[name] / "tests") for name in names]
+    session.run("python", "-m", "pytest", "-q", *paths, *session.posargs, env=env or {})
+
+
+@nox.session
+def core(session: nox.Session) -> None:
+    """norse-core with only torch, pluggy and the test tools; asserts no plugin is present."""
+    _shared_torch(session, "cpu")
+    _install(session, "core")
+    _pytest(session, "core", env={"NORSE_TEST_CORE_ONLY": "1"})
+
+
+@nox.session
+def cuda(session: nox.Session) -> None:
+    """norse-core + norse-cuda (triton), kernels under Triton's CPU interpreter."""
+    _shared_torch(session, "gpu")
+    _install(session, "core", "cuda")
+    _pytest(session, "cuda", env={"TRITON_INTERPRET": "1"})
+
+
+@nox.session
+def nir(session: nox.Session) -> None:
+    """norse-core + norse-nir (nir)."""
+    _shared_torch(session, "cpu")
+    _install(session, "core", "nir")
+    _pytest(session, "nir")
+
+
+@nox.session
+def tasks(session: nox.Session) -> None:
+    """norse-core + norse-tasks (torchvision, gymnasium)."""
+    _shared_torch(session, "gpu")
+    session.install(TORCHVISION)
+    _install(session, "core", "tasks")
+    _pytest(session, "tasks")
+
+
+@nox.session
+def viz(session: nox.Session) -> None:
+    """norse-core + norse-viz (matplotlib)."""
+    _shared_torch(session, "cpu")
+    _install(session, "core", "viz")
+    _pytest(session, "viz", env={"MPLBACKEND": "Agg"})
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Every package and the example plugin together: all tests and ``norse plugins``."""
+    _shared_torch(session, "gpu")
+    session.install(TORCHVISION)
+    _install(session, *PACKAGES)
+    listing = session.run("norse", "plugins", "--json", silent=True)
+    plugins = {p["distribution"]: p for p in json.loads(listing)["plugins"]}
+    for name, distribution in DISTRIBUTIONS.items():
+        if distribution not in plugins:
+            session.error(f"norse plugins does not list {distribution}: {sorted(plugins)}")
+        found = plugins[distribution]
+        if found["version"] != _version(PACKAGES[name]) or found["errors"]:
+            session.error(f"norse plugins lists {distribution} wrongly: {found}")
+        session.log(f"norse plugins: {distribution} {found['version']} {found['registered']}")
+    _pytest(session, *PACKAGES, env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repository."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build every package, check the metadata, and check each plugin's norse-core range."""
+    session.install("build", "twine", "packaging")
+    dist = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for name, path in PACKAGES.items():
+        session.run("python", "-m", "build", "--outdir", str(dist / name), str(path))
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.glob("*/*"))))
+    core_version = _version(PACKAGES["core"])
+    for name in PACKAGES:
+        if name == "core":
+            continue
+        (wheel,) = (dist / name).glob("*.whl")
+        requirement = Requirement(_core_requirement(wheel))
+        if not requirement.specifier.contains(core_version):
+            session.error(f"{wheel.name} requires {requirement}, not norse-core {core_version}")
+        session.log(f"{wheel.name}: {requirement} admits norse-core {core_version}")
+
+
+@nox.session(
+    venv_backend="none",
+    requires=["core", "cuda", "nir", "tasks", "viz", "integration", "lint", "build"],
+)
+def tests(session: nox.Session) -> None:
+    """Everything CI runs: every package session, integration, lint and build."""
+    session.log("all test sessions passed")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: list the plugins, then train a spiking network on a synthetic task."""
+    _shared_torch(session, "gpu")
+    session.install(TORCHVISION)
+    _install(session, "core", "tasks", "viz", "example", test=False)
+    session.run("norse", "plugins")
+    session.run("norse", "task", "run", "synthetic", *session.posargs)
+
+
+def _version(path: Path) -> str:
+    import tomllib
+
+    return tomllib.loads((path / "pyproject.toml").read_text())["project"]["version"]
+
+
+def _core_requirement(wheel: Path) -> str:
+    """The ``Requires-Dist`` on norse-core in a wheel's METADATA."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(archive.read(name).decode())
+    for requirement in metadata.get_all("Requires-Dist") or []:
+        if requirement.replace("_", "-").startswith("norse-core"):
+            return requirement
+    raise RuntimeError(f"{wheel.name} does not depend on norse-core")
