@@ -21,7 +21,7 @@ import os
 import types
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import pluggy
 
@@ -115,9 +115,7 @@ _KINDS: dict[str, _Kind] = {
     "encoders": _Kind("norse_register_encoders", hookspecs.EncoderSpec, _by_name),
     "decoders": _Kind("norse_register_decoders", hookspecs.EncoderSpec, _by_name),
     "plasticity": _Kind("norse_register_plasticity", hookspecs.PlasticitySpec, _by_name),
-    "nir_converters": _Kind(
-        "norse_register_nir_converters", hookspecs.NIRConverterSpec, _by_name
-    ),
+    "nir_converters": _Kind("norse_register_nir_converters", hookspecs.NIRConverterSpec, _by_name),
     "tasks": _Kind("norse_register_tasks", hookspecs.TaskSpec, _by_name),
     "plots": _Kind("norse_register_plots", hookspecs.PlotSpec, _by_name),
 }
@@ -139,11 +137,11 @@ _singular = {
 class _State:
     """Module-level state: the manager, registries, provenance and failures."""
 
-    manager: pluggy.PluginManager | None = None
-    registries: dict[str, dict[str, Entry]] | None = None
-    distributions: dict[str, tuple[str, str]] = {}
-    load_errors: dict[str, list[str]] = {}
-    hook_errors: dict[str, list[str]] = {}
+    manager: ClassVar[pluggy.PluginManager | None] = None
+    registries: ClassVar[dict[str, dict[str, Entry]] | None] = None
+    distributions: ClassVar[dict[str, tuple[str, str]]] = {}
+    load_errors: ClassVar[dict[str, list[str]]] = {}
+    hook_errors: ClassVar[dict[str, list[str]]] = {}
 
 
 def _report(errors: dict[str, list[str]], plugin: str, message: str) -> None:
@@ -188,7 +186,9 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
         try:
             plugin = ep.load()
         except Exception as error:
-            _report(_State.load_errors, ep.name, f"failed to import ({ep.value}): {_describe(error)}")
+            _report(
+                _State.load_errors, ep.name, f"failed to import ({ep.value}): {_describe(error)}"
+            )
             continue
         try:
             _register_with_manager(manager, plugin, ep.name)
