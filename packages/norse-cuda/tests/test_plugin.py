@@ -1,6 +1,13 @@
 import importlib.metadata
+import json
+
+import pytest
+import torch
 
 import norse.plugins
+from norse import cli
+from norse.torch import ops
+from norse_cuda import leaky, plugin
 
 
 def test_entry_point_points_at_the_plugin_module():
@@ -17,3 +24,61 @@ def test_plugin_loads_without_errors():
 
 def test_triton_is_installed_with_it():
     assert int(importlib.metadata.version("triton").split(".")[0]) >= 3
+
+
+def test_registers_both_leaky_kernels_for_cuda():
+    kernels = norse.plugins.registry("kernels")
+    for op, impl in [
+        ("norse::leaky_sequence", plugin.FORWARD),
+        ("norse::leaky_sequence_backward", plugin.BACKWARD),
+    ]:
+        entry = kernels[f"{op}[cuda]"]
+        assert entry.plugin == "norse_cuda"
+        assert entry.spec.impl is impl
+        assert entry.spec.description.startswith("Triton, fused over time")
+    info = {i.name: i for i in norse.plugins.plugin_info()}["norse_cuda"]
+    assert info.registered == {
+        "kernels": ["norse::leaky_sequence[cuda]", "norse::leaky_sequence_backward[cuda]"]
+    }
+
+
+def test_kernels_call_the_triton_functions():
+    assert plugin.FORWARD.function is leaky.leaky_forward
+    assert plugin.BACKWARD.function is leaky.leaky_backward
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only fallback")
+def test_without_a_gpu_select_reports_why_the_reference_serves():
+    assert plugin.FORWARD.available() == (False, "no CUDA device available to torch")
+    for op in ops.OPS:
+        choice = ops.select(op, "cuda")
+        assert choice.source == "reference"
+        assert "norse_cuda's kernel unavailable: no CUDA device" in choice.description
+        assert choice.impl.__module__ == "norse.torch.ops._reference"
+
+
+def test_with_a_gpu_select_picks_the_triton_kernels(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert plugin.BACKWARD.available() == (True, "Triton with a CUDA device")
+    forward = ops.select("norse::leaky_sequence", "cuda")
+    assert (forward.source, forward.impl) == ("norse_cuda", plugin.FORWARD)
+    backward = ops.select("norse::leaky_sequence_backward", "cuda")
+    assert (backward.source, backward.impl) == ("norse_cuda", plugin.BACKWARD)
+    monkeypatch.setenv(ops.KERNELS_ENV, "reference")
+    assert ops.select("norse::leaky_sequence", "cuda").source == "reference"
+
+
+def test_missing_triton_is_reported(monkeypatch):
+    monkeypatch.setattr(plugin, "_triton_error", lambda: "triton cannot be imported (x)")
+    assert plugin.FORWARD.available() == (False, "triton cannot be imported (x)")
+
+
+def test_norse_plugins_json_lists_the_kernels(capsys):
+    assert cli.main(["plugins", "--json"]) == 0
+    listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)["plugins"]}
+    assert listed["norse_cuda"]["distribution"] == "norse-cuda"
+    assert listed["norse_cuda"]["registered"]["kernels"] == [
+        "norse::leaky_sequence[cuda]",
+        "norse::leaky_sequence_backward[cuda]",
+    ]
+    assert listed["norse_cuda"]["errors"] == []

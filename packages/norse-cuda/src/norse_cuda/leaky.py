@@ -158,7 +158,8 @@ def _forward_kernel(
         if SPIKING:
             spiked = stored.to(COMPUTE) > th
             tl.store(u_ptrs, stored, mask=mask)
-            tl.store(out_ptrs, spiked.to(out_ptr.dtype.element_ty), mask=mask)
+            z = tl.where(spiked, 1.0, 0.0)
+            tl.store(out_ptrs, z.to(out_ptr.dtype.element_ty), mask=mask)
             if SUBTRACT:
                 v = tl.where(spiked, uu - th, uu)
             else:
