@@ -45,15 +45,22 @@ def _group_to_dict(group: h5py.Group, where: str) -> dict[str, Any]:
         ) from error
     for key in keys:
         path = f"{where}/{key}"
-        try:
-            item = group[key]
-        except Exception as error:
-            raise NIRFormatError(f"cannot open {path}: {type(error).__name__}: {error}") from error
+        item = _member(group, key, where)
         if isinstance(item, h5py.Group):
             data[key] = _group_to_dict(item, path)
         else:
             data[key] = _dataset_value(item, path)
     return data
+
+
+def _member(group: h5py.Group, key: str, where: str) -> Any | None:
+    """``group[key]`` or None when absent; corruption raises NIRFormatError."""
+    try:
+        return group[key] if key in group else None
+    except Exception as error:  # h5py raises RuntimeError, OSError, ... on corruption
+        raise NIRFormatError(
+            f"cannot open {where}/{key}: {type(error).__name__}: {error}"
+        ) from error
 
 
 def _open(path: str | os.PathLike) -> h5py.File:
@@ -72,10 +79,10 @@ def _open(path: str | os.PathLike) -> h5py.File:
 def read_version(path: str | os.PathLike) -> str | None:
     """The NIR version string stored in a file (``"1.0.8"``, ``"0.2.0"``), or None."""
     with _open(path) as f:
-        if "version" not in f:
+        dataset = _member(f, "version", "")
+        if not isinstance(dataset, h5py.Dataset):
             return None
-        version = _dataset_value(f["version"], "/version")
-        return str(version)
+        return str(_dataset_value(dataset, "/version"))
 
 
 def read(path: str | os.PathLike) -> nir.NIRGraph:
@@ -91,9 +98,10 @@ def read(path: str | os.PathLike) -> nir.NIRGraph:
             field.
     """
     with _open(path) as f:
-        if "node" not in f or not isinstance(f["node"], h5py.Group):
+        node = _member(f, "node", "")
+        if not isinstance(node, h5py.Group):
             raise NIRFormatError(f"{str(path)!r} has no /node group; it is not a NIR file")
-        data = _group_to_dict(f["node"], "/node")
+        data = _group_to_dict(node, "/node")
     graph, _ = validate(data)
     return graph
 
