@@ -304,3 +304,43 @@ def test_bad_arguments_are_named():
     no_r[2] = torch.zeros(2, 3, dtype=torch.float64)
     with pytest.raises(ValueError, match="i0 and r must both be"):
         leaky.leaky_forward(*no_r, True, False)
+
+
+def test_serves_the_custom_op_with_autograd(monkeypatch):
+    """Routed through ``norse.torch.ops.leaky_sequence``, the kernels give the reference's
+    outputs and gradients for every input, including broadcast scalar parameters."""
+    from norse.torch.ops import _registry, leaky_sequence
+
+    served = []
+
+    def run(use_triton: bool) -> list[Tensor]:
+        def select(op: str, device: str) -> _registry.KernelChoice:
+            if not use_triton:
+                return _registry._reference_choice(op, device, "test")
+            served.append(op)
+            impl = leaky.leaky_forward if op == "norse::leaky_sequence" else leaky.leaky_backward
+            return _registry.KernelChoice(op, device, impl, "norse_cuda", "test")
+
+        monkeypatch.setattr(_registry, "select", select)
+        g = torch.Generator().manual_seed(70)
+        x = (torch.randn(7, 2, 3, generator=g, dtype=torch.float64) + 0.4).requires_grad_()
+        v = torch.zeros(2, 3, dtype=torch.float64, requires_grad=True)
+        i = torch.full((3,), 0.1, dtype=torch.float64, requires_grad=True)
+        p = torch.tensor(0.9, dtype=torch.float64, requires_grad=True)
+        q = torch.rand(3, generator=g, dtype=torch.float64).requires_grad_()
+        r = torch.tensor(0.8, dtype=torch.float64, requires_grad=True)
+        v_th = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        v_reset = torch.full((2, 1), -0.1, dtype=torch.float64, requires_grad=True)
+        out, v_t, i_t = leaky_sequence(
+            x, v, i, p=p, q=q, o=0.02, r=r, v_th=v_th, v_reset=v_reset, method="atan", alpha=3.0
+        )
+        loss = (out * torch.arange(7.0, dtype=torch.float64)[:, None, None]).sum()
+        loss = loss + (v_t**2).sum() + i_t.sum()
+        inputs = [x, v, i, p, q, r, v_th, v_reset]
+        return [out, v_t, i_t, *torch.autograd.grad(loss, inputs)]
+
+    got, want = run(True), run(False)
+    assert served == ["norse::leaky_sequence", "norse::leaky_sequence_backward"]
+    assert got[0].sum() > 0
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
