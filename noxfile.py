@@ -227,3 +227,39 @@ def _core_requirement(wheel: Path) -> str:
         if requirement.replace("_", "-").startswith("norse-core"):
             return requirement
     raise RuntimeError(f"{wheel.name} does not depend on norse-core")
+
+
+BENCH_PEERS = {
+    "norse-1.1.0": ["torch==2.13.0", "numpy", "norse==1.1.0"],
+    "snntorch": ["torch==2.13.0", "numpy", "snntorch"],
+    "spikingjelly": ["torch==2.13.0", "numpy", "spikingjelly"],
+}
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed and memory against Norse 1.1.0, snnTorch and SpikingJelly (not part of tests).
+
+    Each peer gets its own environment under ``.nox/_bench-<name>``; the results go to
+    ``docs/benchmarks.md``'s table file ``docs/benchmarks-table.md``. Extra arguments are
+    passed to ``benchmarks/run.py`` (e.g. ``nox -s bench -- --sizes 128``).
+    """
+    _shared_torch(session, "cpu")
+    _install(session, "core", test=False)
+    session.install("numpy")
+    pythons = []
+    for name, requirements in BENCH_PEERS.items():
+        env = ROOT / ".nox" / f"_bench-{name}"
+        python = env / "bin" / "python"
+        if not python.exists():
+            session.run(sys.executable, "-m", "venv", str(env), external=True)
+            session.run(str(python), "-m", "pip", "install", "-q", *requirements, external=True)
+        pythons += ["--python", f"{name}={python}"]
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        *pythons,
+        "--markdown",
+        str(ROOT / "docs" / "benchmarks-table.md"),
+        *session.posargs,
+    )

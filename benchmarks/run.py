@@ -1,0 +1,133 @@
+"""Benchmark Norse (this repository) against Norse 1.1.0, snnTorch and SpikingJelly on CPU.
+
+Each library runs in its own environment (``--python LIBRARY=INTERPRETER``), one fresh
+process per library and configuration (so peak memory is per run). Configurations, for N
+in ``--sizes``, T=500, B=16, forward + backward of ``spikes.sum()``:
+
+- ``lifbox``: a neuron-only box LIF layer (gradient to the input);
+- ``linear+lif``: Linear(N, N) followed by the box LIF layer (the Open Neuromorphic setup).
+
+Before timing, every library's spikes for one shared input are compared with ours. Writes a
+Markdown table (``--markdown``) and prints ratios. ``nox -s bench`` creates the environments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIBRARIES = ("norse-core", "spikingjelly", "snntorch", "norse-1.1.0")
+
+
+def run_worker(python, library, config, n, steps, batch, repeats, inp, out):
+    cmd = [
+        python,
+        os.path.join(HERE, "worker.py"),
+        library,
+        config,
+        str(n),
+        str(steps),
+        str(batch),
+        str(repeats),
+        inp,
+        out,
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{library} {config} N={n} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python", action="append", default=[], metavar="LIBRARY=PYTHON")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 1024, 4096])
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--slow-repeats",
+        type=int,
+        default=1,
+        help="repeats for the per-step Python-loop libraries (snntorch, norse-1.1.0)",
+    )
+    parser.add_argument("--configs", nargs="+", default=["lifbox", "linear+lif"])
+    parser.add_argument("--markdown", default=None)
+    args = parser.parse_args()
+    pythons = {"norse-core": sys.executable}
+    pythons.update(dict(item.split("=", 1) for item in args.python))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for config in args.configs:
+            for n in args.sizes:
+                rng = np.random.default_rng(n)
+                inp = os.path.join(tmp, f"in_{n}.npy")
+                np.save(inp, (rng.random((50, 2, n)) * 3).astype(np.float32))
+                np.save(
+                    inp.replace(".npy", "_w.npy"),
+                    (rng.standard_normal((n, n)) * 2 / np.sqrt(n)).astype(np.float32),
+                )
+                ours = None
+                for library in LIBRARIES:
+                    if library not in pythons:
+                        continue
+                    out = os.path.join(tmp, f"out_{library}_{n}.npy")
+                    slow = library in ("snntorch", "norse-1.1.0")
+                    reps = args.slow_repeats if slow else args.repeats
+                    result = run_worker(
+                        pythons[library], library, config, n, args.steps, args.batch, reps, inp, out
+                    )
+                    spikes = np.load(out)
+                    if ours is None:
+                        ours = spikes
+                    mismatch = float((spikes != ours).mean())
+                    rows.append(
+                        {
+                            "config": config,
+                            "n": n,
+                            "library": library,
+                            "mismatch": mismatch,
+                            **result,
+                        }
+                    )
+                    print(
+                        f"{config:10s} N={n:5d} {library:13s} {result['median_s']:9.4f} s "
+                        f"peak +{result['peak_extra_mib']:8.1f} MiB  spike mismatch {mismatch:.2e}",
+                        flush=True,
+                    )
+    lines = [
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}; T={args.steps}, B={args.batch}.",
+        "",
+        "| config | N | library | median fwd+bwd (s) | vs norse-core | peak extra memory (MiB) | spikes differing from norse-core |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        base = next(
+            r
+            for r in rows
+            if r["config"] == row["config"] and r["n"] == row["n"] and r["library"] == "norse-core"
+        )
+        ratio = row["median_s"] / base["median_s"]
+        lines.append(
+            f"| {row['config']} | {row['n']} | {row['library']} | {row['median_s']:.4f} | "
+            f"{ratio:.1f}x | {row['peak_extra_mib']:.0f} | {row['mismatch']:.1e} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
