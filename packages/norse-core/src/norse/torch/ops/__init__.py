@@ -12,6 +12,7 @@ through the ``norse_register_kernels`` hook replace the reference implementation
 from norse.hookspecs import KernelSpec
 from norse.torch.ops import _cpp
 from norse.torch.ops._registry import KERNELS_ENV, OPS, KernelChoice, kernel_table, select
+from norse.torch.ops.lsnn import lsnn_sequence
 from norse.torch.ops.sequence import RESETS, leaky_sequence
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "KernelChoice",
     "kernel_table",
     "leaky_sequence",
+    "lsnn_sequence",
     "select",
 ]
 
@@ -33,6 +35,7 @@ REFERENCE_KERNELS: list[KernelSpec] = [
 ]
 """The core's own CPU kernels, registered through ``norse_register_kernels``.
 
-Every other device type is served by the PyTorch reference unless a plugin (``norse-cuda``)
-registers a kernel for it.
+``norse::lsnn_sequence`` and its backward have no C++ kernel: the PyTorch reference serves
+them on the CPU. Every other device type is served by the PyTorch reference unless a plugin
+(``norse-cuda``) registers a kernel for it.
 """

@@ -1,9 +1,9 @@
 """Which implementation serves which fused op on which device.
 
-Every fused op (``norse::leaky_sequence`` and its backward, ...) has
+Every fused op (``norse::leaky_sequence``, ``norse::lsnn_sequence`` and their backwards) has
 
-- a *reference* implementation in plain PyTorch (:mod:`norse.torch.ops._reference`), which
-  runs on every device;
+- a *reference* implementation in plain PyTorch (:mod:`norse.torch.ops._reference`,
+  :mod:`norse.torch.ops._lsnn_reference`), which runs on every device;
 - optionally a faster one per device type, registered through the plugin hook
   ``norse_register_kernels`` as ``KernelSpec(op, device, impl, description)``. The core
   registers its own CPU kernels this way (:data:`REFERENCE_KERNELS`); ``norse-cuda``
@@ -19,6 +19,7 @@ op now; ``norse plugins`` lists the registrations.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import Callable
@@ -34,13 +35,18 @@ KERNELS_ENV = "NORSE_KERNELS"
 OPS = (
     "norse::leaky_sequence",
     "norse::leaky_sequence_backward",
+    "norse::lsnn_sequence",
+    "norse::lsnn_sequence_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
 _REFERENCE_NAMES = {
-    "norse::leaky_sequence": "leaky_forward",
-    "norse::leaky_sequence_backward": "leaky_backward",
+    "norse::leaky_sequence": ("_reference", "leaky_forward"),
+    "norse::leaky_sequence_backward": ("_reference", "leaky_backward"),
+    "norse::lsnn_sequence": ("_lsnn_reference", "lsnn_forward"),
+    "norse::lsnn_sequence_backward": ("_lsnn_reference", "lsnn_backward"),
 }
+"""Module (in ``norse.torch.ops``) and function of each op's reference implementation."""
 
 _log = logging.getLogger("norse.torch.ops")
 
@@ -64,9 +70,8 @@ class KernelChoice(NamedTuple):
 
 
 def _reference_impl(op: str) -> Callable[..., Any]:
-    from norse.torch.ops import _reference
-
-    return getattr(_reference, _REFERENCE_NAMES[op])
+    module, function = _REFERENCE_NAMES[op]
+    return getattr(importlib.import_module(f"norse.torch.ops.{module}"), function)
 
 
 def _reference_choice(op: str, device: str, why: str) -> KernelChoice:

@@ -20,6 +20,10 @@ factor and ``k`` = ``a`` (euler) or ``1 - e`` (exact). Results equal the step lo
 floating-point rounding (the same spikes; voltages to a few ulp, as the products are grouped
 differently).
 
+``lsnn_feed_forward_step`` maps onto ``norse::lsnn_sequence`` (:mod:`norse.torch.ops.lsnn`)
+with ``p, q, o, r`` as ``lif_*`` and the threshold factor ``k = approach_factor(tau_adapt_inv)``
+(``dt tau_adapt_inv`` or ``1 - exp(-dt tau_adapt_inv)``); its thresholds are bitwise the step's.
+
 :func:`fused_sequence` returns None when the fused op cannot reproduce the step loop, and
 the caller then loops: an unknown step function, a reset method other than
 ``reset_value``/``reset_subtract``, a trainable ``alpha``, sparse inputs, or parameter
@@ -39,7 +43,9 @@ from norse.torch.functional.leaky_integrator import LIState, li_feed_forward_ste
 from norse.torch.functional.leaky_integrator_box import LIBoxState, li_box_feed_forward_step
 from norse.torch.functional.lif import LIFFeedForwardState, lif_feed_forward_step
 from norse.torch.functional.lif_box import LIFBoxFeedForwardState, lif_box_feed_forward_step
+from norse.torch.functional.lsnn import LSNNFeedForwardState, lsnn_feed_forward_step
 from norse.torch.functional.reset import reset_subtract, reset_value
+from norse.torch.ops.lsnn import lsnn_sequence
 from norse.torch.ops.sequence import leaky_sequence
 
 __all__ = ["fused_sequence", "supports"]
@@ -102,12 +108,23 @@ def _li_box(x: Tensor, s: LIBoxState, p: Any, dt: float):
     return out, LIBoxState(v=v)
 
 
+def _lsnn(x: Tensor, s: LSNNFeedForwardState, p: Any, dt: float):
+    integ.check_integrator(p.integrator, "LSNNParameters")
+    pp, q, o, r = _current_membrane(p, dt)
+    k = integ.approach_factor(p.tau_adapt_inv, dt, p.integrator)
+    z, v, i, b = lsnn_sequence(
+        x, s.v, s.i, s.b, p=pp, q=q, o=o, r=r, k=k, beta=p.beta, **_spiking(p)
+    )
+    return z, LSNNFeedForwardState(v=v, i=i, b=b)
+
+
 _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     lif_feed_forward_step: _lif,
     lif_box_feed_forward_step: _lif_box,
     iaf_feed_forward_step: _iaf,
     li_feed_forward_step: _li,
     li_box_feed_forward_step: _li_box,
+    lsnn_feed_forward_step: _lsnn,
 }
 
 
