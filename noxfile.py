@@ -102,8 +102,10 @@ def _install(session: nox.Session, *names: str, test: bool = True) -> None:
 
 
 def _pytest(session: nox.Session, *names: str, env: dict[str, str] | None = None) -> None:
-    paths = [str(PACKAGES[name] / "tests") for name in names]
-    session.run("python", "-m", "pytest", "-q", *paths, *session.posargs, env=env or {})
+    """Run each named package's tests in its own pytest process (test file names repeat)."""
+    for name in names:
+        tests = str(PACKAGES[name] / "tests")
+        session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env or {})
 
 
 @nox.session
