@@ -5,7 +5,7 @@ import torch
 
 import norse.plugins
 from norse_tasks.cli import TASK_COMMAND
-from norse_tasks.synthetic import SYNTHETIC_TASK, SyntheticConfig, make_batch, train
+from norse_tasks.synthetic import SYNTHETIC_TASK, SyntheticConfig, make_batch, parser, train
 
 
 def test_batches_have_the_documented_shapes_and_rates():
@@ -42,6 +42,13 @@ def test_task_command_lists_and_rejects_unknown_tasks(capsys):
     assert "unknown task 'nope'; registered tasks: synthetic" in capsys.readouterr().out
 
 
-def test_task_run_rejects_negative_steps():
+def test_task_run_prints_accuracies_and_rejects_negative_steps(capsys):
+    assert (parser().parse_args([]).steps, parser().parse_args([]).seed) == (200, 0)
+    assert SYNTHETIC_TASK.run(["--steps", "0", "--seed", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("0 training steps")
+    before = float(out[1].split(":")[1])
+    after = float(out[2].split(":")[1])
+    assert before == after  # no training step: the same network on the same test set
     with pytest.raises(SystemExit):
         SYNTHETIC_TASK.run(["--steps", "-1"])

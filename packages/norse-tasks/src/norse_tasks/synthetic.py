@@ -108,16 +108,23 @@ def train(config: SyntheticConfig | None = None) -> tuple[float, float]:
     return before, accuracy(model, test_spikes, test_labels)
 
 
-def run(argv: list[str]) -> int:
-    """Command-line entry of the task: ``norse task run synthetic [--steps N] [--seed S]``."""
+def parser() -> argparse.ArgumentParser:
+    """The command-line options of the task, defaulting to :class:`SyntheticConfig`'s values."""
+    defaults = SyntheticConfig()
     parser = argparse.ArgumentParser(
         prog="norse task run synthetic", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--steps", type=int, default=SyntheticConfig.steps, help="training steps")
-    parser.add_argument("--seed", type=int, default=SyntheticConfig.seed, help="random seed")
-    args = parser.parse_args(argv)
+    parser.add_argument("--steps", type=int, default=defaults.steps, help="training steps")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    """Command-line entry of the task: ``norse task run synthetic [--steps N] [--seed S]``."""
+    options = parser()
+    args = options.parse_args(argv)
     if args.steps < 0:
-        parser.error(f"--steps must be >= 0, got {args.steps}")
+        options.error(f"--steps must be >= 0, got {args.steps}")
     config = SyntheticConfig(steps=args.steps, seed=args.seed)
     print(
         f"synthetic task: {config.classes} classes of Poisson spike trains, "
