@@ -28,7 +28,7 @@ def make_case(
     seed: int,
     shape: tuple[int, ...],
     *,
-    steps: int = 6,
+    steps: int = 11,
     current: bool,
     per_neuron: bool,
     dtype: torch.dtype = torch.float64,
@@ -103,6 +103,9 @@ def assert_grads_close(got: list, want: list, tol: float) -> None:
             torch.testing.assert_close(a, b, rtol=tol, atol=tol, msg=f"gradient of {name}")
 
 
+STEPS = (5, 8, 11, 19)
+"""Sequence lengths: within one tile of 8 steps, exactly one, and several with a partial one."""
+
 CONFIGS = list(itertools.product((False, True), (False, True), (False, True)))
 """(current, spiking, subtract)."""
 
@@ -111,7 +114,8 @@ CONFIGS = list(itertools.product((False, True), (False, True), (False, True)))
 @pytest.mark.parametrize("per_neuron", [False, True])
 def test_forward_matches_reference(current, spiking, subtract, per_neuron):
     seed = 8 * current + 4 * spiking + 2 * subtract + per_neuron
-    case = make_case(seed, (3, 5), current=current, per_neuron=per_neuron)
+    steps = STEPS[seed % len(STEPS)]
+    case = make_case(seed, (3, 5), steps=steps, current=current, per_neuron=per_neuron)
     args = [*forward_args(case), spiking, subtract]
     got = leaky.leaky_forward(*args)
     want = _reference.leaky_forward(*args)
@@ -130,7 +134,8 @@ def test_forward_float32_matches_reference(current):
 @pytest.mark.parametrize(("current", "spiking", "subtract"), CONFIGS)
 def test_backward_matches_reference(current, spiking, subtract):
     seed = 20 + 4 * current + 2 * spiking + subtract
-    case = make_case(seed, (2, 6), current=current, per_neuron=bool(seed % 2))
+    steps = STEPS[seed % len(STEPS)]
+    case = make_case(seed, (2, 6), steps=steps, current=current, per_neuron=bool(seed % 2))
     out, u, v, _ = _reference.leaky_forward(*forward_args(case), spiking, subtract)
     saved = u if spiking else out
     g_out = torch.randn_like(out)
@@ -278,7 +283,7 @@ def test_empty_sequence_returns_the_initial_state():
 def test_zero_neurons():
     case = make_case(66, (0, 4), current=False, per_neuron=True)
     out, u, v, _ = leaky.leaky_forward(*forward_args(case), True, True)
-    assert out.shape == u.shape == (6, 0, 4) and v.shape == (0, 4)
+    assert out.shape == u.shape == (11, 0, 4) and v.shape == (0, 4)
 
 
 def test_non_contiguous_input_and_state():

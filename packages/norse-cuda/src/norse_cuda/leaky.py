@@ -7,16 +7,20 @@ shape of one step, flattened to ``N`` neurons, and coefficients of shape ``S``::
     u_t = p v_{t-1} + q d_t + o ;  z_t = H(u_t - v_th)
     v_t = u_t - z_t (u_t - v_reset)   (reset to value)   or   v_t = u_t - z_t v_th (subtract)
 
-Each program owns a block of neurons and loops over all ``T`` steps with the state in
-registers, reading the ``(T, N)`` input once and prefetching the next step while it computes
-the current one. The operations round as the reference's do (``p v`` is added with one fused
-multiply-add, as ``addcmul`` does; no other contraction), so that on a GPU the kernel's
-voltages match the reference bit for bit in the common case; Triton's CPU interpreter
-emulates the fused multiply-add with two roundings, which may differ in the last bit. The forward saves only the pre-reset voltage ``u``; the backward walks time
-in reverse, recomputes ``z``, the surrogate derivative and ``v_{t-1}`` from ``u``, and keeps
-the parameter gradients in registers until the end. Arithmetic runs in float32 for float16
-and bfloat16 inputs (float64 stays float64); the spike of a step is decided on ``u`` as
-stored, so that forward and backward agree on it.
+Each program owns a block of neurons (one per thread) and loops over all ``T`` steps with
+the state in registers. Time is read in tiles of :data:`_CHUNK` steps: the loads of the next
+tile are issued before the current tile is computed, so that many steps' reads are in flight
+at once (one step at a time would leave the loop waiting on memory latency, not bandwidth);
+a thread holds whole rows of a tile, so picking out a step costs no shared memory. The
+forward reads the ``(T, N)`` input once and saves only the pre-reset voltage ``u``; the
+backward walks time in reverse, recomputes ``z``, the surrogate derivative and ``v_{t-1}``
+from ``u``, and keeps the parameter gradients in registers until the end. The operations
+round as the reference's do (``p v`` is added with one fused multiply-add, as ``addcmul``
+does; no other contraction), so that on a GPU the kernel's voltages should match the
+reference bit for bit in the common case; Triton's CPU interpreter emulates the fused
+multiply-add with two roundings, which may differ in the last bit. Arithmetic runs in
+float32 for float16 and bfloat16 inputs (float64 stays float64); the spike of a step is
+decided on ``u`` as stored, so that forward and backward agree on it.
 
 Coefficients that hold one value for every neuron (for example a scalar expanded to the step
 shape) are read from a single element; any other coefficient is made contiguous. The
@@ -54,8 +58,11 @@ SURROGATES = (
 )
 """Surrogates whose derivative the backward kernel evaluates inline (index = kernel id)."""
 
-_HALF_PI = 1.5707963267948966
-_TWO_OVER_SQRT_PI = 1.1283791670955126
+_HALF_PI = tl.constexpr(1.5707963267948966)
+_TWO_OVER_SQRT_PI = tl.constexpr(1.1283791670955126)
+
+_CHUNK = 8
+"""Time steps per tile: the loads of a whole chunk are in flight while the previous is computed."""
 
 _STEP_ARGS = ("v0", "i0", "p", "q", "o", "r", "v_th", "v_reset")
 _PARAMS = ("p", "q", "o", "r", "v_th", "v_reset")
@@ -99,6 +106,12 @@ def _load_step(ptr, offs, stride, mask, COMPUTE: tl.constexpr):
 
 
 @triton.jit
+def _column(tile, cols, j: tl.constexpr):
+    """Column ``j`` of a ``(BLOCK, CHUNK)`` tile, exactly (each thread holds whole rows)."""
+    return tl.sum(tl.where(cols[None, :] == j, tile, 0.0), axis=1)
+
+
+@triton.jit
 def _forward_kernel(
     x_ptr,
     out_ptr,
@@ -128,9 +141,12 @@ def _forward_kernel(
     SUBTRACT: tl.constexpr,
     COMPUTE: tl.constexpr,
     BLOCK: tl.constexpr,
+    CHUNK: tl.constexpr,
 ):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
+    cols = tl.arange(0, CHUNK)
+    tile = offs[:, None] + cols[None, :] * n
     v = _load_step(v0_ptr, offs, s_v0, mask, COMPUTE)
     p = _load_step(p_ptr, offs, s_p, mask, COMPUTE)
     q = _load_step(q_ptr, offs, s_q, mask, COMPUTE)
@@ -140,35 +156,41 @@ def _forward_kernel(
     if CURRENT:
         i = _load_step(i0_ptr, offs, s_i0, mask, COMPUTE)
         r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
-    x_ptrs = x_ptr + offs
     out_ptrs = out_ptr + offs
     u_ptrs = u_ptr + offs
-    x_next = tl.load(x_ptrs, mask=mask & (steps > 0), other=0.0)
-    for t in range(steps):
-        x_ptrs += n
-        d = x_next.to(COMPUTE)
-        x_next = tl.load(x_ptrs, mask=mask & (t + 1 < steps), other=0.0)
-        if CURRENT:
-            d = i + d
-            i = d * r
-            uu = tl.fma(p, v, q * d) + o
-        else:
-            uu = tl.fma(p, v, q * d + o)
-        stored = uu.to(out_ptr.dtype.element_ty)
-        if SPIKING:
-            spiked = stored.to(COMPUTE) > th
-            tl.store(u_ptrs, stored, mask=mask)
-            z = tl.where(spiked, 1.0, 0.0)
-            tl.store(out_ptrs, z.to(out_ptr.dtype.element_ty), mask=mask)
-            if SUBTRACT:
-                v = tl.where(spiked, uu - th, uu)
+    # Steps [c, c + CHUNK) are loaded as one tile while the previous chunk is computed.
+    x_base = x_ptr
+    x_next = tl.load(x_base + tile, mask=mask[:, None] & (cols[None, :] < steps), other=0.0)
+    for c in range(0, steps, CHUNK):
+        x_tile = x_next.to(COMPUTE)
+        x_base += CHUNK * n
+        live_next = cols[None, :] + (c + CHUNK) < steps
+        x_next = tl.load(x_base + tile, mask=mask[:, None] & live_next, other=0.0)
+        for j in tl.static_range(CHUNK):
+            live = c + j < steps
+            d = _column(x_tile, cols, j)
+            if CURRENT:
+                d = i + d
+                i = tl.where(live, d * r, i)
+                uu = tl.fma(p, v, q * d) + o
             else:
-                v = tl.where(spiked, rs, uu)
-            u_ptrs += n
-        else:
-            tl.store(out_ptrs, stored, mask=mask)
-            v = uu
-        out_ptrs += n
+                uu = tl.fma(p, v, q * d + o)
+            stored = uu.to(out_ptr.dtype.element_ty)
+            if SPIKING:
+                spiked = stored.to(COMPUTE) > th
+                z = tl.where(spiked, 1.0, 0.0)
+                tl.store(u_ptrs, stored, mask=mask & live)
+                tl.store(out_ptrs, z.to(out_ptr.dtype.element_ty), mask=mask & live)
+                if SUBTRACT:
+                    v_new = tl.where(spiked, uu - th, uu)
+                else:
+                    v_new = tl.where(spiked, rs, uu)
+                u_ptrs += n
+            else:
+                tl.store(out_ptrs, stored, mask=mask & live)
+                v_new = uu
+            v = tl.where(live, v_new, v)
+            out_ptrs += n
     tl.store(v_ptr + offs, v.to(v_ptr.dtype.element_ty), mask=mask)
     if CURRENT:
         tl.store(i_ptr + offs, i.to(i_ptr.dtype.element_ty), mask=mask)
@@ -176,23 +198,38 @@ def _forward_kernel(
 
 @triton.jit
 def _currents_kernel(
-    x_ptr, d_ptr, i0_ptr, r_ptr, s_i0, s_r, steps, n, COMPUTE: tl.constexpr, BLOCK: tl.constexpr
+    x_ptr,
+    d_ptr,
+    i0_ptr,
+    r_ptr,
+    s_i0,
+    s_r,
+    steps,
+    n,
+    COMPUTE: tl.constexpr,
+    BLOCK: tl.constexpr,
+    CHUNK: tl.constexpr,
 ):
     """Recompute the post-jump currents ``d_t = i_{t-1} + x_t`` (stored in ``COMPUTE``)."""
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
+    cols = tl.arange(0, CHUNK)
+    tile = offs[:, None] + cols[None, :] * n
     i = _load_step(i0_ptr, offs, s_i0, mask, COMPUTE)
     r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
-    x_ptrs = x_ptr + offs
     d_ptrs = d_ptr + offs
-    x_next = tl.load(x_ptrs, mask=mask & (steps > 0), other=0.0)
-    for t in range(steps):
-        x_ptrs += n
-        d = i + x_next.to(COMPUTE)
-        x_next = tl.load(x_ptrs, mask=mask & (t + 1 < steps), other=0.0)
-        tl.store(d_ptrs, d, mask=mask)
-        i = d * r
-        d_ptrs += n
+    x_base = x_ptr
+    x_next = tl.load(x_base + tile, mask=mask[:, None] & (cols[None, :] < steps), other=0.0)
+    for c in range(0, steps, CHUNK):
+        x_tile = x_next.to(COMPUTE)
+        x_base += CHUNK * n
+        live_next = cols[None, :] + (c + CHUNK) < steps
+        x_next = tl.load(x_base + tile, mask=mask[:, None] & live_next, other=0.0)
+        for j in tl.static_range(CHUNK):
+            d = i + _column(x_tile, cols, j)
+            tl.store(d_ptrs, d, mask=mask & (c + j < steps))
+            i = d * r
+            d_ptrs += n
 
 
 @triton.jit
@@ -222,6 +259,7 @@ def _backward_kernel(
     s_r,
     s_th,
     s_rs,
+    first,
     last,
     steps,
     n,
@@ -239,9 +277,12 @@ def _backward_kernel(
     NEED_RS: tl.constexpr,
     COMPUTE: tl.constexpr,
     BLOCK: tl.constexpr,
+    CHUNK: tl.constexpr,
 ):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
+    cols = tl.arange(0, CHUNK)
+    tile = offs[:, None] + cols[None, :] * n
     p = _load_step(p_ptr, offs, s_p, mask, COMPUTE)
     q = _load_step(q_ptr, offs, s_q, mask, COMPUTE)
     th = _load_step(th_ptr, offs, s_th, mask, COMPUTE)
@@ -259,76 +300,90 @@ def _backward_kernel(
     gr = zero
     gth = zero
     grs = zero
-    # Pointers to step t = steps - 1; each stream is prefetched one step ahead (t - 1).
-    u_ptrs = u_ptr + last + offs
-    g_ptrs = g_out_ptr + last + offs
-    d_ptrs = d_ptr + last + offs
+    # Time runs backwards in chunks of steps [t0, t0 + CHUNK), t0 = steps - CHUNK - c; each
+    # stream's tile for the next (earlier) chunk is loaded while the current one is computed.
+    # ``first`` is the offset of step steps - CHUNK (negative rows are masked), ``last`` that
+    # of step steps - 1.
+    u_base = u_ptr + first
+    g_base = g_out_ptr + first
+    d_base = d_ptr + first
     gx_ptrs = gx_ptr + last + offs
-    live = mask & (steps > 0)
-    u_next = tl.load(u_ptrs, mask=live, other=0.0)
+    rows = mask[:, None] & (cols[None, :] + (steps - CHUNK) >= 0)
+    u_next = tl.load(u_base + tile, mask=rows, other=0.0)
     if HAS_G_OUT:
-        g_next = tl.load(g_ptrs, mask=live, other=0.0)
+        g_next = tl.load(g_base + tile, mask=rows, other=0.0)
     if NEED_Q or NEED_R:
-        d_next = tl.load(d_ptrs, mask=live, other=0.0)
-    for k in range(steps):
-        t = steps - 1 - k
-        u_ptrs -= n
-        g_ptrs -= n
-        d_ptrs -= n
-        earlier = mask & (t > 0)
-        uu_stored = u_next
-        uu = u_next.to(COMPUTE)
-        u_next = tl.load(u_ptrs, mask=earlier, other=0.0)
-        g_o = zero
+        d_next = tl.load(d_base + tile, mask=rows, other=0.0)
+    for c in range(0, steps, CHUNK):
+        t0 = steps - CHUNK - c
+        rows = mask[:, None] & (cols[None, :] + (t0 - CHUNK) >= 0)
+        u_tile = u_next.to(COMPUTE)
+        u_base -= CHUNK * n
+        u_next = tl.load(u_base + tile, mask=rows, other=0.0)
         if HAS_G_OUT:
-            g_o = g_next.to(COMPUTE)
-            g_next = tl.load(g_ptrs, mask=earlier, other=0.0)
+            g_tile = g_next.to(COMPUTE)
+            g_base -= CHUNK * n
+            g_next = tl.load(g_base + tile, mask=rows, other=0.0)
         if NEED_Q or NEED_R:
-            dd = d_next.to(COMPUTE)
-            d_next = tl.load(d_ptrs, mask=earlier, other=0.0)
-        if SPIKING:
-            s = _surrogate(uu - th, alpha, SURROGATE)
-            spiked = uu_stored.to(COMPUTE) > th
-            if SUBTRACT:
-                gz = g_o - gv * th
-                gu = gv + gz * s
-                if NEED_TH:
-                    gth -= tl.where(spiked, gv, zero) + gz * s
-            else:
-                gz = g_o + gv * (rs - uu)
-                gu = tl.where(spiked, zero, gv) + gz * s
-                if NEED_TH:
-                    gth -= gz * s
-                if NEED_RS:
-                    grs += tl.where(spiked, gv, zero)
-        else:
-            gu = gv + g_o
-        if NEED_P:
-            u_prev = u_next.to(COMPUTE)
+            d_tile = d_next.to(COMPUTE)
+            d_base -= CHUNK * n
+            d_next = tl.load(d_base + tile, mask=rows, other=0.0)
+        for j in tl.static_range(CHUNK - 1, -1, -1):
+            t = t0 + j
+            live = t >= 0
+            uu = _column(u_tile, cols, j)
+            g_o = zero
+            if HAS_G_OUT:
+                g_o = _column(g_tile, cols, j)
             if SPIKING:
+                s = _surrogate(uu - th, alpha, SURROGATE)
+                spiked = uu > th
                 if SUBTRACT:
-                    v_prev = tl.where(u_prev > th, u_prev - th, u_prev)
+                    gz = g_o - gv * th
+                    gu = gv + gz * s
+                    if NEED_TH:
+                        gth -= tl.where(live, tl.where(spiked, gv, zero) + gz * s, zero)
                 else:
-                    v_prev = tl.where(u_prev > th, rs, u_prev)
+                    gz = g_o + gv * (rs - uu)
+                    gu = tl.where(spiked, zero, gv) + gz * s
+                    if NEED_TH:
+                        gth -= tl.where(live, gz * s, zero)
+                    if NEED_RS:
+                        grs += tl.where(live & spiked, gv, zero)
             else:
-                v_prev = u_prev
-            v_prev = tl.where(t > 0, v_prev, v0)
-            gp += gu * v_prev
-        if NEED_O:
-            go += gu
-        if NEED_Q:
-            gq += gu * dd
-        if CURRENT:
-            if NEED_R:
-                gr += gi * dd
-            gi = gi * r + gu * q
-            gx = gi
-        else:
-            gx = q * gu
-        if NEED_X:
-            tl.store(gx_ptrs, gx.to(gx_ptr.dtype.element_ty), mask=mask)
-        gx_ptrs -= n
-        gv = p * gu
+                gu = gv + g_o
+            gu = tl.where(live, gu, zero)
+            if NEED_P:
+                if j > 0:
+                    u_prev = _column(u_tile, cols, j - 1)
+                else:
+                    u_prev = _column(u_next.to(COMPUTE), cols, CHUNK - 1)
+                if SPIKING:
+                    if SUBTRACT:
+                        v_prev = tl.where(u_prev > th, u_prev - th, u_prev)
+                    else:
+                        v_prev = tl.where(u_prev > th, rs, u_prev)
+                else:
+                    v_prev = u_prev
+                v_prev = tl.where(t > 0, v_prev, v0)
+                gp += gu * v_prev
+            if NEED_O:
+                go += gu
+            if NEED_Q or NEED_R:
+                dd = _column(d_tile, cols, j)
+            if NEED_Q:
+                gq += gu * dd
+            if CURRENT:
+                if NEED_R:
+                    gr += gi * dd
+                gi = tl.where(live, gi * r + gu * q, gi)
+                gx = gi
+            else:
+                gx = q * gu
+            if NEED_X:
+                tl.store(gx_ptrs, gx.to(gx_ptr.dtype.element_ty), mask=mask & live)
+            gx_ptrs -= n
+            gv = tl.where(live, p * gu, gv)
     tl.store(gv_ptr + offs, gv.to(gv_ptr.dtype.element_ty), mask=mask)
     if CURRENT:
         tl.store(gi_ptr + offs, gi.to(gi_ptr.dtype.element_ty), mask=mask)
@@ -352,6 +407,11 @@ def _compute_dtype(dtype: torch.dtype) -> tl.dtype:
     if dtype in (torch.float32, torch.float16, torch.bfloat16):
         return tl.float32
     raise TypeError(f"x must be float16, bfloat16, float32 or float64, got {dtype}")
+
+
+def _warps(block: int) -> int:
+    """One neuron per thread."""
+    return max(1, block // 32)
 
 
 def _block(n: int, device: torch.device) -> int:
@@ -378,6 +438,11 @@ def _check(x: Tensor, step_args: dict[str, Tensor | None]) -> torch.Size:
     for name, t in step_args.items():
         if t is not None and t.device != x.device:
             raise ValueError(f"{name} must be on {x.device}, got {t.device}")
+    if x.shape[1:].numel() * _CHUNK >= 2**31:
+        raise ValueError(
+            f"at most {2**31 // _CHUNK - 1} neurons per step are supported (int32 offsets "
+            f"within a tile), got {x.shape[1:].numel()}"
+        )
     return x.shape[1:]
 
 
@@ -433,6 +498,8 @@ def leaky_forward(
         SUBTRACT=subtract,
         COMPUTE=_compute_dtype(x.dtype),
         BLOCK=block,
+        CHUNK=_CHUNK,
+        num_warps=_warps(block),
         enable_fp_fusion=False,
     )
     return out, u, v, i
@@ -456,6 +523,8 @@ def _currents(x: Tensor, i0: tuple[Tensor, int], r: tuple[Tensor, int], n: int) 
         n,
         COMPUTE=compute,
         BLOCK=block,
+        CHUNK=_CHUNK,
+        num_warps=_warps(block),
         enable_fp_fusion=False,
     )
     return d
@@ -538,6 +607,7 @@ def leaky_backward(
             alpha_t,
             *(grads.get(name, gv) for name in _PARAMS),
             *(flat[name][1] for name in ("v0", "p", "q", "r", "v_th", "v_reset")),
+            (steps - _CHUNK) * n,
             max(steps - 1, 0) * n,
             steps,
             n,
@@ -555,6 +625,8 @@ def leaky_backward(
             NEED_RS=spiking and not subtract and need["v_reset"],
             COMPUTE=_compute_dtype(u.dtype),
             BLOCK=block,
+            CHUNK=_CHUNK,
+            num_warps=_warps(block),
             enable_fp_fusion=False,
         )
     result: dict[str, Tensor | None] = {"x": gx, "v0": gv, "i0": gi, **grads}
