@@ -2,24 +2,38 @@
 
 The feed-forward LSNN step of :mod:`norse.torch.functional.lsnn` as a recursion over ``T``
 steps, with ``S`` the shape of one step and coefficient tensors of shape ``S``. The state
-after step ``t`` is ``(v_t, i_t, b_t)``; ``(v0, i0, b0)`` is the state before the first::
+after step ``t`` is ``(v_t, i_t, b_t)``; ``(v0, i0, b0)`` is the state before the first.
+Each step evaluates the step function's own expressions for the chosen integrator, with the
+factors ``mem``, ``cur``, ``syn`` and ``k`` precomputed as the step computes them::
 
-    u_t = p * v_{t-1} + q * i_{t-1} + o          (pre-reset voltage; the *old* current)
+    Euler (mem = dt tau_mem_inv, syn = dt tau_syn_inv, cur unused):
+    u_t = v_{t-1} + mem * ((v_leak - v_{t-1}) + i_{t-1})      (pre-reset voltage)
+    i_t = (i_{t-1} - syn * i_{t-1}) + x_t
+
+    exact (mem = exp(-dt tau_mem_inv), cur = current-to-voltage factor, syn = exp(-dt tau_syn_inv)):
+    u_t = (v_leak + (v_{t-1} - v_leak) * mem) + i_{t-1} * cur
+    i_t = i_{t-1} * syn + x_t
+
+    both (k = approach_factor(tau_adapt_inv)):
     c_t = b_{t-1} + k * (v_th - b_{t-1})         (decayed threshold)
     z_t = H(u_t - c_t)                           (the output)
-    v_t = u_t - z_t * (u_t - v_reset)            (reset to value)
-    v_t = u_t - z_t * c_t                        (reset by subtraction of the threshold)
+    v_t = v_reset if z_t else u_t                (reset to value)
+    v_t = u_t - c_t if z_t else u_t              (reset by subtraction of the threshold)
     b_t = c_t + beta * z_t
-    i_t = r * i_{t-1} + x_t                      (the input enters after the spike)
 
-``c_t`` is written exactly as the step function writes it, so thresholds (and so spikes)
-are bitwise the step loop's when ``k`` is computed as the step computes it.
+The voltage uses the *old* current and the input enters the current after the spike
+(Norse 1.x's order). In the linear form ``u_t = P v_{t-1} + Q i_{t-1} + O``,
+``i_t = R i_{t-1} + x_t``: ``P = 1 - mem``, ``Q = mem``, ``R = 1 - syn`` (Euler) and
+``P = mem``, ``Q = cur``, ``R = syn`` (exact).
+
+As the operations are the step function's, in its order, spikes and states are bitwise the
+step loop's (on the CPU; a device kernel may contract operations differently).
 
 **What is saved.** The forward saves only ``u`` (one ``(T, *S)`` tensor). The backward
 recomputes the threshold trace ``c`` from ``b0`` and ``u`` (``z_t = u_t > c_t`` needs no
 other input), with the very same floating-point operations, so the recomputed spikes are
 the forward's. It first sweeps forward once, keeping the state ``b`` (and ``c``, and ``i``
-when ``q`` or ``r`` need a gradient, which is the only case where ``x`` is saved) at the start
+when a gradient needs ``i_{t-1}``, the only case where ``x`` is saved) at the start
 of every chunk of time steps, then walks the chunks backwards, recomputing each chunk's
 traces from its checkpoint. Temporaries stay chunk-sized
 (:data:`norse.torch.ops._reference.CHUNK_ELEMENTS`).
@@ -31,12 +45,15 @@ state after step ``t`` and ``gz_t`` the one reaching the output::
     Gz_t = gz_t + beta * gb_t + D_t * gv_t     D_t = v_reset - u_t (value), -c_t (subtract)
     gu_t = U_t * gv_t + s_t * Gz_t             U_t = 1 - z_t (value),    1 (subtract)
     gc_t = gb_t + C_t * gv_t - s_t * Gz_t      C_t = 0 (value),          -z_t (subtract)
-    gv_{t-1} = p * gu_t ;  gb_{t-1} = (1 - k) * gc_t ;  gi_{t-1} = q * gu_t + r * gi_t
+    gv_{t-1} = P * gu_t ;  gb_{t-1} = (1 - k) * gc_t ;  gi_{t-1} = Q * gu_t + R * gi_t
     gx_t = gi_t
 
-and the parameter gradients are sums over time: ``p: gu_t v_{t-1}``, ``q: gu_t i_{t-1}``,
-``o: gu_t``, ``r: gi_t i_{t-1}``, ``k: gc_t (v_th - b_{t-1})``, ``v_th: k gc_t``,
-``v_reset: gv_t z_t`` (value reset only), ``beta: gb_t z_t``. The gradient reaching the
+and the parameter gradients are sums over time: ``k: gc_t (v_th - b_{t-1})``, ``v_th: k gc_t``,
+``v_reset: gv_t z_t`` (value reset only), ``beta: gb_t z_t``, and
+
+    Euler: mem: gu_t ((v_leak - v_{t-1}) + i_{t-1}) ; syn: -gi_t i_{t-1} ; v_leak: mem gu_t
+    exact: mem: gu_t (v_{t-1} - v_leak) ; cur: gu_t i_{t-1} ; syn: gi_t i_{t-1} ;
+           v_leak: (1 - mem) gu_t The gradient reaching the
 spikes through the reset and the threshold jump (``D_t``, ``beta * gb_t``) passes through the
 surrogate, as autograd through the step function does (it does not detach ``z``).
 
@@ -53,7 +70,7 @@ from torch import Tensor
 
 from norse.torch.ops._reference import chunk_steps, surrogate_derivative
 
-GRAD_NAMES = ("x", "v0", "i0", "b0", "p", "q", "o", "r", "k", "v_th", "v_reset", "beta")
+GRAD_NAMES = ("x", "v0", "i0", "b0", "mem", "cur", "syn", "k", "v_leak", "v_th", "v_reset", "beta")
 """The inputs of ``norse::lsnn_sequence`` that get gradients, in the backward's order."""
 
 
@@ -75,40 +92,59 @@ def _reset(u: Tensor, c: Tensor, spiked: Tensor, v_reset: Tensor, subtract: bool
     return torch.where(spiked, v_reset, u)
 
 
+def _voltage(
+    v: Tensor, i: Tensor, mem: Tensor, cur: Tensor | None, v_leak: Tensor, out: Tensor
+) -> Tensor:
+    """Pre-reset voltage into ``out``, in the step's order (``cur`` None: Euler)."""
+    if cur is None:
+        torch.sub(v_leak, v, out=out)
+        return out.add_(i).mul_(mem).add_(v)
+    torch.sub(v, v_leak, out=out)
+    return out.mul_(mem).add_(v_leak).add_(i * cur)
+
+
+def _advance_current_(i: Tensor, x: Tensor, syn: Tensor, exact: bool) -> None:
+    """``i = (i - syn * i) + x`` (Euler) or ``i = i * syn + x`` (exact), in place."""
+    if exact:
+        i.mul_(syn)
+    else:
+        i.sub_(syn * i)
+    i.add_(x)
+
+
 def lsnn_forward(
     x: Tensor,
     v0: Tensor,
     i0: Tensor,
     b0: Tensor,
-    p: Tensor,
-    q: Tensor,
-    o: Tensor,
-    r: Tensor,
+    mem: Tensor,
+    cur: Tensor | None,
+    syn: Tensor,
     k: Tensor,
+    v_leak: Tensor,
     v_th: Tensor,
     v_reset: Tensor,
     beta: Tensor,
     subtract: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Run the LSNN recursion over ``x`` of shape ``(T, *S)``.
+    """Run the LSNN recursion over ``x`` of shape ``(T, *S)``; ``cur`` None selects Euler.
 
     Returns ``(z, u, v_T, i_T, b_T)``: spikes and pre-reset voltages of shape ``(T, *S)``
     and the final state, each of shape ``S``.
     """
+    exact = cur is not None
     u = torch.empty_like(x)
     z = torch.empty_like(x)
     v, i, b = v0.clone(), i0.clone(), b0.clone()
     c = torch.empty_like(v0)
     for t in range(x.shape[0]):
-        ut = u[t]
-        torch.mul(p, v, out=ut)
-        ut.addcmul_(q, i).add_(o)
+        ut = _voltage(v, i, mem, cur, v_leak, u[t])
         _decayed_threshold(b, k, v_th, c)
         spiked = ut > c
         z[t] = spiked
         v = _reset(ut, c, spiked, v_reset, subtract)
         _jump_(b, c, spiked, beta)
-        i.mul_(r).add_(x[t])
+        _advance_current_(i, x[t], syn, exact)
     return z, u, v, i, b
 
 
@@ -125,10 +161,11 @@ def _checkpoints(
     x: Tensor | None,
     i0: Tensor,
     b0: Tensor,
-    r: Tensor,
+    syn: Tensor,
     k: Tensor,
     v_th: Tensor,
     beta: Tensor,
+    exact: bool,
     chunk: int,
 ) -> list[_Checkpoint]:
     """Recompute the threshold (and current) forward, keeping the state at chunk starts."""
@@ -138,15 +175,12 @@ def _checkpoints(
     out = []
     for t in range(u.shape[0]):
         if t % chunk == 0:
-            out.append(
-                _Checkpoint(
-                    b.clone(), i.clone() if i is not None else None, c.clone() if t else None
-                )
-            )
+            i_copy = i.clone() if i is not None else None
+            out.append(_Checkpoint(b.clone(), i_copy, c.clone() if t else None))
         _decayed_threshold(b, k, v_th, c)
         _jump_(b, c, u[t] > c, beta)
         if i is not None:
-            i.mul_(r).add_(x[t])
+            _advance_current_(i, x[t], syn, exact)
     return out
 
 
@@ -154,10 +188,11 @@ def _replay(
     start: _Checkpoint,
     u: Tensor,
     x: Tensor | None,
-    r: Tensor,
+    syn: Tensor,
     k: Tensor,
     v_th: Tensor,
     beta: Tensor,
+    exact: bool,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Traces of one chunk from its checkpoint: ``c_t``, ``b_{t-1}`` and ``i_{t-1}``."""
     c = torch.empty_like(u)
@@ -171,8 +206,14 @@ def _replay(
         _jump_(b, c[t], u[t] > c[t], beta)
         if i is not None:
             i_prev[t] = i
-            i.mul_(r).add_(x[t])
+            _advance_current_(i, x[t], syn, exact)
     return c, b_prev, i_prev
+
+
+def needs_input(needs: list[bool], exact: bool) -> bool:
+    """Whether the backward needs ``x`` (to recompute ``i_{t-1}``) for these ``needs``."""
+    need = dict(zip(GRAD_NAMES, needs))
+    return need["cur"] or need["syn"] or (need["mem"] and not exact)
 
 
 def lsnn_backward(
@@ -185,10 +226,11 @@ def lsnn_backward(
     v0: Tensor,
     i0: Tensor,
     b0: Tensor,
-    p: Tensor,
-    q: Tensor,
-    r: Tensor,
+    mem: Tensor,
+    cur: Tensor | None,
+    syn: Tensor,
     k: Tensor,
+    v_leak: Tensor,
     v_th: Tensor,
     v_reset: Tensor,
     beta: Tensor,
@@ -199,18 +241,25 @@ def lsnn_backward(
 ) -> list[Tensor | None]:
     """Backpropagate through the LSNN recursion (see the module docstring).
 
-    ``u`` is the saved pre-reset voltage sequence; ``x`` is needed only when ``needs`` asks
-    for the gradient of ``q`` or ``r`` (else it may be None). Missing output gradients
-    (None) count as zero. Returns the gradients named by :data:`GRAD_NAMES`, ``None`` where
-    ``needs`` is False; parameter gradients have shape ``S`` (the caller reduces broadcast
-    parameters).
+    ``u`` is the saved pre-reset voltage sequence; ``x`` is needed only when
+    :func:`needs_input` says so (else it may be None). Missing output gradients (None)
+    count as zero. Returns the gradients named by :data:`GRAD_NAMES`, ``None`` where
+    ``needs`` is False (``cur`` gets none with Euler); parameter gradients have shape ``S``
+    (the caller reduces broadcast parameters).
     """
+    exact = cur is not None
     need = dict(zip(GRAD_NAMES, needs))
+    need["cur"] = need["cur"] and exact
     derivative = surrogate_derivative(method)
-    x_needed = need["q"] or need["r"]
-    if x_needed and x is None:
-        raise ValueError("x is required for the gradients of q and r")
-    xs = x if x_needed else None
+    xs = None
+    if needs_input(needs, exact):
+        if x is None:
+            raise ValueError("x is required for the gradients of mem (Euler), cur and syn")
+        xs = x
+    if exact:
+        coef_v, coef_i, coef_r = mem, cur, syn
+    else:
+        coef_v, coef_i, coef_r = 1 - mem, mem, 1 - syn
     gv = g_v.clone() if g_v is not None else torch.zeros_like(v0)
     gi = g_i.clone() if g_i is not None else torch.zeros_like(v0)
     gb = g_b.clone() if g_b is not None else torch.zeros_like(v0)
@@ -218,14 +267,13 @@ def lsnn_backward(
     acc = {name: torch.zeros_like(v0) for name in GRAD_NAMES[4:] if need[name]}
     one_minus_k = 1 - k
     chunk = chunk_steps(v0.numel())
-    starts = _checkpoints(u, xs, i0, b0, r, k, v_th, beta, chunk)
+    starts = _checkpoints(u, xs, i0, b0, syn, k, v_th, beta, exact, chunk)
     for n in range(len(starts) - 1, -1, -1):
         t0 = n * chunk
         t1 = min(u.shape[0], t0 + chunk)
         ut = u[t0:t1]
-        c, b_prev, i_prev = _replay(
-            starts[n], ut, xs[t0:t1] if xs is not None else None, r, k, v_th, beta
-        )
+        x_chunk = xs[t0:t1] if xs is not None else None
+        c, b_prev, i_prev = _replay(starts[n], ut, x_chunk, syn, k, v_th, beta, exact)
         spiked = ut > c
         z = spiked.to(ut.dtype)
         s = derivative(ut - c, alpha) if derivative is not None else torch.zeros_like(ut)
@@ -238,7 +286,7 @@ def lsnn_backward(
         gc = torch.empty_like(ut)
         gv_seq = torch.empty_like(ut) if need["v_reset"] else None
         gb_seq = torch.empty_like(ut) if need["beta"] else None
-        gi_seq = torch.empty_like(ut) if need["r"] else None
+        gi_seq = torch.empty_like(ut) if need["syn"] else None
         for t in range(t1 - t0 - 1, -1, -1):
             if gv_seq is not None:
                 gv_seq[t] = gv
@@ -254,10 +302,10 @@ def lsnn_backward(
             torch.sub(gb, s[t] * g_spike, out=gc[t])
             if dc is not None:
                 gc[t].addcmul_(dc[t], gv)
-            torch.mul(p, gu[t], out=gv)
+            torch.mul(coef_v, gu[t], out=gv)
             torch.mul(one_minus_k, gc[t], out=gb)
-            gi.mul_(r).addcmul_(q, gu[t])
-        if need["p"]:
+            gi.mul_(coef_r).addcmul_(coef_i, gu[t])
+        if need["mem"]:
             v_prev = torch.empty_like(ut)
             if t0 == 0:
                 v_prev[0] = v0
@@ -265,13 +313,16 @@ def lsnn_backward(
                 c_last = starts[n].c_prev
                 v_prev[0] = _reset(u[t0 - 1], c_last, u[t0 - 1] > c_last, v_reset, subtract)
             v_prev[1:] = _reset(ut[:-1], c[:-1], spiked[:-1], v_reset, subtract)
-            acc["p"] += (gu * v_prev).sum(0)
-        if need["q"]:
-            acc["q"] += (gu * i_prev).sum(0)
-        if need["o"]:
-            acc["o"] += gu.sum(0)
-        if need["r"]:
-            acc["r"] += (gi_seq * i_prev).sum(0)
+            if exact:
+                acc["mem"] += (gu * (v_prev - v_leak)).sum(0)
+            else:
+                acc["mem"] += (gu * ((v_leak - v_prev) + i_prev)).sum(0)
+        if need["cur"]:
+            acc["cur"] += (gu * i_prev).sum(0)
+        if need["syn"]:
+            acc["syn"] += (gi_seq * i_prev).sum(0)
+        if need["v_leak"]:
+            acc["v_leak"] += gu.sum(0)
         if need["k"]:
             acc["k"] += (gc * (v_th - b_prev)).sum(0)
         if need["v_th"]:
@@ -280,6 +331,10 @@ def lsnn_backward(
             acc["v_reset"] += (gv_seq * z).sum(0)
         if need["beta"]:
             acc["beta"] += (gb_seq * z).sum(0)
+    if need["syn"] and not exact:
+        acc["syn"].neg_()
+    if need["v_leak"]:
+        acc["v_leak"].mul_(1 - mem if exact else mem)
     if need["v_th"]:
         acc["v_th"].mul_(k)
     grads: dict[str, Tensor | None] = {"x": gx, "v0": gv, "i0": gi, "b0": gb}

@@ -12,8 +12,14 @@ import torch
 from torch import Tensor
 
 from norse import plugins
+from norse.torch.functional._integration import (
+    approach_factor,
+    check_integrator,
+    current_to_voltage_factor,
+    decay_factor,
+)
 from norse.torch.ops import _registry
-from norse.torch.ops._lsnn_reference import GRAD_NAMES
+from norse.torch.ops._lsnn_reference import GRAD_NAMES, needs_input
 from norse.torch.ops.sequence import RESETS, Coefficient, _as_step_tensor
 
 __all__ = ["lsnn_sequence"]
@@ -28,11 +34,11 @@ def _lsnn_sequence(
     v0: Tensor,
     i0: Tensor,
     b0: Tensor,
-    p: Tensor,
-    q: Tensor,
-    o: Tensor,
-    r: Tensor,
+    mem: Tensor,
+    cur: Tensor | None,
+    syn: Tensor,
     k: Tensor,
+    v_leak: Tensor,
     v_th: Tensor,
     v_reset: Tensor,
     beta: Tensor,
@@ -42,15 +48,16 @@ def _lsnn_sequence(
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Fused LSNN recursion over ``x`` ``(T, *S)``; returns ``(z, u, v_T, i_T, b_T)``.
 
-    Every state and coefficient tensor has shape ``S`` and ``x``'s dtype. ``method`` and the
-    0-dim tensor ``alpha`` select the surrogate used by the backward.
+    Every state and factor tensor has shape ``S`` and ``x``'s dtype; ``cur`` is None for the
+    Euler integrator. ``method`` and the 0-dim tensor ``alpha`` select the surrogate used by
+    the backward.
     """
     impl = _registry.select(_FORWARD, x.device.type).impl
-    return impl(x, v0, i0, b0, p, q, o, r, k, v_th, v_reset, beta, subtract)
+    return impl(x, v0, i0, b0, mem, cur, syn, k, v_leak, v_th, v_reset, beta, subtract)
 
 
 @_lsnn_sequence.register_fake
-def _(x, v0, i0, b0, p, q, o, r, k, v_th, v_reset, beta, subtract, method, alpha):
+def _(x, v0, i0, b0, mem, cur, syn, k, v_leak, v_th, v_reset, beta, subtract, method, alpha):
     return (
         torch.empty_like(x),
         torch.empty_like(x),
@@ -71,10 +78,11 @@ def _lsnn_sequence_backward(
     v0: Tensor,
     i0: Tensor,
     b0: Tensor,
-    p: Tensor,
-    q: Tensor,
-    r: Tensor,
+    mem: Tensor,
+    cur: Tensor | None,
+    syn: Tensor,
     k: Tensor,
+    v_leak: Tensor,
     v_th: Tensor,
     v_reset: Tensor,
     beta: Tensor,
@@ -99,10 +107,11 @@ def _lsnn_sequence_backward(
         v0,
         i0,
         b0,
-        p,
-        q,
-        r,
+        mem,
+        cur,
+        syn,
         k,
+        v_leak,
         v_th,
         v_reset,
         beta,
@@ -125,10 +134,11 @@ def _(
     v0,
     i0,
     b0,
-    p,
-    q,
-    r,
+    mem,
+    cur,
+    syn,
     k,
+    v_leak,
     v_th,
     v_reset,
     beta,
@@ -148,23 +158,33 @@ def _(
     return grads
 
 
+def _needs(inputs: tuple, subtract: bool) -> list[bool]:
+    """Which of the ``GRAD_NAMES`` inputs require a gradient."""
+    needs = [isinstance(t, Tensor) and t.requires_grad for t in inputs[: len(GRAD_NAMES)]]
+    if subtract:
+        needs[GRAD_NAMES.index("v_reset")] = False
+    return needs
+
+
 def _setup_context(ctx, inputs, output):
-    x, v0, i0, b0, p, q, _o, r, k, v_th, v_reset, beta, subtract, method, alpha = inputs
+    x, v0, i0, b0, mem, cur, syn, k, v_leak, v_th, v_reset, beta, subtract, method, alpha = inputs
     _, u, _, _, _ = output
     ctx.set_materialize_grads(False)
-    needs_x = q.requires_grad or r.requires_grad
+    needs_x = needs_input(_needs(inputs, subtract), cur is not None)
     ctx.save_for_backward(
-        x if needs_x else None, u, v0, i0, b0, p, q, r, k, v_th, v_reset, beta, alpha
+        x if needs_x else None, u, v0, i0, b0, mem, cur, syn, k, v_leak, v_th, v_reset, beta, alpha
     )
     ctx.flags = (subtract, method)
 
 
 def _backward(ctx, g_z, g_u, g_v, g_i, g_b):
-    x, u, v0, i0, b0, p, q, r, k, v_th, v_reset, beta, alpha = ctx.saved_tensors
+    x, u, v0, i0, b0, mem, cur, syn, k, v_leak, v_th, v_reset, beta, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     needs = [bool(n) for n in ctx.needs_input_grad[: len(GRAD_NAMES)]]
     if subtract:
         needs[GRAD_NAMES.index("v_reset")] = False
+    if cur is None:
+        needs[GRAD_NAMES.index("cur")] = False
     grads = _lsnn_sequence_backward(
         g_z,
         g_v,
@@ -175,10 +195,11 @@ def _backward(ctx, g_z, g_u, g_v, g_i, g_b):
         v0,
         i0,
         b0,
-        p,
-        q,
-        r,
+        mem,
+        cur,
+        syn,
         k,
+        v_leak,
         v_th,
         v_reset,
         beta,
@@ -200,40 +221,37 @@ def lsnn_sequence(
     i: Coefficient,
     b: Coefficient,
     *,
-    p: Coefficient,
-    q: Coefficient,
-    o: Coefficient,
-    r: Coefficient,
-    k: Coefficient,
+    tau_syn_inv: Coefficient = 200.0,
+    tau_mem_inv: Coefficient = 100.0,
+    tau_adapt_inv: Coefficient = 1.0 / 800,
+    v_leak: Coefficient = 0.0,
     v_th: Coefficient = 1.0,
     v_reset: Coefficient = 0.0,
     beta: Coefficient = 1.8,
+    dt: float = 0.001,
+    integrator: str = "euler",
     reset: str = "value",
     method: str = "super",
     alpha: Tensor | float = 100.0,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Run feed-forward LSNN neurons (adaptive threshold ``b``) over a time-major sequence.
 
-    With the state ``(v, i, b)`` before step ``t`` and input current ``x_t``::
-
-        u_t = p v + q i + o ;  c_t = b + k (v_th - b) ;  z_t = H(u_t - c_t)
-        v  <- v_reset (value) or u_t - c_t (subtract) where z_t, else u_t
-        b  <- c_t + beta z_t ;  i <- r i + x_t     (the input enters after the spike)
-
-    :func:`norse.torch.functional.lsnn_feed_forward_step` is this with ``p = 1 - a``,
-    ``q = a``, ``o = a v_leak``, ``r = 1 - dt tau_syn_inv``, ``k = dt tau_adapt_inv``
-    (``a = dt tau_mem_inv``, Euler), or the exact factors (see :mod:`norse.torch.ops.models`).
-    The backward uses the surrogate ``method`` for ``dz/d(u - c)`` (through the reset and the
-    threshold jump too, as autograd through the step function does).
+    The same dynamics, parameters (Norse's defaults) and results as looping
+    :func:`norse.torch.functional.lsnn.lsnn_feed_forward_step` over ``T`` steps (equations in
+    :mod:`norse.torch.functional.lsnn` and :mod:`norse.torch.ops._lsnn_reference`): the
+    voltage uses the old current, the input current enters after the spike, ``b`` relaxes
+    to ``v_th`` and jumps by ``beta`` per spike. The backward uses the surrogate ``method``
+    for the spike's derivative, also through the reset and the threshold jump.
 
     Args:
         input_tensor: input currents ``x`` of shape ``(T, B, ...)``, floating point.
         v, i, b: initial voltage, current and threshold, broadcastable to a step ``(B, ...)``.
-        p, q, o, r, k: coefficients (numbers or tensors broadcastable to a step).
-        v_th: the resting threshold that ``b`` relaxes to (default 1).
-        v_reset: reset voltage (default 0; unused by ``reset="subtract"``).
-        beta: threshold jump per spike (default 1.8).
-        reset: ``"value"`` or ``"subtract"`` (subtracts the decayed threshold ``c_t``).
+        tau_syn_inv, tau_mem_inv, tau_adapt_inv: inverse time constants in 1/s (numbers or
+            tensors broadcastable to a step, like every parameter below).
+        v_leak, v_th, v_reset, beta: leak, resting threshold, reset voltage (unused by
+            ``reset="subtract"``) and threshold jump per spike.
+        dt: time step in s. integrator: ``"euler"`` or ``"exact"``.
+        reset: ``"value"`` or ``"subtract"`` (subtracts the decayed threshold).
         method: registered surrogate name; alpha: its sharpness (no gradient).
 
     Returns:
@@ -247,24 +265,34 @@ def lsnn_sequence(
         raise ValueError(
             f"input_tensor must have shape (T, B, ...), got {tuple(input_tensor.shape)}"
         )
+    check_integrator(integrator, "lsnn_sequence")
     if reset not in RESETS:
         raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
     plugins.get("surrogates", method)  # ValueError naming the registered surrogates
+    exact = integrator == "exact"
+    # The factors exactly as lsnn_feed_forward_step computes them (bitwise equal results).
+    if exact:
+        mem = decay_factor(tau_mem_inv, dt, "exact")
+        cur = current_to_voltage_factor(tau_mem_inv, tau_syn_inv, dt, "exact")
+        syn = decay_factor(tau_syn_inv, dt, "exact")
+    else:
+        mem, cur, syn = dt * tau_mem_inv, None, dt * tau_syn_inv
+    k = approach_factor(tau_adapt_inv, dt, integrator)
     step = input_tensor[0]
     values = (
         ("v", v),
         ("i", i),
         ("b", b),
-        ("p", p),
-        ("q", q),
-        ("o", o),
-        ("r", r),
+        ("mem", mem),
+        ("cur", cur),
+        ("syn", syn),
         ("k", k),
+        ("v_leak", v_leak),
         ("v_th", v_th),
         ("v_reset", v_reset),
         ("beta", beta),
     )
-    args = [_as_step_tensor(name, value, step) for name, value in values]
+    args = [_as_step_tensor(name, a, step) if a is not None else None for name, a in values]
     z, _, v_final, i_final, b_final = _lsnn_sequence(
         input_tensor,
         *args,

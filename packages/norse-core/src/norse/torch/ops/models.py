@@ -20,9 +20,9 @@ factor and ``k`` = ``a`` (euler) or ``1 - e`` (exact). Results equal the step lo
 floating-point rounding (the same spikes; voltages to a few ulp, as the products are grouped
 differently).
 
-``lsnn_feed_forward_step`` maps onto ``norse::lsnn_sequence`` (:mod:`norse.torch.ops.lsnn`)
-with ``p, q, o, r`` as ``lif_*`` and the threshold factor ``k = approach_factor(tau_adapt_inv)``
-(``dt tau_adapt_inv`` or ``1 - exp(-dt tau_adapt_inv)``); its thresholds are bitwise the step's.
+``lsnn_feed_forward_step`` maps onto ``norse::lsnn_sequence`` through
+:func:`norse.torch.ops.lsnn.lsnn_sequence`, which evaluates the step's own expressions: its
+spikes and states are bitwise the step loop's.
 
 :func:`fused_sequence` returns None when the fused op cannot reproduce the step loop, and
 the caller then loops: an unknown step function, a reset method other than
@@ -110,10 +110,19 @@ def _li_box(x: Tensor, s: LIBoxState, p: Any, dt: float):
 
 def _lsnn(x: Tensor, s: LSNNFeedForwardState, p: Any, dt: float):
     integ.check_integrator(p.integrator, "LSNNParameters")
-    pp, q, o, r = _current_membrane(p, dt)
-    k = integ.approach_factor(p.tau_adapt_inv, dt, p.integrator)
     z, v, i, b = lsnn_sequence(
-        x, s.v, s.i, s.b, p=pp, q=q, o=o, r=r, k=k, beta=p.beta, **_spiking(p)
+        x,
+        s.v,
+        s.i,
+        s.b,
+        tau_syn_inv=p.tau_syn_inv,
+        tau_mem_inv=p.tau_mem_inv,
+        tau_adapt_inv=p.tau_adapt_inv,
+        v_leak=p.v_leak,
+        beta=p.beta,
+        dt=dt,
+        integrator=p.integrator,
+        **_spiking(p),
     )
     return z, LSNNFeedForwardState(v=v, i=i, b=b)
 
