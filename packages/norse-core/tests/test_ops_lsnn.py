@@ -250,7 +250,10 @@ def test_torch_compile_fullgraph_matches_eager():
     torch.manual_seed(1)
     model = norse_torch.SequentialState(
         torch.nn.Linear(6, 8),
-        norse_torch.LSNN(LSNNParameters(tau_adapt_inv=torch.tensor(50.0), beta=0.5)),
+        norse_torch.LSNN(
+            LSNNParameters(tau_adapt_inv=torch.tensor(50.0), beta=0.5),
+            trainable=("tau_syn_inv", "tau_mem_inv", "beta"),
+        ),
         torch.nn.Linear(8, 3),
     )
     x = torch.rand(20, 4, 6) * 10

@@ -81,6 +81,11 @@ class LSNNCell(SNNCell):
 class LSNN(SNN):
     """Feed-forward LSNN neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
 
+    Runs as one fused op (``norse::lsnn_sequence``, :mod:`norse.torch.ops.lsnn`) with the
+    same spikes and states as the step loop, which it falls back to for
+    ``record_states=True``, a custom ``reset_method``, a trainable ``alpha``, sparse input or
+    parameters of another dtype or device than the input.
+
     Args:
         p: :class:`LSNNParameters`. dt: time step in s (default 0.001).
         record_states: return every step's state stacked over time instead of the last one.
