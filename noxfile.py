@@ -37,6 +37,7 @@ from email.parser import Parser
 from pathlib import Path
 
 import nox
+import nox.command
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parent
@@ -102,10 +103,19 @@ def _install(session: nox.Session, *names: str, test: bool = True) -> None:
 
 
 def _pytest(session: nox.Session, *names: str, env: dict[str, str] | None = None) -> None:
-    """Run each named package's tests in its own pytest process (test file names repeat)."""
+    """Run each named package's tests in its own pytest process (test file names repeat).
+
+    Every package runs even when an earlier one fails; the session then fails naming them.
+    """
+    failed = []
     for name in names:
         tests = str(PACKAGES[name] / "tests")
-        session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env or {})
+        try:
+            session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env or {})
+        except nox.command.CommandFailed:
+            failed.append(DISTRIBUTIONS[name])
+    if failed:
+        session.error(f"tests failed in: {', '.join(failed)}")
 
 
 @nox.session
