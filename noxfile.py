@@ -64,6 +64,9 @@ TORCH_BUILDS = {
 TORCHVISION = "torchvision==0.29.1"
 """The torchvision build that imports beside the gpu torch build (installed per session)."""
 TEST_TOOLS = ["pytest>=8", "hypothesis>=6"]
+NIR_INTEROP_PEERS = ["snntorch==1.0.0", "nirtorch>=2", "loguru"]
+NORSE_1 = ["torch==2.13.0", "norse==1.1.0"]
+"""The oracle: Norse 1.1.0 (``torch==2.13.0`` keeps pip on the shared CPU build)."""
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
@@ -82,18 +85,51 @@ def _shared_torch(session: nox.Session, build: str) -> None:
     The shared environment is created (and the pinned packages installed into it) only when
     it is missing or holds other pins; ``rm -r .nox`` starts from scratch.
     """
+    _layer_torch(session, Path(session.virtualenv.bin) / "python", build)
+
+
+def _layer_torch(session: nox.Session, python: Path, build: str) -> None:
+    """Make the shared ``build`` torch importable (and installed, for pip) from ``python``."""
     requirements = TORCH_BUILDS[build]
     shared = ROOT / ".nox" / f"_torch-{build}"
-    python = shared / "bin" / "python"
+    shared_python = shared / "bin" / "python"
     marker = shared / "norse-pins.txt"
     if not marker.exists() or marker.read_text() != "\n".join(requirements):
         session.log(f"creating the shared {build} torch environment {shared}")
         shutil.rmtree(shared, ignore_errors=True)
         session.run(sys.executable, "-m", "venv", str(shared), external=True)
-        session.run(str(python), "-m", "pip", "install", "--quiet", *requirements, external=True)
+        session.run(
+            str(shared_python), "-m", "pip", "install", "--quiet", *requirements, external=True
+        )
         marker.write_text("\n".join(requirements))
-    pth = _site_packages(Path(session.virtualenv.bin) / "python") / "_norse_shared_torch.pth"
-    pth.write_text(f"{_site_packages(python)}\n")
+    pth = _site_packages(python) / "_norse_shared_torch.pth"
+    pth.write_text(f"{_site_packages(shared_python)}\n")
+
+
+def _peer_env(
+    session: nox.Session, name: str, requirements: list[str], no_deps: tuple[str, ...] = ()
+) -> Path:
+    """An environment ``.nox/_peer-NAME`` for an outside library (an oracle or a benchmark peer).
+
+    Peers import under their own names (Norse 1.1.0 is ``norse`` too), so they never share an
+    environment with this repository's packages; each is layered on the shared CPU torch and
+    created once; ``no_deps`` are installed without their dependencies. Returns its
+    interpreter.
+    """
+    env = ROOT / ".nox" / f"_peer-{name}"
+    python = env / "bin" / "python"
+    marker = env / "norse-pins.txt"
+    pins = "\n".join([*requirements, *no_deps])
+    if not marker.exists() or marker.read_text() != pins:
+        shutil.rmtree(env, ignore_errors=True)
+        session.run(sys.executable, "-m", "venv", str(env), external=True)
+        _layer_torch(session, python, "cpu")
+        pip = [str(python), "-m", "pip", "install", "-q"]
+        session.run(*pip, *requirements, external=True)
+        if no_deps:
+            session.run(*pip, "--no-deps", *no_deps, external=True)
+        marker.write_text(pins)
+    return python
 
 
 def _install(session: nox.Session, *names: str, test: bool = True) -> None:
@@ -136,10 +172,42 @@ def cuda(session: nox.Session) -> None:
 
 @nox.session
 def nir(session: nox.Session) -> None:
-    """norse-core + norse-nir (nir)."""
+    """norse-core + norse-nir (nir), with snnTorch and SpikingJelly for the interop tests.
+
+    The peers are test-only. SpikingJelly is installed with ``--no-deps``: it declares
+    torchvision and torchaudio, which would replace the session's torch, while its NIR
+    exchange needs only ``loguru`` and ``h5py``. The example plugin is installed for the
+    plugin-converter test.
+    """
     _shared_torch(session, "cpu")
-    _install(session, "core", "nir")
+    _install(session, "core", "nir", "example")
+    session.install(*NIR_INTEROP_PEERS)
+    session.install("--no-deps", "spikingjelly==2.0.0")
+    session.run(
+        "python",
+        "-c",
+        "import snntorch, nirtorch, norse_plugin_example; "
+        "import spikingjelly.activation_based.nir_exchange",
+    )
     _pytest(session, "nir")
+
+
+@nox.session
+def oracle(session: nox.Session) -> None:
+    """norse-core against Norse 1.1.0 (in its own environment): traces and Norse-1.x user code."""
+    _shared_torch(session, "cpu")
+    _install(session, "core")
+    python = _peer_env(session, "norse-1.1.0", NORSE_1)
+    tests = PACKAGES["core"] / "tests" / "oracle"
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        str(tests),
+        *session.posargs,
+        env={"NORSE_ORACLE_PYTHON": str(python)},
+    )
 
 
 @nox.session
@@ -207,7 +275,7 @@ def build(session: nox.Session) -> None:
 
 @nox.session(
     venv_backend="none",
-    requires=["core", "cuda", "nir", "tasks", "viz", "integration", "lint", "build"],
+    requires=["core", "oracle", "cuda", "nir", "tasks", "viz", "integration", "lint", "build"],
 )
 def tests(session: nox.Session) -> None:
     """Everything CI runs: every package session, integration, lint and build."""
@@ -242,30 +310,28 @@ def _core_requirement(wheel: Path) -> str:
 
 
 BENCH_PEERS = {
-    "norse-1.1.0": ["torch==2.13.0", "numpy", "norse==1.1.0"],
-    "snntorch": ["torch==2.13.0", "numpy", "snntorch"],
-    "spikingjelly": ["torch==2.13.0", "numpy", "spikingjelly"],
+    "norse-1.1.0": (NORSE_1, ()),
+    "snntorch": (["torch==2.13.0", "numpy", "snntorch==1.0.0"], ()),
+    # --no-deps: SpikingJelly declares torchvision/torchaudio, which would replace torch 2.13.0
+    "spikingjelly": (["torch==2.13.0", "numpy", "loguru", "h5py"], ("spikingjelly==2.0.0",)),
 }
+"""Each peer library's environment: (requirements, installed without dependencies)."""
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory against Norse 1.1.0, snnTorch and SpikingJelly (not part of tests).
 
-    Each peer gets its own environment under ``.nox/_bench-<name>``; the results go to
-    ``docs/benchmarks.md``'s table file ``docs/benchmarks-table.md``. Extra arguments are
-    passed to ``benchmarks/run.py`` (e.g. ``nox -s bench -- --sizes 128``).
+    Each peer gets its own environment (``.nox/_peer-<name>``, all on torch 2.13.0 CPU); the
+    results go to ``docs/benchmarks.md``'s table file ``docs/benchmarks-table.md``. Extra
+    arguments are passed to ``benchmarks/run.py`` (e.g. ``nox -s bench -- --sizes 128``).
     """
     _shared_torch(session, "cpu")
     _install(session, "core", test=False)
     session.install("numpy")
     pythons = []
-    for name, requirements in BENCH_PEERS.items():
-        env = ROOT / ".nox" / f"_bench-{name}"
-        python = env / "bin" / "python"
-        if not python.exists():
-            session.run(sys.executable, "-m", "venv", str(env), external=True)
-            session.run(str(python), "-m", "pip", "install", "-q", *requirements, external=True)
+    for name, (requirements, no_deps) in BENCH_PEERS.items():
+        python = _peer_env(session, name, requirements, no_deps)
         pythons += ["--python", f"{name}={python}"]
     session.run(
         "python",

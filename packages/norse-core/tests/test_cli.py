@@ -13,6 +13,7 @@ import pytest
 
 from norse import __version__, cli, plugins
 from norse.hookspecs import CommandSpec, hookimpl
+from norse.torch.ops import OPS
 
 
 @pytest.fixture(autouse=True)
@@ -49,16 +50,21 @@ def test_plugins_lists_the_core_and_its_registrations(capsys):
     assert cli.main(["plugins"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"norse (norse-core {__version__})"
-    registered = dict(line.strip().split(": ", 1) for line in lines[1:])
+    end = lines.index("fused ops (what serves each op on each device now):")
+    registered = dict(line.strip().split(": ", 1) for line in lines[1:end])
     assert "lif" in registered["neurons"].split(", ")
     assert "super" in registered["surrogates"].split(", ")
     assert registered["commands"] == "plugins"
+    serving = lines[end + 1 :]
+    assert len(serving) == 2 * len(OPS)
+    assert "  norse::leaky_sequence [cuda]: reference: PyTorch reference" in "\n".join(serving)
 
 
 def test_plugins_json_matches_plugin_info(capsys):
     plugins.register_plugin(command_plugin("hello", lambda parser: None, lambda args: 0), "hi")
     assert cli.main(["plugins", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)["plugins"]
+    output = json.loads(capsys.readouterr().out)
+    listed = output["plugins"]
     assert [p["name"] for p in listed] == ["norse", "hi"]
     assert listed[0]["distribution"] == "norse-core"
     assert listed[0]["version"] == __version__
@@ -70,6 +76,11 @@ def test_plugins_json_matches_plugin_info(capsys):
         "registered": {"commands": ["hello"]},
         "errors": [],
     }
+    serving = {(k["op"], k["device"]): k for k in output["kernels_in_use"]}
+    assert set(serving) == {(op, device) for op in OPS for device in ("cpu", "cuda")}
+    cuda = serving["norse::leaky_sequence", "cuda"]
+    assert cuda["source"] == "reference"
+    assert "no kernel registered for cuda" in cuda["description"]
 
 
 def test_plugin_commands_get_arguments_and_return_their_status(capsys):

@@ -1,7 +1,8 @@
 """The ``norse`` command line (also ``python -m norse``).
 
 ``norse --version`` prints the core's version; ``norse plugins [--json]`` lists every plugin,
-its distribution and version and what it registered. Every other subcommand comes from a
+its distribution and version and what it registered, then which kernel serves each fused
+sequence op on each device (``kernels_in_use`` in the JSON). Every other subcommand comes from a
 plugin's ``norse_register_commands`` hook (the core registers ``plugins`` the same way).
 
 Plugin failures never stop the command: each is printed to stderr as a warning that names
@@ -27,9 +28,19 @@ def _configure_plugins(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_plugins(args: argparse.Namespace) -> int:
+    from norse.torch.ops import kernel_table
+
     infos = plugins.plugin_info()
+    serving = kernel_table()
     if args.json:
-        print(json.dumps({"plugins": [info._asdict() for info in infos]}, indent=2))
+        listing = {
+            "plugins": [info._asdict() for info in infos],
+            "kernels_in_use": [
+                {"op": k.op, "device": k.device, "source": k.source, "description": k.description}
+                for k in serving
+            ],
+        }
+        print(json.dumps(listing, indent=2))
         return 0
     for info in infos:
         origin = f"{info.distribution} {info.version}" if info.distribution else "in-process"
@@ -40,6 +51,9 @@ def _run_plugins(args: argparse.Namespace) -> int:
             print("  (registers nothing)")
         for error in info.errors:
             print(f"  error: {error}")
+    print("fused ops (what serves each op on each device now):")
+    for k in serving:
+        print(f"  {k.op} [{k.device}]: {k.source}: {k.description}")
     return 0
 
 
