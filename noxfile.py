@@ -323,7 +323,8 @@ def bench(session: nox.Session) -> None:
     """Speed and memory against Norse 1.1.0, snnTorch and SpikingJelly (not part of tests).
 
     Each peer gets its own environment (``.nox/_peer-<name>``, all on torch 2.13.0 CPU); the
-    results go to ``docs/benchmarks.md``'s table file ``docs/benchmarks-table.md``. Extra
+    results go to ``docs/benchmarks-table.md`` and the plot ``docs/benchmarks.png`` (shown in
+    ``docs/benchmarks.md``). Extra
     arguments are passed to ``benchmarks/run.py`` (e.g. ``nox -s bench -- --sizes 128``).
     """
     _shared_torch(session, "cpu")
@@ -340,4 +341,11 @@ def bench(session: nox.Session) -> None:
         "--markdown",
         str(ROOT / "docs" / "benchmarks-table.md"),
         *session.posargs,
+    )
+    session.install("matplotlib")
+    session.run(
+        "python",
+        "benchmarks/plot.py",
+        str(ROOT / "docs" / "benchmarks-table.md"),
+        str(ROOT / "docs" / "benchmarks.png"),
     )
