@@ -17,6 +17,7 @@ backward, which calls the registered derivative.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -50,35 +51,104 @@ _SOURCE = r"""
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 namespace {
 
-constexpr int64_t kBlock = 256;
+// Neurons per block: the time loop runs over one block at a time, so that the block's state
+// and coefficients (a few KiB) stay in the L1 cache while every input row is read once.
+template <typename T>
+constexpr int64_t kBlock = 2048 / sizeof(T);
+constexpr int64_t kLine = 64;  // bytes per cache line
 
+template <typename T>
+using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+
+template <typename T>
+inline Bits<T> bits_of(T x) {
+  Bits<T> b;
+  std::memcpy(&b, &x, sizeof(T));
+  return b;
+}
+
+template <typename T>
+inline T from_bits(Bits<T> b) {
+  T x;
+  std::memcpy(&x, &b, sizeof(T));
+  return x;
+}
+
+// exp(x) for x <= 0 in straight-line code that vectorises (a few ulp; 0 where the result
+// is below the smallest normal number). x = n ln2 + r with |r| <= ln2 / 2; exp(r) by its
+// Taylor polynomial (degree 7 for float, 13 for double); 2^n written into the exponent bits.
+template <typename T>
+inline T exp_nonpositive(T x) {
+  constexpr bool single = sizeof(T) == 4;
+  constexpr int mantissa = single ? 23 : 52;
+  constexpr Bits<T> bias = single ? 127 : 1023;
+  constexpr T shifter = single ? T(12582912.0) : T(6755399441055744.0);  // 1.5 * 2^mantissa
+  constexpr T lowest = single ? T(-87.0) : T(-708.0);
+  constexpr T ln2_hi = single ? T(0.693145751953125) : T(6.93147180369123816490e-01);
+  constexpr T ln2_lo = single ? T(1.428606765330187e-06) : T(1.90821492927058770002e-10);
+  const T k = x * T(1.4426950408889634) + shifter;  // n = round(x / ln2) in k's low bits
+  const T n = k - shifter;
+  const T r = (x - n * ln2_hi) - n * ln2_lo;
+  T e;
+  if constexpr (single) {
+    e = T(1.0 / 5040);
+    e = e * r + T(1.0 / 720);
+    e = e * r + T(1.0 / 120);
+  } else {
+    e = T(1.0 / 6227020800.0);
+    e = e * r + T(1.0 / 479001600.0);
+    e = e * r + T(1.0 / 39916800.0);
+    e = e * r + T(1.0 / 3628800.0);
+    e = e * r + T(1.0 / 362880.0);
+    e = e * r + T(1.0 / 40320.0);
+    e = e * r + T(1.0 / 5040.0);
+    e = e * r + T(1.0 / 720.0);
+    e = e * r + T(1.0 / 120.0);
+  }
+  e = e * r + T(1.0 / 24);
+  e = e * r + T(1.0 / 6);
+  e = e * r + T(0.5);
+  e = e * r + T(1);
+  e = e * r + T(1);
+  const T scale = from_bits<T>((bits_of(k) - bits_of(shifter) + bias) << mantissa);
+  return x < lowest ? T(0) : e * scale;
+}
+
+// Surrogate derivative s(x; alpha) of surrogate id S (the order of SURROGATES in _cpp.py).
 template <typename T, int S>
 inline T surrogate(T x, T alpha) {
   if constexpr (S == 0 || S == 7) {  // super, fast_sigmoid: 1 / (alpha |x| + 1)^2
-    T d = T(1) / (alpha * std::abs(x) + T(1));
+    const T d = T(1) / (alpha * std::abs(x) + T(1));
     return d * d;
   } else if constexpr (S == 1) {  // triangle: alpha relu(1 - |x|)
-    T m = T(1) - std::abs(x);
+    const T m = T(1) - std::abs(x);
     return alpha * (m > T(0) ? m : T(0));
-  } else if constexpr (S == 2) {  // tanh: 1 - tanh^2(alpha x)
-    T th = std::tanh(alpha * x);
-    return T(1) - th * th;
+  } else if constexpr (S == 2) {  // tanh: 1 - tanh^2(y) = 4 e / (1 + e)^2, e = exp(-2 |y|)
+    const T e = exp_nonpositive(T(-2) * std::abs(alpha * x));
+    const T d = T(1) / (T(1) + e);
+    return T(4) * e * d * d;
   } else if constexpr (S == 3) {  // circ: (1 + (x / alpha)^2)^(-3/2)
-    T y = x / alpha;
-    return std::pow(T(1) + y * y, T(-1.5));
+    const T y = x / alpha;
+    const T w = T(1) + y * y;
+    return T(1) / (w * std::sqrt(w));
   } else if constexpr (S == 4) {  // heavi_erfc: 2 / sqrt(pi) exp(-(alpha x)^2)
-    T y = alpha * x;
-    return T(1.1283791670955126) * std::exp(-(y * y));
-  } else if constexpr (S == 5) {  // sigmoid: alpha sigma(alpha x) sigma(-alpha x)
-    T y = alpha * x;
-    T a = T(1) / (T(1) + std::exp(-y));
-    T b = T(1) / (T(1) + std::exp(y));
-    return alpha * a * b;
+    const T y = alpha * x;
+    return T(1.1283791670955126) * exp_nonpositive(-(y * y));
+  } else if constexpr (S == 5) {  // sigmoid: alpha sigma(y) sigma(-y) = alpha e / (1 + e)^2
+    const T e = exp_nonpositive(-std::abs(alpha * x));  // e = exp(-|y|): one exp, no overflow
+    const T d = T(1) / (T(1) + e);
+    return alpha * e * d * d;
   } else if constexpr (S == 6) {  // atan: (alpha / 2) / (1 + (pi/2 alpha x)^2)
-    T y = T(1.5707963267948966) * alpha * x;
+    const T y = T(1.5707963267948966) * alpha * x;
     return (T(0.5) * alpha) / (T(1) + y * y);
   } else if constexpr (S == 8) {  // straight_through
     return T(1);
@@ -88,113 +158,264 @@ inline T surrogate(T x, T alpha) {
 }
 
 template <typename T>
-void forward_kernel(const T* x, T* out, T* u, T* v, T* i, const T* p, const T* q,
-                    const T* o, const T* r, const T* th, const T* rs, int64_t steps,
-                    int64_t n, bool current, bool spiking, bool subtract) {
-  at::parallel_for(0, n, kBlock, [&](int64_t begin, int64_t end) {
-    for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
-      const int64_t b1 = std::min(end, b0 + kBlock);
+inline void prefetch_row(const T* row, int64_t len, int write) {
+  for (int64_t k = 0; k < len; k += kLine / int64_t(sizeof(T))) {
+    if (write) {
+      __builtin_prefetch(row + k, 1);
+    } else {
+      __builtin_prefetch(row + k, 0);
+    }
+  }
+}
+
+// Per-neuron coefficients (each a contiguous array of one step's size).
+template <typename T>
+struct Coefficients {
+  const T* p;
+  const T* q;
+  const T* o;
+  const T* r;
+  const T* th;
+  const T* rs;
+};
+
+// One time step of the forward over `len` neurons (pointers already offset to the block).
+template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT>
+inline void forward_row(const T* __restrict__ xt, T* __restrict__ ot, T* __restrict__ ut,
+                        T* __restrict__ v, T* __restrict__ i, const T* __restrict__ p,
+                        const T* __restrict__ q, const T* __restrict__ o,
+                        const T* __restrict__ r, const T* __restrict__ th,
+                        const T* __restrict__ rs, int64_t len) {
+#pragma omp simd
+  for (int64_t k = 0; k < len; ++k) {
+    T uu;
+    if constexpr (CURRENT) {
+      const T d = i[k] + xt[k];
+      i[k] = d * r[k];
+      uu = (q[k] * d + p[k] * v[k]) + o[k];
+    } else {
+      uu = (q[k] * xt[k] + o[k]) + p[k] * v[k];
+    }
+    if constexpr (SPIKING) {
+      const bool z = uu > th[k];
+      ut[k] = uu;
+      ot[k] = z ? T(1) : T(0);
+      if constexpr (SUBTRACT) {
+        v[k] = z ? uu - th[k] : uu;
+      } else {
+        v[k] = z ? rs[k] : uu;
+      }
+    } else {
+      ot[k] = uu;
+      v[k] = uu;
+    }
+  }
+}
+
+template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT>
+void forward_kernel(const T* x, T* out, T* u, T* v, T* i, Coefficients<T> c, int64_t steps,
+                    int64_t n) {
+  at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
+    for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
+      const int64_t len = std::min(end, b0 + kBlock<T>) - b0;
       for (int64_t t = 0; t < steps; ++t) {
-        const T* xt = x + t * n;
-        T* ot = out + t * n;
-        T* ut = u + t * n;
-        for (int64_t k = b0; k < b1; ++k) {
-          T d = xt[k];
-          T uu;
-          if (current) {
-            d = i[k] + d;
-            i[k] = d * r[k];
-            uu = (q[k] * d + p[k] * v[k]) + o[k];
-          } else {
-            uu = (q[k] * d + o[k]) + p[k] * v[k];
-          }
-          if (spiking) {
-            const bool z = uu > th[k];
-            ut[k] = uu;
-            ot[k] = z ? T(1) : T(0);
-            v[k] = subtract ? (z ? uu - th[k] : uu) : (z ? rs[k] : uu);
-          } else {
-            ot[k] = uu;
-            v[k] = uu;
-          }
+        if (t + 1 < steps) {
+          prefetch_row(x + (t + 1) * n + b0, len, 0);
         }
+        forward_row<T, CURRENT, SPIKING, SUBTRACT>(
+            x + t * n + b0, out + t * n + b0, SPIKING ? u + t * n + b0 : nullptr, v + b0,
+            CURRENT ? i + b0 : nullptr, c.p + b0, c.q + b0, c.o + b0,
+            CURRENT ? c.r + b0 : nullptr, SPIKING ? c.th + b0 : nullptr,
+            SPIKING && !SUBTRACT ? c.rs + b0 : nullptr, len);
       }
     }
   });
 }
 
-struct Needs {
-  bool p, q, o, r, th, rs;
+template <typename T, int S>
+void surrogate_row(const T* __restrict__ ut, const T* __restrict__ th,
+                          T* __restrict__ s, T alpha, int64_t len) {
+#pragma omp simd
+  for (int64_t k = 0; k < len; ++k) {
+    s[k] = surrogate<T, S>(ut[k] - th[k], alpha);
+  }
+}
+
+// Scratch rows of one block kept for the parameter gradients (PARAMS only).
+template <typename T>
+struct Saved {
+  T* gu;   // gradient reaching u_t
+  T* gv;   // gradient reaching v_t from later steps (before this step)
+  T* gi;   // gradient reaching i_t from later steps (before this step)
+  T* gzs;  // (gradient reaching z_t) * s_t
 };
 
-template <typename T, int S>
-void backward_kernel(const T* g_out, const T* u, const T* x_or_d, const T* v0, const T* p,
-                     const T* q, const T* r, const T* th, const T* rs, T* gx, T* gv, T* gi,
-                     T* gp, T* gq, T* go, T* gr, T* gth, T* grs, T alpha, int64_t steps,
-                     int64_t n, bool current, bool spiking, bool subtract, Needs need) {
-  at::parallel_for(0, n, kBlock, [&](int64_t begin, int64_t end) {
-    for (int64_t k = begin; k < end; ++k) {
-      if (need.p) gp[k] = T(0);
-      if (need.q) gq[k] = T(0);
-      if (need.o) go[k] = T(0);
-      if (need.r) gr[k] = T(0);
-      if (need.th) gth[k] = T(0);
-      if (need.rs) grs[k] = T(0);
-    }
-    for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
-    const int64_t b1 = std::min(end, b0 + kBlock);
-    for (int64_t t = steps - 1; t >= 0; --t) {
-      const T* ut = u + t * n;
-      const T* uprev = t > 0 ? u + (t - 1) * n : nullptr;
-      const T* got = g_out ? g_out + t * n : nullptr;
-      const T* dt_ = x_or_d ? x_or_d + t * n : nullptr;
-      T* gxt = gx + t * n;
-      for (int64_t k = b0; k < b1; ++k) {
+// One time step of the backward over `len` neurons; see _reference.py for the adjoint.
+template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT, bool DENSE_G, bool PARAMS>
+inline void backward_row(const T* __restrict__ ut, const T* __restrict__ st,
+                         const T* __restrict__ got, T g_scalar, const T* __restrict__ p,
+                         const T* __restrict__ q, const T* __restrict__ r,
+                         const T* __restrict__ th, const T* __restrict__ rs,
+                         T* __restrict__ gxt, T* __restrict__ gv, T* __restrict__ gi,
+                         T* __restrict__ sgu, T* __restrict__ sgv, T* __restrict__ sgi,
+                         T* __restrict__ sgzs, int64_t len) {
+#pragma omp simd
+  for (int64_t k = 0; k < len; ++k) {
+    const T g_o = DENSE_G ? got[k] : g_scalar;
+    const T g_v = gv[k];
+    T gu;
+    T gzs = T(0);
+    if constexpr (SPIKING) {
+      const T s = st[k];
+      if constexpr (SUBTRACT) {
+        const T gz = g_o - g_v * th[k];
+        gzs = gz * s;
+        gu = g_v + gzs;
+      } else {
         const T uu = ut[k];
-        const T g_o = got ? got[k] : T(0);
-        const T g_v = gv[k];
-        T gu;
-        if (spiking) {
-          const T s = surrogate<T, S>(uu - th[k], alpha);
-          const bool z = uu > th[k];
-          if (subtract) {
-            const T gz = g_o - g_v * th[k];
-            gu = g_v + gz * s;
-            if (need.th) gth[k] -= (z ? g_v : T(0)) + gz * s;
-          } else {
-            const T gz = g_o + g_v * (rs[k] - uu);
-            gu = (z ? T(0) : g_v) + gz * s;
-            if (need.th) gth[k] -= gz * s;
-            if (need.rs && z) grs[k] += g_v;
-          }
-        } else {
-          gu = g_v + g_o;
+        const T gz = g_o + g_v * (rs[k] - uu);
+        gzs = gz * s;
+        gu = (uu > th[k] ? T(0) : g_v) + gzs;
+      }
+    } else {
+      gu = g_v + g_o;
+    }
+    if constexpr (PARAMS) {
+      sgu[k] = gu;
+      sgv[k] = g_v;
+      if constexpr (SPIKING) sgzs[k] = gzs;
+      if constexpr (CURRENT) sgi[k] = gi[k];
+    }
+    if constexpr (CURRENT) {
+      const T gd = gi[k] * r[k] + gu * q[k];
+      gxt[k] = gd;
+      gi[k] = gd;
+    } else {
+      gxt[k] = q[k] * gu;
+    }
+    gv[k] = p[k] * gu;
+  }
+}
+
+// Parameter-gradient accumulators (null where not needed), each one step's size.
+template <typename T>
+struct Accumulators {
+  T* p;
+  T* q;
+  T* o;
+  T* r;
+  T* th;
+  T* rs;
+};
+
+// Add one step's contributions to the parameter gradients of neurons [b0, b0 + len).
+// `ut` is the step's pre-reset voltage row, `uprev` the previous one (null at t = 0: v0),
+// `dt` the step's drive row (x_t, or the post-jump current d_t), all un-offset.
+template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT>
+void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficients<T> c,
+                Saved<T> sv, Accumulators<T> a, int64_t b0, int64_t len) {
+  const T* __restrict__ gu = sv.gu;
+  if (a.p) {
+    T* __restrict__ gp = a.p + b0;
+    if (uprev == nullptr) {
+      const T* __restrict__ vp = v0 + b0;
+#pragma omp simd
+      for (int64_t k = 0; k < len; ++k) gp[k] += gu[k] * vp[k];
+    } else {
+      const T* __restrict__ up = uprev + b0;
+#pragma omp simd
+      for (int64_t k = 0; k < len; ++k) {
+        T vp = up[k];
+        if constexpr (SPIKING && SUBTRACT) {
+          vp = up[k] > c.th[b0 + k] ? up[k] - c.th[b0 + k] : up[k];
+        } else if constexpr (SPIKING) {
+          vp = up[k] > c.th[b0 + k] ? c.rs[b0 + k] : up[k];
         }
-        if (need.p) {
-          T vp;
-          if (uprev == nullptr) {
-            vp = v0[k];
-          } else {
-            const T up = uprev[k];
-            vp = up;
-            if (spiking && up > th[k]) vp = subtract ? up - th[k] : rs[k];
-          }
-          gp[k] += gu * vp;
-        }
-        if (need.o) go[k] += gu;
-        if (current) {
-          if (need.q) gq[k] += gu * dt_[k];
-          if (need.r) gr[k] += gi[k] * dt_[k];
-          const T gd = gi[k] * r[k] + gu * q[k];
-          gxt[k] = gd;
-          gi[k] = gd;
-        } else {
-          if (need.q) gq[k] += gu * dt_[k];
-          gxt[k] = q[k] * gu;
-        }
-        gv[k] = p[k] * gu;
+        gp[k] += gu[k] * vp;
       }
     }
+  }
+  if (a.o) {
+    T* __restrict__ go = a.o + b0;
+#pragma omp simd
+    for (int64_t k = 0; k < len; ++k) go[k] += gu[k];
+  }
+  if (a.q) {
+    T* __restrict__ gq = a.q + b0;
+    const T* __restrict__ d = dt + b0;
+#pragma omp simd
+    for (int64_t k = 0; k < len; ++k) gq[k] += gu[k] * d[k];
+  }
+  if constexpr (CURRENT) {
+    if (a.r) {
+      T* __restrict__ gr = a.r + b0;
+      const T* __restrict__ gi = sv.gi;
+      const T* __restrict__ d = dt + b0;
+#pragma omp simd
+      for (int64_t k = 0; k < len; ++k) gr[k] += gi[k] * d[k];
+    }
+  }
+  if constexpr (SPIKING) {
+    const T* __restrict__ u = ut + b0;
+    const T* __restrict__ th = c.th + b0;
+    const T* __restrict__ gv = sv.gv;
+    const T* __restrict__ gzs = sv.gzs;
+    if (a.th) {
+      T* __restrict__ gth = a.th + b0;
+#pragma omp simd
+      for (int64_t k = 0; k < len; ++k) {
+        if constexpr (SUBTRACT) {
+          gth[k] -= (u[k] > th[k] ? gv[k] : T(0)) + gzs[k];
+        } else {
+          gth[k] -= gzs[k];
+        }
+      }
+    }
+    if constexpr (!SUBTRACT) {
+      if (a.rs) {
+        T* __restrict__ grs = a.rs + b0;
+#pragma omp simd
+        for (int64_t k = 0; k < len; ++k) grs[k] += u[k] > th[k] ? gv[k] : T(0);
+      }
+    }
+  }
+}
+
+template <typename T>
+using SurrogateRow = void (*)(const T*, const T*, T*, T, int64_t);
+
+// The surrogate is evaluated for a row of the block first (one compiled loop per surrogate)
+// so that the recursion below is compiled once per model shape, not once per surrogate.
+template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT, bool DENSE_G, bool PARAMS>
+void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* x_or_d, const T* v0,
+                     Coefficients<T> c, SurrogateRow<T> surrogate_of, T alpha, T* gx, T* gv,
+                     T* gi, Accumulators<T> a, int64_t steps, int64_t n) {
+  at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
+    T s[kBlock<T>];
+    T sgu[kBlock<T>], sgv[kBlock<T>], sgi[kBlock<T>], sgzs[kBlock<T>];
+    const Saved<T> saved{sgu, sgv, sgi, sgzs};
+    for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
+      const int64_t len = std::min(end, b0 + kBlock<T>) - b0;
+      for (int64_t t = steps - 1; t >= 0; --t) {
+        const T* ut = u + t * n;
+        if (t > 0) {
+          prefetch_row(ut - n + b0, len, 0);
+          if (DENSE_G) prefetch_row(g_out + (t - 1) * n + b0, len, 0);
+        }
+        if constexpr (SPIKING) {
+          surrogate_of(ut + b0, c.th + b0, s, alpha, len);
+        }
+        backward_row<T, CURRENT, SPIKING, SUBTRACT, DENSE_G, PARAMS>(
+            ut + b0, s, DENSE_G ? g_out + t * n + b0 : nullptr, g_scalar, c.p + b0,
+            c.q + b0, CURRENT ? c.r + b0 : nullptr, SPIKING ? c.th + b0 : nullptr,
+            SPIKING && !SUBTRACT ? c.rs + b0 : nullptr, gx + t * n + b0, gv + b0,
+            CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
+        if constexpr (PARAMS) {
+          accumulate<T, CURRENT, SPIKING, SUBTRACT>(
+              ut, t > 0 ? ut - n : nullptr, v0, x_or_d ? x_or_d + t * n : nullptr, c, saved,
+              a, b0, len);
+        }
+      }
     }
   });
 }
@@ -202,6 +423,63 @@ void backward_kernel(const T* g_out, const T* u, const T* x_or_d, const T* v0, c
 template <typename T>
 T* ptr(const torch::Tensor& t) {
   return t.defined() && t.numel() > 0 ? t.data_ptr<T>() : nullptr;
+}
+
+// An uninitialised tensor like `like` that will be written in full exactly once. On Linux,
+// ask for transparent huge pages: first-touch page faults of a fresh multi-MiB buffer cost
+// more than writing it.
+torch::Tensor fresh_like(const torch::Tensor& like) {
+  auto t = torch::empty_like(like, at::MemoryFormat::Contiguous);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t huge = uintptr_t(1) << 21;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(t.data_ptr());
+  const uintptr_t end = begin + t.nbytes();
+  const uintptr_t first = (begin + huge - 1) & ~(huge - 1);
+  const uintptr_t last = end & ~(huge - 1);
+  if (last > first) {
+    madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  }
+#endif
+  return t;
+}
+
+// Calls f(std::integral_constant<bool, b>) for a run-time bool b.
+template <typename F>
+void with_bool(bool b, F&& f) {
+  if (b) {
+    f(std::true_type{});
+  } else {
+    f(std::false_type{});
+  }
+}
+
+// Calls f(std::integral_constant<bool, spiking>, std::integral_constant<bool, subtract>)
+// for the three model kinds: non-spiking, reset to value, reset by subtraction.
+template <typename F>
+void with_kind(bool spiking, bool subtract, F&& f) {
+  if (!spiking) {
+    f(std::false_type{}, std::false_type{});
+  } else if (subtract) {
+    f(std::true_type{}, std::true_type{});
+  } else {
+    f(std::true_type{}, std::false_type{});
+  }
+}
+
+template <typename F>
+void with_surrogate(int64_t id, F&& f) {
+  switch (id) {
+    case 0: f(std::integral_constant<int, 0>{}); break;
+    case 1: f(std::integral_constant<int, 1>{}); break;
+    case 2: f(std::integral_constant<int, 2>{}); break;
+    case 3: f(std::integral_constant<int, 3>{}); break;
+    case 4: f(std::integral_constant<int, 4>{}); break;
+    case 5: f(std::integral_constant<int, 5>{}); break;
+    case 6: f(std::integral_constant<int, 6>{}); break;
+    case 7: f(std::integral_constant<int, 7>{}); break;
+    case 8: f(std::integral_constant<int, 8>{}); break;
+    default: f(std::integral_constant<int, 9>{}); break;
+  }
 }
 
 }  // namespace
@@ -212,16 +490,19 @@ std::vector<torch::Tensor> leaky_forward(torch::Tensor x, torch::Tensor v0, torc
                                          bool current, bool spiking, bool subtract) {
   const int64_t steps = x.size(0);
   const int64_t n = steps > 0 ? x.numel() / steps : v0.numel();
-  auto out = torch::empty_like(x);
-  auto u = spiking ? torch::empty_like(x) : torch::empty({0}, x.options());
+  auto out = fresh_like(x);
+  auto u = spiking ? fresh_like(x) : torch::empty({0}, x.options());
   auto v = v0.clone();
   auto i = current ? i0.clone() : torch::empty({0}, x.options());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "leaky_forward", [&] {
-    forward_kernel<scalar_t>(ptr<scalar_t>(x), ptr<scalar_t>(out),
-                             spiking ? ptr<scalar_t>(u) : ptr<scalar_t>(out), ptr<scalar_t>(v),
-                             ptr<scalar_t>(i), ptr<scalar_t>(p), ptr<scalar_t>(q),
-                             ptr<scalar_t>(o), ptr<scalar_t>(r), ptr<scalar_t>(th),
-                             ptr<scalar_t>(rs), steps, n, current, spiking, subtract);
+    using T = scalar_t;
+    const Coefficients<T> c{ptr<T>(p), ptr<T>(q), ptr<T>(o), ptr<T>(r), ptr<T>(th), ptr<T>(rs)};
+    with_bool(current, [&](auto cur) {
+      with_kind(spiking, subtract, [&](auto spk, auto sub) {
+        forward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value>(
+            ptr<T>(x), ptr<T>(out), ptr<T>(u), ptr<T>(v), ptr<T>(i), c, steps, n);
+      });
+    });
   });
   return {out, u, v, i};
 }
@@ -235,37 +516,41 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
                                           std::vector<bool> needs) {
   const int64_t steps = u.size(0);
   const int64_t n = v0.numel();
-  auto gx = torch::empty_like(u);
+  // g_out: empty (no gradient), one value broadcast everywhere (all strides 0), or dense.
+  bool dense_g = false;
+  for (int64_t stride : g_out.strides()) dense_g = dense_g || stride != 0;
+  dense_g = dense_g && g_out.numel() > 0;
+  auto gx = fresh_like(u);
   auto gv = g_v.numel() > 0 ? g_v.clone() : torch::zeros_like(v0);
   auto gi = current ? (g_i.numel() > 0 ? g_i.clone() : torch::zeros_like(v0))
                     : torch::empty({0}, u.options());
-  Needs need{needs[0], needs[1], needs[2], needs[3], needs[4], needs[5]};
-  auto make = [&](bool flag) { return flag ? torch::empty_like(v0) : torch::empty({0}, u.options()); };
-  auto gp = make(need.p), gq = make(need.q), go = make(need.o), gr = make(need.r),
-       gth = make(need.th), grs = make(need.rs);
+  auto make = [&](bool flag) {
+    return flag ? torch::zeros_like(v0) : torch::empty({0}, u.options());
+  };
+  auto gp = make(needs[0]), gq = make(needs[1]), go = make(needs[2]), gr = make(needs[3]),
+       gth = make(needs[4]), grs = make(needs[5]);
+  const bool params = needs[0] || needs[1] || needs[2] || needs[3] || needs[4] || needs[5];
   AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "leaky_backward", [&] {
-    auto run = [&](auto id) {
-      backward_kernel<scalar_t, decltype(id)::value>(
-          ptr<scalar_t>(g_out), ptr<scalar_t>(u),
-          ptr<scalar_t>(x_or_d), ptr<scalar_t>(v0),
-          ptr<scalar_t>(p), ptr<scalar_t>(q), ptr<scalar_t>(r), ptr<scalar_t>(th),
-          ptr<scalar_t>(rs), ptr<scalar_t>(gx), ptr<scalar_t>(gv), ptr<scalar_t>(gi),
-          ptr<scalar_t>(gp), ptr<scalar_t>(gq), ptr<scalar_t>(go), ptr<scalar_t>(gr),
-          ptr<scalar_t>(gth), ptr<scalar_t>(grs), static_cast<scalar_t>(alpha), steps, n,
-          current, spiking, subtract, need);
-    };
-    switch (surrogate_id) {
-      case 0: run(std::integral_constant<int, 0>{}); break;
-      case 1: run(std::integral_constant<int, 1>{}); break;
-      case 2: run(std::integral_constant<int, 2>{}); break;
-      case 3: run(std::integral_constant<int, 3>{}); break;
-      case 4: run(std::integral_constant<int, 4>{}); break;
-      case 5: run(std::integral_constant<int, 5>{}); break;
-      case 6: run(std::integral_constant<int, 6>{}); break;
-      case 7: run(std::integral_constant<int, 7>{}); break;
-      case 8: run(std::integral_constant<int, 8>{}); break;
-      default: run(std::integral_constant<int, 9>{}); break;
-    }
+    using T = scalar_t;
+    const Coefficients<T> c{ptr<T>(p), ptr<T>(q), nullptr, ptr<T>(r), ptr<T>(th), ptr<T>(rs)};
+    const Accumulators<T> a{ptr<T>(gp), ptr<T>(gq), ptr<T>(go), ptr<T>(gr), ptr<T>(gth),
+                            ptr<T>(grs)};
+    const T g_scalar = g_out.numel() > 0 && !dense_g ? *g_out.data_ptr<T>() : T(0);
+    SurrogateRow<T> surrogate_of = nullptr;
+    with_surrogate(surrogate_id, [&](auto sid) { surrogate_of = surrogate_row<T, decltype(sid)::value>; });
+    with_bool(current, [&](auto cur) {
+      with_kind(spiking, subtract, [&](auto spk, auto sub) {
+        with_bool(dense_g, [&](auto dense) {
+          with_bool(params, [&](auto par) {
+            backward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value,
+                            decltype(dense)::value, decltype(par)::value>(
+                dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u), ptr<T>(x_or_d),
+                ptr<T>(v0), c, surrogate_of, static_cast<T>(alpha), ptr<T>(gx), ptr<T>(gv),
+                ptr<T>(gi), a, steps, n);
+          });
+        });
+      });
+    });
   });
   return {gx, gv, gi, gp, gq, go, gr, gth, grs};
 }
@@ -281,7 +566,39 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
     bool spiking, bool subtract, int64_t surrogate_id, double alpha, std::vector<bool> needs);
 """
 
-_FLAGS = ["-O3", "-fopenmp", "-ffp-contract=off"]
+_FLAGS = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+"""Compiler flags. ``-ffp-contract=off`` keeps every product and sum separately rounded (no
+fused multiply-add), so the forward's voltages round exactly as the reference's.
+``-fno-math-errno`` (``sqrt`` sets no ``errno``) and ``-fno-trapping-math`` (no floating-point
+traps, so both sides of a ``?:`` may be evaluated) let the loops vectorise; neither changes
+any computed value."""
+
+
+def _cpu_id() -> str | None:
+    """The CPU's model name and feature flags (Linux), or None where they cannot be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            lines = cpuinfo.read().splitlines()
+    except OSError:
+        return None
+    wanted = [line for line in lines if line.startswith(("model name", "flags", "Features"))]
+    return "\n".join(sorted(set(wanted))) or None
+
+
+def _build() -> tuple[str, list[str]]:
+    """Extension name and compiler flags for this machine.
+
+    Where the CPU can be identified, the kernels are compiled for it (``-march=native``:
+    AVX2/AVX-512 vector loops where available). The kernel is compiled on, and only ever
+    loaded by, a machine with that CPU: the name hashes the source, the flags and the CPU's
+    model and feature flags, so a build cache shared between different machines (or norse
+    versions) never reuses a build made for another CPU or another source.
+    """
+    cpu = _cpu_id()
+    flags = [*_FLAGS, "-march=native"] if cpu is not None else list(_FLAGS)
+    digest = hashlib.sha256("\0".join([_SOURCE, *flags, cpu or ""]).encode()).hexdigest()
+    return f"norse_leaky_cpu_{digest[:16]}", flags
+
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
@@ -307,11 +624,12 @@ def load() -> Any:
                 raise RuntimeError("no C++ compiler found (set CXX or install g++)")
             from torch.utils.cpp_extension import load_inline
 
+            name, flags = _build()
             _state["module"] = load_inline(
-                name="norse_leaky_cpu",
+                name=name,
                 cpp_sources=[_SOURCE],
                 functions=["leaky_forward", "leaky_backward"],
-                extra_cflags=_FLAGS,
+                extra_cflags=flags,
                 extra_ldflags=["-fopenmp"],
                 verbose=False,
             )
@@ -325,6 +643,14 @@ def load() -> Any:
 def _dense(t: Tensor | None, like: Tensor) -> Tensor:
     """``t`` contiguous, or an empty tensor standing for None."""
     return like.new_empty(0) if t is None else t.contiguous()
+
+
+def _output_gradient(g_out: Tensor | None, like: Tensor) -> Tensor:
+    """``g_out`` for the kernel: as is if it is one value broadcast (all strides 0, as from
+    ``out.sum().backward()``), which the kernel reads as a scalar; contiguous otherwise."""
+    if g_out is not None and g_out.numel() > 0 and not any(g_out.stride()):
+        return g_out
+    return _dense(g_out, like)
 
 
 class CppKernel:
@@ -398,7 +724,7 @@ def _backward(
     if need["q"] or need["r"]:
         x_or_d = _reference._currents(x, i0, r) if current else x
     grads = load().leaky_backward(
-        _dense(g_out, u),
+        _output_gradient(g_out, u),
         _dense(g_v, u),
         _dense(g_i, u),
         _dense(x_or_d, u),
