@@ -233,7 +233,9 @@ def integration(session: nox.Session) -> None:
     _shared_torch(session, "gpu")
     session.install(TORCHVISION)
     _install(session, *PACKAGES)
-    listing = session.run("norse", "plugins", "--json", silent=True)
+    # stdout only: torch may print notices on stderr (e.g. building the C++ CPU kernel).
+    session.log("norse plugins --json")
+    listing = subprocess.check_output([str(Path(session.bin) / "norse"), "plugins", "--json"])
     plugins = {p["distribution"]: p for p in json.loads(listing)["plugins"]}
     for name, distribution in DISTRIBUTIONS.items():
         if distribution not in plugins:
