@@ -26,11 +26,14 @@ def _as_step_tensor(name: str, value: Coefficient, like: Tensor) -> Tensor:
     tensor = torch.as_tensor(value, dtype=like.dtype, device=like.device)
     if not tensor.is_floating_point():
         raise TypeError(f"{name} must be floating point, got {tensor.dtype}")
-    try:
-        shape = torch.broadcast_shapes(tensor.shape, like.shape)
-    except RuntimeError:
-        shape = None
-    if shape != like.shape:
+    if tensor.shape == like.shape:
+        return tensor
+    # Broadcasts to like's shape without enlarging it: every trailing dimension is 1 or equal.
+    # (Checked directly: torch.broadcast_shapes costs more than the rest of a small call.)
+    fits = tensor.dim() <= like.dim() and all(
+        size in (1, target) for size, target in zip(reversed(tensor.shape), reversed(like.shape))
+    )
+    if not fits:
         raise ValueError(
             f"{name} of shape {tuple(tensor.shape)} does not broadcast to the step shape "
             f"{tuple(like.shape)} without enlarging it"
