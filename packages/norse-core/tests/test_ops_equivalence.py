@@ -217,3 +217,53 @@ def test_unsupported_configurations_fall_back():
         fused_sequence(lif_box_feed_forward_step, x.double(), state, LIFBoxParameters(), DT) is None
     )
     assert fused_sequence(lambda *a: a, x, state, LIFBoxParameters(), DT) is None
+
+
+@pytest.mark.parametrize("method", ["super", "sigmoid", "tanh", "heavi_erfc", "atan"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_broadcast_output_gradient_equals_the_dense_one(kernels, method, dtype):
+    """``out.sum().backward()`` hands the op a stride-0 gradient, which the C++ kernel reads
+    as one scalar: its gradients must equal those of the same gradient made dense."""
+    gen = torch.Generator().manual_seed(3)
+    x = (torch.rand(40, 3, 5, generator=gen, dtype=dtype) * 3).requires_grad_()
+    p = LIFParameters(method=method, alpha=torch.tensor(4.0, dtype=dtype))
+    p = p._replace(
+        **{
+            f: torch.as_tensor(getattr(p, f), dtype=dtype)
+            for f in ("tau_syn_inv", "tau_mem_inv", "v_leak", "v_th", "v_reset")
+        }
+    )
+    state = LIFFeedForwardState(v=torch.zeros(3, 5, dtype=dtype), i=torch.zeros(3, 5, dtype=dtype))
+    z, _ = fused_sequence(lif_feed_forward_step, x, state, p, DT)
+    (broadcast,) = torch.autograd.grad(z.sum(), x)
+    z, _ = fused_sequence(lif_feed_forward_step, x, state, p, DT)
+    (dense,) = torch.autograd.grad(z, x, torch.ones_like(z).contiguous())
+    assert z.sum() > 0
+    assert torch.equal(broadcast, dense)
+    assert broadcast.abs().sum() > 0
+
+
+def test_large_outputs_equal_the_reference(monkeypatch):
+    """Outputs above 1 MiB (allocated 2 MiB-aligned by the C++ kernel) are ordinary
+    contiguous tensors with the reference's values and gradients."""
+    if select("norse::leaky_sequence", "cpu").source == "reference":
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(5)
+    x = (torch.rand(64, 8, 1024, generator=gen) * 3).requires_grad_()
+    p = LIFBoxParameters(method="sigmoid", alpha=torch.tensor(4.0))
+    state = LIFBoxFeedForwardState(v=torch.zeros(8, 1024))
+    results = []
+    for env in (None, "reference"):
+        if env is None:
+            monkeypatch.delenv("NORSE_KERNELS", raising=False)
+        else:
+            monkeypatch.setenv("NORSE_KERNELS", env)
+        z, s = fused_sequence(lif_box_feed_forward_step, x, state, p, DT)
+        (g,) = torch.autograd.grad((z * torch.arange(64.0).view(64, 1, 1)).sum(), x)
+        results.append((z, s.v, g))
+    (z, v, g), (z_ref, v_ref, g_ref) = results
+    assert z.is_contiguous() and z.shape == x.shape and g.is_contiguous()
+    assert torch.equal(z, z_ref)
+    torch.testing.assert_close(v, v_ref)
+    torch.testing.assert_close(g, g_ref)
+    assert 0 < z.mean() < 1
