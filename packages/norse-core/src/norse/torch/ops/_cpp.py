@@ -12,7 +12,7 @@ Each neuron is independent, so the kernels split the neurons of a step across th
 coefficients stay in the L1 cache), reading every input once. The loops over a block are
 straight-line code, specialised at compile time for the model (synaptic current or not,
 spiking or not, reset by value or subtraction), and vectorised for the CPU that compiles
-them (``-march=native``, see :func:`_build`). The backward evaluates the surrogate derivative
+them (``-march=native``, see :func:`_builds`). The backward evaluates the surrogate derivative
 for the built-in surrogates named in :data:`SURROGATES` (same functions as
 :mod:`norse.torch.functional.surrogate`, to a few ulp; the exponentials in ``sigmoid``,
 ``tanh`` and ``heavi_erfc`` by a vectorisable ``exp``, one per element); any other surrogate
@@ -595,19 +595,23 @@ def _cpu_id() -> str | None:
     return "\n".join(sorted(set(wanted))) or None
 
 
-def _build() -> tuple[str, list[str]]:
-    """Extension name and compiler flags for this machine.
+def _builds() -> list[tuple[str, list[str]]]:
+    """Extension names and compiler flags to try for this machine, in order.
 
-    Where the CPU can be identified, the kernels are compiled for it (``-march=native``:
-    AVX2/AVX-512 vector loops where available). The kernel is compiled on, and only ever
-    loaded by, a machine with that CPU: the name hashes the source, the flags and the CPU's
-    model and feature flags, so a build cache shared between different machines (or norse
-    versions) never reuses a build made for another CPU or another source.
+    Where the CPU can be identified, the kernels are first compiled for it (``-march=native``:
+    AVX2/AVX-512 vector loops where available), then, if the compiler rejects that, for the
+    baseline ISA. The kernel is compiled on, and only ever loaded by, a machine with that CPU:
+    the name hashes the source, the flags and the CPU's model and feature flags, so a build
+    cache shared between different machines (or norse versions) never reuses a build made for
+    another CPU or another source.
     """
     cpu = _cpu_id()
-    flags = [*_FLAGS, "-march=native"] if cpu is not None else list(_FLAGS)
-    digest = hashlib.sha256("\0".join([_SOURCE, *flags, cpu or ""]).encode()).hexdigest()
-    return f"norse_leaky_cpu_{digest[:16]}", flags
+    candidates = [[*_FLAGS, "-march=native"], list(_FLAGS)] if cpu is not None else [_FLAGS]
+    builds = []
+    for flags in candidates:
+        digest = hashlib.sha256("\0".join([_SOURCE, *flags, cpu or ""]).encode()).hexdigest()
+        builds.append((f"norse_leaky_cpu_{digest[:16]}", list(flags)))
+    return builds
 
 
 _lock = threading.Lock()
@@ -616,6 +620,17 @@ _state: dict[str, Any] = {}
 
 def _compiler() -> str | None:
     return shutil.which(os.environ.get("CXX", "c++"))
+
+
+def _compile(load_inline: Callable[..., Any], name: str, flags: list[str]) -> Any:
+    return load_inline(
+        name=name,
+        cpp_sources=[_SOURCE],
+        functions=["leaky_forward", "leaky_backward"],
+        extra_cflags=flags,
+        extra_ldflags=["-fopenmp"],
+        verbose=False,
+    )
 
 
 def load() -> Any:
@@ -634,15 +649,15 @@ def load() -> Any:
                 raise RuntimeError("no C++ compiler found (set CXX or install g++)")
             from torch.utils.cpp_extension import load_inline
 
-            name, flags = _build()
-            _state["module"] = load_inline(
-                name=name,
-                cpp_sources=[_SOURCE],
-                functions=["leaky_forward", "leaky_backward"],
-                extra_cflags=flags,
-                extra_ldflags=["-fopenmp"],
-                verbose=False,
-            )
+            *first, last = _builds()
+            for name, flags in first:
+                try:
+                    _state["module"] = _compile(load_inline, name, flags)
+                    break
+                except Exception as error:
+                    _log.debug("C++ kernel build with %s failed: %s", flags, error)
+            else:
+                _state["module"] = _compile(load_inline, *last)
         except Exception as error:
             _state["error"] = f"C++ kernel build failed: {type(error).__name__}: {error}"
             _log.debug("%s", _state["error"])
