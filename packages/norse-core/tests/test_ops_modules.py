@@ -110,7 +110,8 @@ def test_kernel_registry_prefers_plugin_kernels_and_honours_norse_kernels(monkey
     assert plugins.registry("kernels")["norse::leaky_sequence[cpu]"].plugin == "norse"
 
 
-def test_torch_compile_fullgraph_matches_eager():
+@pytest.mark.parametrize("backend", ["aot_eager", "inductor"])
+def test_torch_compile_fullgraph_matches_eager(backend):
     torch.manual_seed(1)
     model = norse_torch.SequentialState(
         torch.nn.Linear(6, 8),
@@ -124,7 +125,7 @@ def test_torch_compile_fullgraph_matches_eager():
     eager_grads = [p.grad.clone() for p in model.parameters()]
     model.zero_grad()
     torch._dynamo.reset()
-    compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
+    compiled = torch.compile(model, fullgraph=True, backend=backend)
     out, _ = compiled(x)
     torch.testing.assert_close(out, eager_out)
     (out.sum()).backward()
