@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from norse.torch.ops import _reference
@@ -601,15 +602,16 @@ def _builds() -> list[tuple[str, list[str]]]:
     Where the CPU can be identified, the kernels are first compiled for it (``-march=native``:
     AVX2/AVX-512 vector loops where available), then, if the compiler rejects that, for the
     baseline ISA. The kernel is compiled on, and only ever loaded by, a machine with that CPU:
-    the name hashes the source, the flags and the CPU's model and feature flags, so a build
-    cache shared between different machines (or norse versions) never reuses a build made for
-    another CPU or another source.
+    the name hashes the source, the flags, the CPU's model and feature flags and torch's
+    version, so a build cache shared between different machines, norse versions or torch
+    versions never reuses a build made for another CPU, source or libtorch.
     """
     cpu = _cpu_id()
     candidates = [[*_FLAGS, "-march=native"], list(_FLAGS)] if cpu is not None else [_FLAGS]
     builds = []
     for flags in candidates:
-        digest = hashlib.sha256("\0".join([_SOURCE, *flags, cpu or ""]).encode()).hexdigest()
+        key = [_SOURCE, *flags, cpu or "", torch.__version__]
+        digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
         builds.append((f"norse_leaky_cpu_{digest[:16]}", list(flags)))
     return builds
 
