@@ -131,3 +131,41 @@ def test_torch_compile_fullgraph_matches_eager(backend):
     (out.sum()).backward()
     for g, g_eager in zip([p.grad for p in model.parameters()], eager_grads):
         torch.testing.assert_close(g, g_eager)
+
+
+def test_kernel_table_never_compiles(monkeypatch):
+    """``norse plugins`` lists kernels through ``kernel_table``: it must not start a C++ build."""
+    from norse.torch.ops import _cpp
+
+    monkeypatch.setattr(_cpp, "_state", {})
+
+    def no_build():
+        raise AssertionError("kernel_table started a C++ build")
+
+    monkeypatch.setattr(_cpp, "load", no_build)
+    monkeypatch.delenv("NORSE_KERNELS", raising=False)
+    monkeypatch.setattr(_cpp, "_compiler", lambda: "/usr/bin/c++")
+    cpu = {c.op: c for c in kernel_table(("cpu",))}["norse::leaky_sequence"]
+    assert cpu.source == "norse" and "not compiled yet" in cpu.description
+    monkeypatch.setattr(_cpp, "_compiler", lambda: None)
+    cpu = {c.op: c for c in kernel_table(("cpu",))}["norse::leaky_sequence"]
+    assert cpu.source == "reference" and "no C++ compiler" in cpu.description
+
+
+def test_a_stale_build_lock_is_removed_and_a_fresh_one_kept(tmp_path, monkeypatch):
+    """A build killed mid-way leaves torch's ``lock`` file; torch would then wait forever."""
+    import os
+    import time
+
+    from norse.torch.ops import _cpp
+
+    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
+    lock = tmp_path / "ext" / "lock"
+    lock.parent.mkdir()
+    lock.touch()
+    assert _cpp._build_directory("ext") == str(lock.parent)
+    assert lock.exists()
+    old = time.time() - _cpp.STALE_LOCK_SECONDS - 60
+    os.utime(lock, (old, old))
+    assert _cpp._build_directory("ext") == str(lock.parent)
+    assert not lock.exists()

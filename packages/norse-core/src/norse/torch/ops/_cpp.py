@@ -22,11 +22,14 @@ gradient that is one value broadcast (``out.sum().backward()``) is read as a sca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
+import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -602,15 +605,15 @@ def _builds() -> list[tuple[str, list[str]]]:
     Where the CPU can be identified, the kernels are first compiled for it (``-march=native``:
     AVX2/AVX-512 vector loops where available), then, if the compiler rejects that, for the
     baseline ISA. The kernel is compiled on, and only ever loaded by, a machine with that CPU:
-    the name hashes the source, the flags, the CPU's model and feature flags and torch's
-    version, so a build cache shared between different machines, norse versions or torch
-    versions never reuses a build made for another CPU, source or libtorch.
+    the name hashes the source, the flags, the CPU's model and feature flags, torch's version
+    and the Python ABI, so a build cache shared between machines, norse, torch or Python
+    versions never reuses a build made for another CPU, source, libtorch or interpreter.
     """
     cpu = _cpu_id()
     candidates = [[*_FLAGS, "-march=native"], list(_FLAGS)] if cpu is not None else [_FLAGS]
     builds = []
     for flags in candidates:
-        key = [_SOURCE, *flags, cpu or "", torch.__version__]
+        key = [_SOURCE, *flags, cpu or "", torch.__version__, sys.implementation.cache_tag]
         digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
         builds.append((f"norse_leaky_cpu_{digest[:16]}", list(flags)))
     return builds
@@ -624,9 +627,38 @@ def _compiler() -> str | None:
     return shutil.which(os.environ.get("CXX", "c++"))
 
 
+STALE_LOCK_SECONDS = 900
+"""A build lock older than this is left by a killed build (a build takes 1-3 minutes)."""
+
+
+def _build_directory(name: str) -> str:
+    """The extension's build directory (torch's default root, or ``TORCH_EXTENSIONS_DIR``).
+
+    torch's builds wait without limit for a ``lock`` file in that directory; a process killed
+    while building leaves it behind, and every later process would hang. A lock older than
+    :data:`STALE_LOCK_SECONDS` is therefore removed (with a warning on ``norse.torch.ops``).
+    """
+    from torch.utils.cpp_extension import get_default_build_root
+
+    root = os.environ.get("TORCH_EXTENSIONS_DIR") or get_default_build_root()
+    directory = os.path.join(root, name)
+    os.makedirs(directory, exist_ok=True)
+    lock = os.path.join(directory, "lock")
+    try:
+        age = time.time() - os.path.getmtime(lock)
+    except OSError:
+        return directory
+    if age > STALE_LOCK_SECONDS:
+        _log.warning("removing a stale C++ build lock (%.0f s old): %s", age, lock)
+        with contextlib.suppress(OSError):
+            os.remove(lock)
+    return directory
+
+
 def _compile(load_inline: Callable[..., Any], name: str, flags: list[str]) -> Any:
     return load_inline(
         name=name,
+        build_directory=_build_directory(name),
         cpp_sources=[_SOURCE],
         functions=["leaky_forward", "leaky_backward"],
         extra_cflags=flags,
@@ -698,6 +730,16 @@ class CppKernel:
         except RuntimeError as error:
             return False, str(error)
         return True, "compiled"
+
+    def status(self) -> tuple[bool, str]:
+        """Like :meth:`available`, but never builds: ``(True, "not compiled yet")`` before."""
+        if "module" in _state:
+            return True, "compiled"
+        if "error" in _state:
+            return False, _state["error"]
+        if _compiler() is None:
+            return False, "no C++ compiler found (set CXX or install g++)"
+        return True, "not compiled yet: compiled on the first fused call"
 
     def __call__(self, *args: Any) -> Any:
         return self._run(*args)

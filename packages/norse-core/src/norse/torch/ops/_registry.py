@@ -78,8 +78,14 @@ def _reference_choice(op: str, device: str, why: str) -> KernelChoice:
     return KernelChoice(op, device, _reference_impl(op), "reference", f"PyTorch reference ({why})")
 
 
-def select(op: str, device: str) -> KernelChoice:
-    """Return the implementation that serves ``op`` on device type ``device``."""
+def select(op: str, device: str, *, prepare: bool = True) -> KernelChoice:
+    """Return the implementation that serves ``op`` on device type ``device``.
+
+    A kernel may need preparing before it can say whether it is available (the C++ CPU kernel
+    is compiled on first use). With ``prepare=False`` such a kernel is asked through its
+    ``status()`` method instead, which never prepares it: the answer then describes what will
+    serve once it is prepared (``norse plugins`` uses this, so that listing never compiles).
+    """
     if op not in OPS:
         raise ValueError(f"op must be one of {OPS}, got {op!r}")
     if os.environ.get(KERNELS_ENV, "") == "reference":
@@ -91,14 +97,19 @@ def select(op: str, device: str) -> KernelChoice:
         return _reference_choice(op, device, f"no kernel registered for {device}")
     spec: KernelSpec = entry.spec
     available = getattr(spec.impl, "available", None)
+    if not prepare:
+        available = getattr(spec.impl, "status", available)
+    description = spec.description
     if available is not None:
         ok, why = available()
         if not ok:
             _log.debug("%s[%s]: kernel of plugin %r unavailable: %s", op, device, entry.plugin, why)
             return _reference_choice(op, device, f"{entry.plugin}'s kernel unavailable: {why}")
-    return KernelChoice(op, device, spec.impl, entry.plugin, spec.description)
+        if not prepare:
+            description = f"{description} [{why}]"
+    return KernelChoice(op, device, spec.impl, entry.plugin, description)
 
 
 def kernel_table(devices: tuple[str, ...] = ("cpu", "cuda")) -> list[KernelChoice]:
-    """What serves every fused op on each of ``devices``, right now."""
-    return [select(op, device) for op in OPS for device in devices]
+    """What serves every fused op on each of ``devices`` (never compiles a kernel to say so)."""
+    return [select(op, device, prepare=False) for op in OPS for device in devices]
