@@ -1,6 +1,5 @@
-"""Shared helpers: every test draws with the Agg backend and checks the pixels it drew."""
+"""Every test draws with the Agg backend; figures are closed after each test."""
 
-import io
 import os
 
 import matplotlib
@@ -11,25 +10,10 @@ matplotlib.use("Agg")
 os.environ.setdefault("NORSE_KERNELS", "reference")
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 import norse.plugins
-
-
-def png_pixels(fig, dpi=100) -> np.ndarray:
-    """Render ``fig`` to PNG at ``dpi`` and return its RGB pixels ``(H, W, 3)``."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    buffer.seek(0)
-    return np.asarray(Image.open(buffer).convert("RGB"))
-
-
-def inked_fraction(pixels: np.ndarray) -> float:
-    """The fraction of pixels that are not (near) white."""
-    return float((pixels.min(axis=2) < 200).mean())
 
 
 @pytest.fixture(autouse=True)

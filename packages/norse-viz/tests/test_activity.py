@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import inked_fraction, png_pixels
 from torch import nn
+from viz_pictures import inked_fraction, png_pixels
 
 import norse.torch as snn
 from norse_viz import firing_rate_histogram, firing_rates, heatmap, layer_summary, record, weights

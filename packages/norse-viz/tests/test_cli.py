@@ -4,8 +4,8 @@ import sys
 
 import numpy as np
 import torch
-from conftest import inked_fraction
 from PIL import Image
+from viz_pictures import inked_fraction
 
 from norse.cli import main
 

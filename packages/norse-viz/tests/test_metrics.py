@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import inked_fraction, png_pixels
+from viz_pictures import inked_fraction, png_pixels
 
 from norse_viz import read_metrics, training_curves
 

@@ -2,7 +2,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from conftest import inked_fraction, png_pixels
+from viz_pictures import inked_fraction, png_pixels
 
 import norse.plugins
 from norse_viz import raster
