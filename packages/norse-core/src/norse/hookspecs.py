@@ -10,15 +10,24 @@ below and decorated with :data:`hookimpl`. Installed plugins are found through t
 
 Every hook receives one argument, ``register``: a callable that accepts one *spec*
 (a small ``NamedTuple`` defined in this file) per call, so that one hook may register
-many things. Norse validates every registration: a spec of the wrong type, an empty name
-or a name that another plugin already registered is rejected with an error naming both
-plugins. The core registers its own neurons, surrogates and commands through these very
-hooks (``norse._builtins``), so third-party plugins are not second class.
+many things. Norse validates every registration: a spec of the wrong type, a field that
+does not match its type hint (a non-callable ``derivative``, an empty name) or a name that
+an earlier plugin already registered is rejected with a warning naming the plugin (and both
+plugins for a collision); the plugin's other registrations stand. The core registers its
+own neurons, surrogates and commands through these very hooks (``norse._builtins``), so
+third-party plugins are not second class; the core comes first, so a plugin can add names
+but never replace a built-in, whatever hook options (``tryfirst``, ``trylast``,
+``wrapper``) it uses.
 
-All hooks are called once, lazily, the first time a registry is read (for instance by
-``norse.plugins.neurons()`` or ``norse plugins``). Each plugin's hook call is isolated: if
-it raises, Norse warns with :class:`norse.plugins.PluginWarning` naming the plugin and the
-error, discards that plugin's registrations from that hook, and carries on.
+Hooks are called through pluggy, one plugin at a time, lazily, the first time a registry is
+read (for instance by ``norse.plugins.neurons()`` or ``norse plugins``). Each plugin's hook
+call is isolated: if it raises, Norse warns with :class:`norse.plugins.PluginWarning`
+naming the plugin and the error, discards that plugin's registrations from that hook, and
+carries on.
+
+A plugin module must be light: loading it registers specs and imports nothing heavy
+(matplotlib, nir, h5py, triton, torchvision, gymnasium, lightning are imported when a
+feature is used, inside the spec's callables).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import pluggy
 
 __all__ = [
     "CommandSpec",
+    "DecoderSpec",
     "EncoderSpec",
     "KernelSpec",
     "NIRConverterSpec",
@@ -183,10 +193,26 @@ class NIRConverterSpec(NamedTuple):
 
 
 class EncoderSpec(NamedTuple):
-    """An encoder (data to spikes) or a decoder (spikes to predictions).
+    """An encoder: data (currents, intensities, values) to spikes.
 
     Attributes:
-        name: the registry key (``"poisson"``, ``"max"``).
+        name: the registry key (``"poisson"``).
+        description: one line.
+        function: the functional form, or None where only a module exists.
+        module: the ``torch.nn.Module`` class, or None where only a function exists.
+    """
+
+    name: str
+    description: str
+    function: Callable[..., Any] | None = None
+    module: type | None = None
+
+
+class DecoderSpec(NamedTuple):
+    """A decoder or readout: spikes (or voltages) to predictions.
+
+    Attributes:
+        name: the registry key (``"max"``, ``"spike_times"``).
         description: one line.
         function: the functional form, or None where only a module exists.
         module: the ``torch.nn.Module`` class, or None where only a function exists.
@@ -291,8 +317,8 @@ def norse_register_encoders(register: Callable[[EncoderSpec], None]) -> None:
 
 
 @hookspec
-def norse_register_decoders(register: Callable[[EncoderSpec], None]) -> None:
-    """Register decoders and readouts (spikes to predictions): ``register(EncoderSpec(...))``."""
+def norse_register_decoders(register: Callable[[DecoderSpec], None]) -> None:
+    """Register decoders and readouts (spikes to predictions): ``register(DecoderSpec(...))``."""
 
 
 @hookspec

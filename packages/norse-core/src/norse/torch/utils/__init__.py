@@ -1,0 +1,1 @@
+"""Utilities of Norse 1.x's ``norse.torch.utils``."""
