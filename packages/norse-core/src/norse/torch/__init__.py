@@ -11,6 +11,8 @@
 from norse.torch import functional, module
 from norse.torch._nir import from_nir, to_nir
 from norse.torch.functional import *  # noqa: F403
+from norse.torch.functional.lift import lift  # noqa: F401  (the function, not the submodule)
+from norse.torch.functional.threshold import heaviside, threshold  # noqa: F401
 from norse.torch.module import *  # noqa: F403
 
 __all__ = [*functional.__all__, *module.__all__, "functional", "module", "from_nir", "to_nir"]
