@@ -1,0 +1,166 @@
+"""mkdocs hooks of Norse's documentation site, and the helpers its pages' code blocks call.
+
+- Build environment: matplotlib draws with Agg; the fused ops use the PyTorch reference
+  kernels (``NORSE_KERNELS=reference``, unless set otherwise), so that a fresh build does not
+  spend a minute compiling the C++ CPU kernels; results are the same (the kernels are
+  tested equal to the reference).
+- :func:`figure` saves a matplotlib figure, drawn by a page's code block at build time,
+  as a PNG under ``figures/`` in the built site and returns the ``<img>`` tag that shows it.
+- ``<!-- api: PACKAGE -->`` on an API page expands to one mkdocstrings block per public
+  module of that package, found in its source tree, so new modules appear without edits.
+- Every ``python`` code block of a guide or tutorial page must run at build time
+  (markdown-exec's ``exec="on"``); a block that does not is a build error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("NORSE_KERNELS", "reference")
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.modules.setdefault("norse_docs", sys.modules[__name__])
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.utils import get_relative_url  # noqa: E402
+from rst_markdown import to_markdown  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [
+    ROOT / "packages" / "norse-core" / "src",
+    ROOT / "packages" / "norse-cuda" / "src",
+    ROOT / "packages" / "norse-nir" / "src",
+    ROOT / "packages" / "norse-tasks" / "src",
+    ROOT / "packages" / "norse-viz" / "src",
+    ROOT / "examples" / "norse-plugin-example" / "src",
+]
+EXECUTED_SECTIONS = ("index.md", "installation.md", "quickstart.md", "concepts.md", "neurons.md")
+"""Pages (besides ``tutorials/`` and ``guides/``) whose python blocks must run."""
+
+_API = re.compile(r"^<!-- api: ([\w.]+) -->$", re.MULTILINE)
+_FENCE = re.compile(r"^(\s*)(`{3,})\s*(\w+)([^\n]*)$", re.MULTILINE)
+
+
+class _Build:
+    site_dir: Path | None = None
+    page_url: str = ""
+    figures: list[str] = []
+
+
+def on_config(config: Any) -> Any:
+    _Build.site_dir = Path(config["site_dir"])
+    _Build.figures = []
+    return config
+
+
+def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+    _Build.page_url = page.url
+    path = page.file.src_uri
+    if path.startswith(("tutorials/", "guides/")) or path in EXECUTED_SECTIONS:
+        _check_executed(markdown, path)
+    return _API.sub(lambda m: api_blocks(m.group(1)), markdown)
+
+
+def on_post_build(config: Any) -> None:
+    count = len(_Build.figures)
+    print(f"norse docs: {count} figures generated at build time", file=sys.stderr)
+
+
+def _check_executed(markdown: str, path: str) -> None:
+    for match in _FENCE.finditer(markdown):
+        language, options = match.group(3), match.group(4)
+        if language in ("python", "py", "pycon") and not re.search(r'exec="(on|1|true)"', options):
+            raise PluginError(
+                f"{path}: a python code block does not run at build time; add "
+                f'exec="on" (markdown-exec) to: {match.group(0).strip()}'
+            )
+
+
+def _public_modules(package: str) -> list[str]:
+    """Dotted names of ``package`` and its public submodules, in a stable order."""
+    for source in SOURCES:
+        top = source.joinpath(*package.split("."))
+        if top.is_dir():
+            break
+    else:
+        raise PluginError(f"api: package {package!r} not found under {SOURCES}")
+    names = []
+    for path in sorted(top.rglob("*.py")):
+        parts = path.relative_to(source).with_suffix("").parts
+        if any(part.startswith("_") for part in parts[:-1]):
+            continue
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        elif parts[-1].startswith("_") or parts[-1] == "__main__":
+            continue
+        names.append(".".join(parts))
+    return sorted(names, key=lambda name: (name.count("."), name))
+
+
+def api_blocks(package: str) -> str:
+    """One mkdocstrings block per public module of ``package`` (the package itself first)."""
+    blocks = []
+    for name in _public_modules(package):
+        if name == package:
+            blocks.append(f"::: {name}\n    options:\n      members: false\n")
+        else:
+            blocks.append(f"::: {name}\n")
+    return "\n".join(blocks)
+
+
+def figure(fig: Any, name: str, alt: str) -> str:
+    """Save ``fig`` as ``figures/NAME.png`` in the built site; return the ``<img>`` tag.
+
+    Called by code blocks at build time (``print(figure(fig, "lif", "LIF trace"))``); the
+    figure is closed afterwards.
+    """
+    import matplotlib.pyplot as plt
+
+    if _Build.site_dir is None:
+        raise RuntimeError("figure() is only available while mkdocs builds the site")
+    if not re.fullmatch(r"[\w-]+", name) or name in _Build.figures:
+        raise ValueError(f"figure name must be a new [A-Za-z0-9_-] name, got {name!r}")
+    target = _Build.site_dir / "figures" / f"{name}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    _Build.figures.append(name)
+    src = get_relative_url(f"figures/{name}.png", _Build.page_url)
+    return f'<img src="{src}" alt="{alt}" class="norse-figure" loading="lazy">'
+
+
+def command(line: str) -> str:
+    """Run a ``norse ...`` command line in this process; return it and its output as Markdown.
+
+    In-process (``norse.cli.main``), so that a page does not pay for a new Python with torch.
+
+    Raises:
+        RuntimeError: if the command exits with a non-zero status (the build then fails).
+    """
+    import contextlib
+    import io
+    import shlex
+
+    from norse.cli import main
+
+    argv = shlex.split(line)
+    if argv[0] != "norse":
+        raise ValueError(f"command() runs norse command lines only, got {line!r}")
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        status = main(argv[1:])
+    if status:
+        raise RuntimeError(f"`{line}` exited with status {status}:\n{output.getvalue()}")
+    return f"```console\n$ {line}\n{output.getvalue().rstrip()}\n```\n"
+
+
+def docstring_markdown(obj: Any) -> str:
+    """The docstring of ``obj`` (a module, class or function) as Markdown."""
+    import inspect
+
+    return to_markdown(inspect.getdoc(obj) or "")
