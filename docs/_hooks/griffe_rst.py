@@ -13,7 +13,7 @@ from typing import Any
 import griffe
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rst_markdown import to_markdown  # noqa: E402
+from rst_markdown import to_markdown
 
 
 class RstToMarkdown(griffe.Extension):

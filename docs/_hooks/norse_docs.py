@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("NORSE_KERNELS", "reference")
@@ -47,38 +48,70 @@ _FENCE = re.compile(r"^(\s*)(`{3,})\s*(\w+)([^\n]*)$", re.MULTILINE)
 
 
 class _Build:
-    site_dir: Path | None = None
-    page_url: str = ""
-    figures: list[str] = []
+    site_dir: ClassVar[Path | None] = None
+    page_url: ClassVar[str] = ""
+    figures: ClassVar[list[str]] = []
+    page_started: ClassVar[float] = 0.0
+    cpu_seconds: ClassVar[dict[str, float]] = {}
 
 
 def on_config(config: Any) -> Any:
     _Build.site_dir = Path(config["site_dir"])
     _Build.figures = []
+    _Build.cpu_seconds = {}
     return config
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
     _Build.page_url = page.url
+    _Build.page_started = time.process_time()
     path = page.file.src_uri
     if path.startswith(("tutorials/", "guides/")) or path in EXECUTED_SECTIONS:
         _check_executed(markdown, path)
     return _API.sub(lambda m: api_blocks(m.group(1)), markdown)
 
 
+def on_page_content(html: str, page: Any, **kwargs: Any) -> str:
+    _Build.cpu_seconds[page.file.src_uri] = time.process_time() - _Build.page_started
+    return html
+
+
 def on_post_build(config: Any) -> None:
-    count = len(_Build.figures)
-    print(f"norse docs: {count} figures generated at build time", file=sys.stderr)
+    slowest = sorted(_Build.cpu_seconds.items(), key=lambda item: -item[1])[:5]
+    print(
+        f"norse docs: {len(_Build.figures)} figures generated at build time; "
+        f"{len(_Build.cpu_seconds)} pages; slowest (CPU s): "
+        + ", ".join(f"{path} {seconds:.1f}" for path, seconds in slowest),
+        file=sys.stderr,
+    )
 
 
 def _check_executed(markdown: str, path: str) -> None:
-    for match in _FENCE.finditer(markdown):
-        language, options = match.group(3), match.group(4)
-        if language in ("python", "py", "pycon") and not re.search(r'exec="(on|1|true)"', options):
+    """Raise unless every python fence runs (``exec="on"``) or only includes a tested file.
+
+    A fence whose body is nothing but ``--8<--`` snippet lines shows a file of the
+    repository (the example plugin's sources), which that package's own tests run.
+    """
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        _, ticks, language, options = match.groups()
+        end = i + 1
+        while end < len(lines) and lines[end].strip() != ticks:
+            end += 1
+        body = [line.strip() for line in lines[i + 1 : end] if line.strip()]
+        executed = re.search(r'exec="(on|1|true)"', options)
+        included = body and all(line.startswith("--8<--") for line in body)
+        if language in ("python", "py", "pycon") and not (executed or included):
             raise PluginError(
                 f"{path}: a python code block does not run at build time; add "
-                f'exec="on" (markdown-exec) to: {match.group(0).strip()}'
+                f'exec="on" (markdown-exec) to: {lines[i].strip()}'
             )
+        i = end + 1
 
 
 def _public_modules(package: str) -> list[str]:

@@ -14,7 +14,7 @@ import re
 __all__ = ["to_markdown"]
 
 _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|data|mod|obj|exc|const):`~?([^`]+)`")
-_LITERAL = re.compile(r"``([^`]+?)``")
+_LITERAL = re.compile(r"(?<!`)``(?!`)([^`]+?)``(?!`)")
 
 
 def _indent(line: str) -> int:
