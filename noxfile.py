@@ -246,7 +246,7 @@ def build(session: nox.Session) -> None:
     their versions, and runs every package's tests there, all plugins present at once.
     """
     session.install("build", "twine", "packaging")
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     for name, path in PACKAGES.items():
