@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import norse_nir
+import norse_nir.limits
 from norse_nir import NIRFormatError
-from norse_nir.validate import graph_to_dict
+from norse_nir.validation import graph_to_dict
 
 
 def _graph():
@@ -217,3 +218,39 @@ def test_corrupted_files_raise_only_nir_format_errors(tmp_path, flips, cut):
     except NIRFormatError:
         return
     norse_nir.from_nir(graph)
+
+
+def test_huge_declared_dataset_is_refused_before_reading(tmp_path):
+    """A small file declaring 3×4×20000×20000 elements: refused from its shape alone."""
+    path = tmp_path / "huge.nir"
+    norse_nir.write(path, _graph())
+    with h5py.File(path, "a") as f:
+        del f["node/nodes/fc/weight"]
+        f["node/nodes/fc"].create_dataset(
+            "weight", shape=(3, 4, 20000, 20000), dtype="f4", chunks=(1, 1, 100, 100)
+        )
+    assert path.stat().st_size < 100_000
+    with pytest.raises(NIRFormatError, match="size limit") as error:
+        norse_nir.read(path)
+    assert (error.value.node, error.value.field) == ("fc", "weight")
+
+
+def test_huge_delay_and_shape_are_refused_and_the_limit_is_overridable(monkeypatch):
+    graph = nir.NIRGraph.from_list(nir.Delay(delay=np.full(4, 1e4)))
+    with pytest.raises(NIRFormatError, match="size limit") as error:
+        norse_nir.from_nir(graph, dt=1e-4)  # 1e8 steps: never allocated
+    assert error.value.field == "delay"
+    monkeypatch.setattr(norse_nir.limits, "MAX_ELEMENTS", 100)
+    data = _data()
+    data["nodes"]["input"]["shape"] = np.array([1000])
+    with pytest.raises(NIRFormatError, match="size limit") as error:
+        norse_nir.validate(data)
+    assert error.value.node == "input"
+
+
+def test_shape_stored_as_a_string_says_so():
+    data = _data()
+    data["nodes"]["input"]["shape"] = "3"
+    with pytest.raises(NIRFormatError, match="got the string '3'") as error:
+        norse_nir.validate(data)
+    assert (error.value.node, error.value.field) == ("input", "shape")

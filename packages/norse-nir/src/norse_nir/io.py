@@ -17,13 +17,17 @@ import h5py
 import nir
 import numpy as np
 
+from norse_nir import limits
 from norse_nir.errors import NIRFormatError
-from norse_nir.validate import GraphShapes, validate
+from norse_nir.validation import GraphShapes, validate
 
 __all__ = ["read", "read_version", "write"]
 
 
 def _dataset_value(dataset: h5py.Dataset, where: str) -> Any:
+    parts = where.split("/")  # /node/nodes/<name>/[nodes/<inner>/...]<field>
+    node = ".".join(p for p in parts[3:-1] if p != "nodes") or None
+    limits.check(node, parts[-1], dataset.size if dataset.shape is not None else 0)
     try:
         value = dataset[()]
     except Exception as error:  # h5py raises OSError, ValueError, KeyError, ... on corruption
@@ -94,7 +98,7 @@ def read(path: str | os.PathLike) -> nir.NIRGraph:
     Raises:
         FileNotFoundError: if there is no file at ``path``.
         NIRFormatError: if the file is not HDF5, is truncated or corrupt, or holds a graph
-            that fails :func:`norse_nir.validate.validate`; the message names the node and
+            that fails :func:`norse_nir.validation.validate`; the message names the node and
             field.
     """
     with _open(path) as f:

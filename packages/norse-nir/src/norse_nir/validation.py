@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import nir
 import numpy as np
 
+from norse_nir import limits
 from norse_nir.errors import NIRFormatError
 
 __all__ = ["NODE_TYPES", "GraphShapes", "graph_to_dict", "infer_shapes", "validate"]
@@ -100,6 +101,8 @@ def _fail(node: str, field: str | None, message: str) -> NIRFormatError:
 
 
 def _real_array(node: str, field: str, value: Any) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise _fail(node, field, f"expected a numeric array, got the string {_str(value)!r}")
     try:
         array = np.asarray(value)
     except Exception as error:  # ragged lists, objects numpy cannot convert
@@ -108,6 +111,7 @@ def _real_array(node: str, field: str, value: Any) -> np.ndarray:
         raise _fail(node, field, f"expected a real numeric array, got dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.complexfloating):
         raise _fail(node, field, f"expected a real numeric array, got dtype {array.dtype}")
+    limits.check(node, field, array.size)
     if not np.all(np.isfinite(array)):
         raise _fail(node, field, "expected finite values, got NaN or infinity")
     if np.issubdtype(array.dtype, np.integer):
@@ -116,8 +120,12 @@ def _real_array(node: str, field: str, value: Any) -> np.ndarray:
 
 
 def _int_array(node: str, field: str, value: Any) -> np.ndarray:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "SUO" and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, (str, bytes)):
+        raise _fail(node, field, f"expected integers, got the string {_str(value)!r}")
     try:
-        array = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(0.5)
+        array = np.asarray(value)
     except Exception as error:  # ragged lists, objects numpy cannot convert
         raise _fail(node, field, f"expected integers, got {type(value).__name__}") from error
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
@@ -547,7 +555,9 @@ def infer_shapes(graph: nir.NIRGraph, prefix: str | None = None) -> GraphShapes:
             in_shape, out_shape = _node_shapes(dotted(name), node, first)
         if in_shape is not None:
             inputs[name] = tuple(int(s) for s in in_shape)
+            limits.check(dotted(name), "input_type", math.prod(inputs[name]))
         outputs[name] = tuple(int(s) for s in out_shape)
+        limits.check(dotted(name), "output_type", math.prod(outputs[name]))
     for src, dst in graph.edges:
         if isinstance(graph.nodes[dst], nir.Input):
             raise _fail(dotted(dst), "edges", f"an Input node cannot receive edges (from {src!r})")
