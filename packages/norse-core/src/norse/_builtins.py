@@ -73,6 +73,7 @@ def norse_register_plasticity(register: Callable[[PlasticitySpec], None]) -> Non
 @hookimpl
 def norse_register_commands(register: Callable[[CommandSpec], None]) -> None:
     register(_module("norse.cli").PLUGINS_COMMAND)
+    register(_module("norse.torch.ops._command").KERNELS_COMMAND)
 
 
 @hookimpl

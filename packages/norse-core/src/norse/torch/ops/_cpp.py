@@ -1,18 +1,19 @@
 """Optional C++ CPU kernels for the fused leaky op, compiled on first use.
 
-The kernels are built with ``torch.utils.cpp_extension.load_inline`` the first time a fused
-op runs on the CPU (about a minute on two cores; cached afterwards in torch's extension
-directory, ``TORCH_EXTENSIONS_DIR``). Installing norse-core never needs a compiler: if none
-is found or the build fails, :meth:`CppKernel.available` says so, the reference PyTorch
-kernels serve instead, and the reason is logged at debug level on ``norse.torch.ops`` and
-shown by :func:`norse.torch.ops.kernel_table`.
+The kernels are built by :func:`norse.torch.ops._build.build_extension` the first time a
+fused op runs on the CPU (about a minute on two cores, announced on stderr; cached afterwards
+in torch's extension directory, ``TORCH_EXTENSIONS_DIR``, or built ahead of time with
+``norse kernels build``). Installing norse-core never needs a compiler: if none is found, the
+build fails or the cache is read-only without a prebuilt kernel, a
+:class:`~norse.torch.ops._build.KernelFallbackWarning` says why, once, and the reference
+PyTorch kernels serve (:func:`norse.torch.ops.kernel_table` shows the reason too).
 
 Each neuron is independent, so the kernels split the neurons of a step across threads
 (``at::parallel_for``) and run the time loop for a block of neurons at a time (its state and
 coefficients stay in the L1 cache), reading every input once. The loops over a block are
 straight-line code, specialised at compile time for the model (synaptic current or not,
 spiking or not, reset by value or subtraction), and vectorised for the CPU that compiles
-them (``-march=native``, see :func:`_builds`). The backward evaluates the surrogate derivative
+them (``-march=native`` where the compiler accepts it). The backward evaluates the surrogate derivative
 for the built-in surrogates named in :data:`SURROGATES` (same functions as
 :mod:`norse.torch.functional.surrogate`, to a few ulp; the exponentials in ``sigmoid``,
 ``tanh`` and ``heavi_erfc`` by a vectorisable ``exp``, one per element); any other surrogate
@@ -22,25 +23,15 @@ gradient that is one value broadcast (``out.sum().backward()``) is read as a sca
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import logging
-import os
-import shutil
-import sys
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
-import torch
 from torch import Tensor
 
 from norse.torch.ops import _reference
+from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["SURROGATES", "CppKernel", "load"]
-
-_log = logging.getLogger("norse.torch.ops")
+__all__ = ["SURROGATES", "CppKernel", "load", "status"]
 
 SURROGATES = (
     "super",
@@ -570,133 +561,26 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
 }
 """
 
-_DECLARATIONS = r"""
-std::vector<torch::Tensor> leaky_forward(torch::Tensor x, torch::Tensor v0, torch::Tensor i0,
-    torch::Tensor p, torch::Tensor q, torch::Tensor o, torch::Tensor r, torch::Tensor th,
-    torch::Tensor rs, bool current, bool spiking, bool subtract);
-std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v,
-    torch::Tensor g_i, torch::Tensor x_or_d, torch::Tensor u, torch::Tensor v0, torch::Tensor p,
-    torch::Tensor q, torch::Tensor r, torch::Tensor th, torch::Tensor rs, bool current,
-    bool spiking, bool subtract, int64_t surrogate_id, double alpha, std::vector<bool> needs);
-"""
-
-_FLAGS = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+_FLAGS = ("-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math")
 """Compiler flags. ``-ffp-contract=off`` keeps every product and sum separately rounded (no
 fused multiply-add), so the forward's voltages round exactly as the reference's.
 ``-fno-math-errno`` (``sqrt`` sets no ``errno``) and ``-fno-trapping-math`` (no floating-point
 traps, so both sides of a ``?:`` may be evaluated) let the loops vectorise; neither changes
-any computed value."""
+any computed value. :func:`norse.torch.ops._build.build_extension` adds ``-march=native``
+where the compiler accepts it."""
 
-
-def _cpu_id() -> str | None:
-    """The CPU's model name and feature flags (Linux), or None where they cannot be read."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            lines = cpuinfo.read().splitlines()
-    except OSError:
-        return None
-    wanted = [line for line in lines if line.startswith(("model name", "flags", "Features"))]
-    return "\n".join(sorted(set(wanted))) or None
-
-
-def _builds() -> list[tuple[str, list[str]]]:
-    """Extension names and compiler flags to try for this machine, in order.
-
-    Where the CPU can be identified, the kernels are first compiled for it (``-march=native``:
-    AVX2/AVX-512 vector loops where available), then, if the compiler rejects that, for the
-    baseline ISA. The kernel is compiled on, and only ever loaded by, a machine with that CPU:
-    the name hashes the source, the flags, the CPU's model and feature flags, torch's version
-    and the Python ABI, so a build cache shared between machines, norse, torch or Python
-    versions never reuses a build made for another CPU, source, libtorch or interpreter.
-    """
-    cpu = _cpu_id()
-    candidates = [[*_FLAGS, "-march=native"], list(_FLAGS)] if cpu is not None else [_FLAGS]
-    builds = []
-    for flags in candidates:
-        key = [_SOURCE, *flags, cpu or "", torch.__version__, sys.implementation.cache_tag]
-        digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
-        builds.append((f"norse_leaky_cpu_{digest[:16]}", list(flags)))
-    return builds
-
-
-_lock = threading.Lock()
-_state: dict[str, Any] = {}
-
-
-def _compiler() -> str | None:
-    return shutil.which(os.environ.get("CXX", "c++"))
-
-
-STALE_LOCK_SECONDS = 900
-"""A build lock older than this is left by a killed build (a build takes 1-3 minutes)."""
-
-
-def _build_directory(name: str) -> str:
-    """The extension's build directory (torch's default root, or ``TORCH_EXTENSIONS_DIR``).
-
-    torch's builds wait without limit for a ``lock`` file in that directory; a process killed
-    while building leaves it behind, and every later process would hang. A lock older than
-    :data:`STALE_LOCK_SECONDS` is therefore removed (with a warning on ``norse.torch.ops``).
-    """
-    from torch.utils.cpp_extension import get_default_build_root
-
-    root = os.environ.get("TORCH_EXTENSIONS_DIR") or get_default_build_root()
-    directory = os.path.join(root, name)
-    os.makedirs(directory, exist_ok=True)
-    lock = os.path.join(directory, "lock")
-    try:
-        age = time.time() - os.path.getmtime(lock)
-    except OSError:
-        return directory
-    if age > STALE_LOCK_SECONDS:
-        _log.warning("removing a stale C++ build lock (%.0f s old): %s", age, lock)
-        with contextlib.suppress(OSError):
-            os.remove(lock)
-    return directory
-
-
-def _compile(load_inline: Callable[..., Any], name: str, flags: list[str]) -> Any:
-    return load_inline(
-        name=name,
-        build_directory=_build_directory(name),
-        cpp_sources=[_SOURCE],
-        functions=["leaky_forward", "leaky_backward"],
-        extra_cflags=flags,
-        extra_ldflags=["-fopenmp"],
-        verbose=False,
-    )
+_NAME = "norse_leaky_cpu"
+_FUNCTIONS = ("leaky_forward", "leaky_backward")
 
 
 def load() -> Any:
-    """Compile (once per process; cached on disk) and return the extension module.
+    """The extension module, built on first use (None if it cannot be built; warned once)."""
+    return build_extension(_NAME, _SOURCE, _FUNCTIONS, flags=_FLAGS)
 
-    Raises:
-        RuntimeError: if no C++ compiler is found or the build fails.
-    """
-    with _lock:
-        if "module" in _state:
-            return _state["module"]
-        if "error" in _state:
-            raise RuntimeError(_state["error"])
-        try:
-            if _compiler() is None:
-                raise RuntimeError("no C++ compiler found (set CXX or install g++)")
-            from torch.utils.cpp_extension import load_inline
 
-            *first, last = _builds()
-            for name, flags in first:
-                try:
-                    _state["module"] = _compile(load_inline, name, flags)
-                    break
-                except Exception as error:
-                    _log.debug("C++ kernel build with %s failed: %s", flags, error)
-            else:
-                _state["module"] = _compile(load_inline, *last)
-        except Exception as error:
-            _state["error"] = f"C++ kernel build failed: {type(error).__name__}: {error}"
-            _log.debug("%s", _state["error"])
-            raise RuntimeError(_state["error"]) from error
-        return _state["module"]
+def status() -> tuple[bool, str]:
+    """``(ok, reason)`` of the extension, without building it."""
+    return extension_status(_NAME, _SOURCE, _FUNCTIONS, flags=_FLAGS)
 
 
 def _dense(t: Tensor | None, like: Tensor) -> Tensor:
@@ -715,8 +599,9 @@ def _output_gradient(g_out: Tensor | None, like: Tensor) -> Tensor:
 class CppKernel:
     """A registered CPU kernel that uses the C++ extension when it can be built.
 
-    ``available()`` returns ``(ok, reason)`` and triggers the one-time build; calling the
-    kernel with an unsupported surrogate delegates to the reference implementation.
+    ``available()`` returns ``(ok, reason)`` and triggers the one-time build (see
+    :mod:`norse.torch.ops._build`); calling the kernel with an unsupported surrogate delegates
+    to the reference implementation.
     """
 
     def __init__(self, name: str, run: Callable[..., Any]) -> None:
@@ -725,21 +610,13 @@ class CppKernel:
 
     def available(self) -> tuple[bool, str]:
         """Whether the extension is built (building it on first call), and why not."""
-        try:
-            load()
-        except RuntimeError as error:
-            return False, str(error)
+        if load() is None:
+            return status()
         return True, "compiled"
 
     def status(self) -> tuple[bool, str]:
-        """Like :meth:`available`, but never builds: ``(True, "not compiled yet")`` before."""
-        if "module" in _state:
-            return True, "compiled"
-        if "error" in _state:
-            return False, _state["error"]
-        if _compiler() is None:
-            return False, "no C++ compiler found (set CXX or install g++)"
-        return True, "not compiled yet: compiled on the first fused call"
+        """Like :meth:`available`, but never builds: ``(True, "not compiled yet...")`` before."""
+        return status()
 
     def __call__(self, *args: Any) -> Any:
         return self._run(*args)
