@@ -254,3 +254,20 @@ def test_shape_stored_as_a_string_says_so():
     with pytest.raises(NIRFormatError, match="got the string '3'") as error:
         norse_nir.validate(data)
     assert (error.value.node, error.value.field) == ("input", "shape")
+
+
+def test_lenient_mode_repairs_rockpool_and_sinabs_style_files(data_dir):
+    """Rockpool's paper file has batch dims in its Output; Sinabs writes scalar parameters."""
+    with pytest.raises(NIRFormatError, match="output"):
+        norse_nir.read(data_dir / "lif_rockpool.nir")
+    with pytest.warns(UserWarning, match=r"repaired: output: batch dims dropped"):
+        module = norse_nir.from_nir(data_dir / "lif_rockpool.nir", dt=1e-4, lenient=True)
+    assert module(torch.ones(5, 1, 1))[0].shape == (5, 1, 1)
+    data = _data()
+    data["nodes"]["lif"].update(v_threshold=np.float32(1.0), r=np.float32(1.0))
+    data["nodes"]["input"]["shape"] = np.array([1, 3])  # with a batch dim
+    data["nodes"]["lif"]["tau_syn"] = np.float32(2e-3)
+    with pytest.warns(UserWarning, match=r"lif: parameters broadcast to shape \(4,\).*input"):
+        graph, _ = norse_nir.validate(data, lenient=True)
+    assert graph.nodes["lif"].v_threshold.shape == (4,)
+    assert graph.nodes["input"].input_type["input"].tolist() == [3]

@@ -388,6 +388,7 @@ def from_nir(
     *,
     reset_method: Any = None,
     ignore_warnings: bool = False,
+    lenient: bool = False,
 ) -> GraphModule:
     """Import a NIR graph (or a ``.nir`` file) as an executable module of core neurons.
 
@@ -406,6 +407,9 @@ def from_nir(
             keyword.
         ignore_warnings: do not warn about a ``dt`` that differs from the graph's (Norse 1.x
             keyword).
+        lenient: repair what Sinabs, Rockpool and nir <= 1.0.4 write (scalar neuron
+            parameters broadcast, batch dims in Input/Output types dropped), with a warning
+            that lists the repairs (:func:`norse_nir.validation.validate`).
 
     Returns:
         A :class:`GraphModule`; ``module(x, state)`` runs one step ``(B, ...)`` or a
@@ -424,8 +428,8 @@ def from_nir(
     if isinstance(graph, (str, os.PathLike)):
         from norse_nir.io import read
 
-        graph = read(graph)
-    clean, shapes = validate(graph)
+        graph = read(graph, lenient)
+    clean, shapes = validate(graph, lenient)
     own = _graph_dt(clean)
     if dt is None:
         dt = own if own is not None else DEFAULT_DT

@@ -89,11 +89,13 @@ def read_version(path: str | os.PathLike) -> str | None:
         return str(_dataset_value(dataset, "/version"))
 
 
-def read(path: str | os.PathLike) -> nir.NIRGraph:
+def read(path: str | os.PathLike, lenient: bool = False) -> nir.NIRGraph:
     """Read and validate a NIR graph from an HDF5 file.
 
     Files of any NIR version (0.1.1 and 0.2.0 included) are read; a missing ``v_reset`` is
-    filled with zeros and a missing ``w_in`` with ones, as in NIR.
+    filled with zeros and a missing ``w_in`` with ones, as in NIR. ``lenient=True`` repairs
+    the files of Sinabs and Rockpool (see :func:`norse_nir.validation.validate`) with a
+    warning that lists the repairs.
 
     Raises:
         FileNotFoundError: if there is no file at ``path``.
@@ -106,7 +108,7 @@ def read(path: str | os.PathLike) -> nir.NIRGraph:
         if not isinstance(node, h5py.Group):
             raise NIRFormatError(f"{str(path)!r} has no /node group; it is not a NIR file")
         data = _group_to_dict(node, "/node")
-    graph, _ = validate(data)
+    graph, _ = validate(data, lenient)
     return graph
 
 
