@@ -488,6 +488,13 @@ class SNNRecurrent(SNNRecurrentCell):
         w_in, w_rec = self.weights()
         p = self.p
         step = self._step_function(input_tensor)
+        if not self.record_states:
+            # The fused recurrent op (norse.torch.ops.recurrent) when it supports this model.
+            from norse.torch.ops.recurrent import fused_recurrent
+
+            fused = fused_recurrent(step, input_tensor, state, w_in, w_rec, p, self.dt)
+            if fused is not None:
+                return fused
         outputs, states = [], []
         for ts in range(input_tensor.shape[0]):
             out, state = step(input_tensor[ts], state, w_in, w_rec, p, self.dt)
