@@ -221,9 +221,9 @@ def tasks(session: nox.Session) -> None:
 
 @nox.session
 def viz(session: nox.Session) -> None:
-    """norse-core + norse-viz (matplotlib)."""
+    """norse-core + norse-viz (matplotlib), with the example plugin for its neuron's plots."""
     _shared_torch(session, "cpu")
-    _install(session, "core", "viz")
+    _install(session, "core", "viz", "example")
     _pytest(session, "viz", env={"MPLBACKEND": "Agg"})
 
 

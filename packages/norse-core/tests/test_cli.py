@@ -54,7 +54,7 @@ def test_plugins_lists_the_core_and_its_registrations(capsys):
     registered = dict(line.strip().split(": ", 1) for line in lines[1:end])
     assert "lif" in registered["neurons"].split(", ")
     assert "super" in registered["surrogates"].split(", ")
-    assert registered["commands"] == "plugins"
+    assert registered["commands"] == "kernels, plugins"
     serving = lines[end + 1 :]
     assert len(serving) == 2 * len(OPS)
     assert "  norse::leaky_sequence [cuda]: reference: PyTorch reference" in "\n".join(serving)

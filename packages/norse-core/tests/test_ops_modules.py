@@ -135,37 +135,55 @@ def test_torch_compile_fullgraph_matches_eager(backend):
 
 def test_kernel_table_never_compiles(monkeypatch):
     """``norse plugins`` lists kernels through ``kernel_table``: it must not start a C++ build."""
-    from norse.torch.ops import _cpp
+    from norse.torch.ops import _build
 
-    monkeypatch.setattr(_cpp, "_state", {})
+    monkeypatch.setattr(_build, "_results", {})
+    monkeypatch.setattr(_build, "_library_path", lambda root, build: "/nonexistent/x.so")
 
-    def no_build():
+    def no_build(*args, **kwargs):
         raise AssertionError("kernel_table started a C++ build")
 
-    monkeypatch.setattr(_cpp, "load", no_build)
+    monkeypatch.setattr(_build, "build_extension", no_build)
+    monkeypatch.setattr(_build, "_compile", no_build)
     monkeypatch.delenv("NORSE_KERNELS", raising=False)
-    monkeypatch.setattr(_cpp, "_compiler", lambda: "/usr/bin/c++")
+    monkeypatch.setattr(_build, "_compiler", lambda: "/usr/bin/c++")
     cpu = {c.op: c for c in kernel_table(("cpu",))}["norse::leaky_sequence"]
     assert cpu.source == "norse" and "not compiled yet" in cpu.description
-    monkeypatch.setattr(_cpp, "_compiler", lambda: None)
+    monkeypatch.setattr(_build, "_compiler", lambda: None)
     cpu = {c.op: c for c in kernel_table(("cpu",))}["norse::leaky_sequence"]
     assert cpu.source == "reference" and "no C++ compiler" in cpu.description
 
 
-def test_a_stale_build_lock_is_removed_and_a_fresh_one_kept(tmp_path, monkeypatch):
-    """A build killed mid-way leaves torch's ``lock`` file; torch would then wait forever."""
-    import os
-    import time
+def test_norse_kernels_build_prepares_every_cpu_kernel(monkeypatch, capsys):
+    from norse import cli
 
-    from norse.torch.ops import _cpp
+    monkeypatch.delenv("NORSE_KERNELS", raising=False)
+    calls = []
 
-    monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(tmp_path))
-    lock = tmp_path / "ext" / "lock"
-    lock.parent.mkdir()
-    lock.touch()
-    assert _cpp._build_directory("ext") == str(lock.parent)
-    assert lock.exists()
-    old = time.time() - _cpp.STALE_LOCK_SECONDS - 60
-    os.utime(lock, (old, old))
-    assert _cpp._build_directory("ext") == str(lock.parent)
-    assert not lock.exists()
+    class Kernel:
+        def __init__(self, ok):
+            self.ok = ok
+
+        def available(self):
+            calls.append(self.ok)
+            return self.ok, "built" if self.ok else "no compiler here"
+
+        def __call__(self, *args):
+            raise AssertionError("not run")
+
+    class Plugin:
+        @hookimpl
+        def norse_register_kernels(self, register):
+            register(KernelSpec("norse::lsnn_sequence", "cpu", Kernel(False), "test"))
+
+    plugins.register_plugin(Plugin(), name="kernel-test")
+    try:
+        assert cli.main(["kernels", "build"]) == 1
+        out = capsys.readouterr().out
+        assert "norse::lsnn_sequence[cpu] (kernel-test): UNAVAILABLE: no compiler here" in out
+        assert "norse::leaky_sequence[cpu] (norse):" in out
+        assert False in calls
+        assert cli.main(["kernels", "status"]) == 0
+        assert "norse::lsnn_sequence [cpu]: reference" in capsys.readouterr().out
+    finally:
+        plugins.unregister_plugin("kernel-test")

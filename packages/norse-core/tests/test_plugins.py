@@ -133,7 +133,7 @@ def test_a_hook_that_raises_is_isolated_and_its_staged_registrations_dropped(tmp
         plugins.PluginWarning,
         match=r"'raiser' hook norse_register_surrogates failed: KeyError: 'oops'",
     ):
-        surrogates = plugins.surrogates()
+        surrogates = dict(plugins.surrogates())
     assert "half_registered" not in surrogates
     assert "kept" in surrogates and "super" in surrogates
 
@@ -151,8 +151,8 @@ def test_a_discovered_duplicate_is_rejected_with_a_warning_naming_both(tmp_path,
         plugins.PluginWarning,
         match=r"surrogate 'super' is registered by both plugin 'norse' and plugin 'dup'",
     ):
-        entry = plugins.registry("surrogates")["super"]
-    assert entry.plugin == "norse"
+        entries = dict(plugins.registry("surrogates"))
+    assert entries["super"].plugin == "norse"
 
 
 def test_register_plugin_in_process_and_unregister():
@@ -226,7 +226,9 @@ def test_register_validates_the_spec_type_and_name():
         def norse_register_surrogates(self, register):
             register(SurrogateSpec("", None, "none"))
 
-    with pytest.raises(plugins.PluginError, match="non-empty string name, got ''"):
+    with pytest.raises(
+        plugins.PluginError, match="field 'name' must be a non-empty string, got ''"
+    ):
         plugins.register_plugin(EmptyName(), name="empty")
 
 
@@ -283,3 +285,148 @@ def test_every_kind_has_an_accessor_and_a_hook():
     assert hooks == {kind.hook for kind in plugins._KINDS.values()}
     for kind, accessor in accessors.items():
         assert dict(accessor()) == {k: e.spec for k, e in plugins.registry(kind).items()}
+
+
+HOSTILE_PLUGIN = """
+    from norse.hookspecs import SurrogateSpec, hookimpl
+
+    @hookimpl({option})
+    def norse_register_surrogates(register):
+        register(SurrogateSpec("super", lambda x, alpha: x * 0, "0", 1.0))
+        register(SurrogateSpec("hostile_extra", lambda x, alpha: x * 0, "0", 1.0))
+"""
+
+WRAPPER_PLUGIN = """
+    from norse.hookspecs import SurrogateSpec, hookimpl
+
+    @hookimpl(wrapper=True)
+    def norse_register_surrogates(register):
+        register(SurrogateSpec("super", lambda x, alpha: x * 0, "0", 1.0))
+        register(SurrogateSpec("wrapped_extra", lambda x, alpha: x * 0, "0", 1.0))
+        return (yield)
+"""
+
+
+@pytest.mark.parametrize("option", ["trylast=True", "tryfirst=True", ""])
+def test_hook_options_cannot_make_a_plugin_replace_a_builtin(tmp_path, monkeypatch, option):
+    import torch
+
+    from norse.torch.functional import surrogate
+
+    install_fake(
+        tmp_path,
+        "hostile-dist",
+        "0.1",
+        {"hostile": "hostile_plugin"},
+        {"hostile_plugin": HOSTILE_PLUGIN.format(option=option)},
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(plugins.PluginWarning, match="both plugin 'norse' and plugin 'hostile'"):
+        entries = dict(plugins.registry("surrogates"))
+    builtin = [spec.name for spec in surrogate.BUILTIN_SURROGATES]
+    assert all(entries[name].plugin == "norse" for name in builtin)
+    assert entries["hostile_extra"].plugin == "hostile"  # the plugin's other names stand
+    assert plugins.surrogates()["super"] is surrogate.BUILTIN_SURROGATES[builtin.index("super")]
+    x = torch.linspace(-1, 1, 5)
+    assert plugins.surrogates()["super"].derivative(x, 100.0).abs().sum() > 0
+
+
+def test_a_wrapper_hook_wraps_only_its_own_plugin(tmp_path, monkeypatch):
+    install_fake(
+        tmp_path,
+        "wrapper-dist",
+        "0.1",
+        {"wrapping": "wrapper_plugin"},
+        {"wrapper_plugin": WRAPPER_PLUGIN},
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(plugins.PluginWarning, match="both plugin 'norse' and plugin 'wrapping'"):
+        entries = dict(plugins.registry("surrogates"))
+    assert entries["super"].plugin == "norse"
+    assert entries["wrapped_extra"].plugin == "wrapping"  # the wrapper ran (through pluggy)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "SurrogateSpec('bad_derivative', 'not callable', 'x')",
+            r"surrogate 'bad_derivative' rejected: field 'derivative' must be a callable or None",
+        ),
+        (
+            "SurrogateSpec('bad_alpha', None, 'x', 'sharp')",
+            r"field 'default_alpha' must be a number, got 'sharp'",
+        ),
+        (
+            "KernelSpec('norse::leaky_sequence', 'cuda', 42)",
+            r"kernel 'norse::leaky_sequence\[cuda\]' rejected: field 'impl' must be a callable, got 42",
+        ),
+        (
+            "NeuronSpec('bad_neuron', 'd', int, int, len, int, voltage_fields='v')",
+            r"field 'voltage_fields' must be a tuple of \(a non-empty string\), got 'v'",
+        ),
+    ],
+)
+def test_malformed_specs_are_rejected_at_registration_naming_the_plugin(
+    tmp_path, monkeypatch, spec, message
+):
+    hook = {"S": "surrogates", "K": "kernels", "N": "neurons"}[spec[0]]
+    source = f"""
+        from norse.hookspecs import KernelSpec, NeuronSpec, SurrogateSpec, hookimpl
+
+        @hookimpl
+        def norse_register_{hook}(register):
+            register({spec})
+    """
+    module = f"bad_plugin_{abs(hash(spec))}"  # one module name per case (sys.modules caches)
+    install_fake(tmp_path, "bad-dist", "0.1", {"bad": module}, {module: source})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(plugins.PluginWarning, match=f"Norse plugin 'bad' .*{message}"):
+        entries = dict(plugins.registry(hook))
+    assert all(entry.plugin != "bad" for entry in entries.values())
+    plugins.unregister_plugin("bad")
+    with pytest.raises(plugins.PluginError, match=message):
+        plugins.register_plugin(__import__(module), name="bad_in_process")  # strict: raises
+
+
+def test_builtin_lookups_do_not_discover_installed_plugins(tmp_path, monkeypatch):
+    install_fake(
+        tmp_path,
+        "lazy-dist",
+        "0.1",
+        {"lazy": "lazy_plugin"},
+        {"lazy_plugin": "raise RuntimeError('imported')\n"},
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert plugins.get("surrogates", "super").name == "super"
+    assert plugins.neurons()["lif"].name == "lif"
+    assert not plugins._State.discovered
+    with pytest.warns(plugins.PluginWarning, match="'lazy' failed to import"):
+        with pytest.raises(ValueError, match="unknown surrogate 'nope'"):
+            plugins.get("surrogates", "nope")  # a missing name discovers first
+    assert plugins._State.discovered
+
+
+@pytest.mark.parametrize(
+    ("value", "disabled"),
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        ("on", True),
+        ("", False),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+    ],
+)
+def test_autoload_environment_values(monkeypatch, value, disabled):
+    monkeypatch.setenv(plugins.DISABLE_AUTOLOAD_ENV, value)
+    assert plugins.autoload_disabled() is disabled
+
+
+def test_a_bad_autoload_value_is_an_error_naming_the_variable(monkeypatch):
+    monkeypatch.setenv(plugins.DISABLE_AUTOLOAD_ENV, "maybe")
+    with pytest.raises(ValueError, match=r"NORSE_DISABLE_PLUGIN_AUTOLOAD must be one of .*'maybe'"):
+        plugins.plugin_info()

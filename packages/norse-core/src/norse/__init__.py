@@ -4,4 +4,7 @@ The public API lives in :mod:`norse.torch`; the plugin system in :mod:`norse.plu
 and :mod:`norse.hookspecs`.
 """
 
-__version__ = "0.1.0"
+import importlib.metadata
+
+__version__ = importlib.metadata.version("norse-core")
+"""The installed norse-core version (single source: the package metadata)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from norse.hookspecs import (
     CommandSpec,
+    DecoderSpec,
     EncoderSpec,
     KernelSpec,
     NeuronSpec,
@@ -58,7 +59,7 @@ def norse_register_encoders(register: Callable[[EncoderSpec], None]) -> None:
 
 
 @hookimpl
-def norse_register_decoders(register: Callable[[EncoderSpec], None]) -> None:
+def norse_register_decoders(register: Callable[[DecoderSpec], None]) -> None:
     for spec in _module("norse.torch.module.decode").DECODER_SPECS:
         register(spec)
 
@@ -73,6 +74,7 @@ def norse_register_plasticity(register: Callable[[PlasticitySpec], None]) -> Non
 @hookimpl
 def norse_register_commands(register: Callable[[CommandSpec], None]) -> None:
     register(_module("norse.cli").PLUGINS_COMMAND)
+    register(_module("norse.torch.ops._command").KERNELS_COMMAND)
 
 
 @hookimpl

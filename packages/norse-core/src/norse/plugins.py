@@ -1,13 +1,21 @@
 """Plugin discovery and the registries that plugins fill.
 
-One :class:`pluggy.PluginManager` named ``"norse"`` is created lazily on first use. It
-holds the core's built-ins (``norse._builtins``, plugin name ``"norse"``) and every plugin
-found in the ``norse`` entry-point group, unless ``NORSE_DISABLE_PLUGIN_AUTOLOAD=1``.
+One :class:`pluggy.PluginManager` named ``"norse"`` is created lazily on first use with the
+core's built-ins (``norse._builtins``, plugin name ``"norse"``). Installed plugins (the
+``norse`` entry-point group) are discovered only when something needs them: a name that is
+not registered yet, a listing (iteration, ``len``), :func:`plugin_info` or
+:func:`get_plugin_manager`. So a neuron step that uses built-in names loads no plugin.
+``NORSE_DISABLE_PLUGIN_AUTOLOAD=1`` turns discovery off (see :func:`autoload_disabled`).
 
 The registries (neurons, surrogates, kernels, ...) are built on first read by calling each
-plugin's ``norse_register_*`` hook with a validating ``register`` callback. A plugin that
-fails to import, to register with the manager or inside a hook is reported with a
-:class:`PluginWarning` naming it and the error; everything else keeps working.
+plugin's ``norse_register_*`` hook through pluggy, one plugin at a time, with a validating
+``register`` callback. Precedence is fixed: the core, then installed plugins by entry-point
+name, then in-process plugins; a name already taken rejects the newcomer (never a built-in),
+whatever ``tryfirst``/``trylast``/wrapper options a hook carries. Every spec is checked
+against its type hints at registration (a non-callable ``derivative`` is refused there,
+naming the plugin). A plugin that fails to import, to register with the manager or inside a
+hook, and every rejected registration, is reported with a :class:`PluginWarning` naming the
+plugin and the cause; everything else keeps working.
 
 For tests and notebooks, :func:`register_plugin` adds a plugin object in-process (no
 installation needed) and :func:`unregister_plugin` removes it; both rebuild the
@@ -16,11 +24,13 @@ registries. Errors there are raised as :class:`PluginError` instead of warned.
 
 from __future__ import annotations
 
+import collections.abc
 import importlib.metadata
 import os
 import types
+import typing
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import pluggy
@@ -33,6 +43,7 @@ __all__ = [
     "PluginError",
     "PluginInfo",
     "PluginWarning",
+    "autoload_disabled",
     "commands",
     "decoders",
     "encoders",
@@ -113,7 +124,7 @@ _KINDS: dict[str, _Kind] = {
     "kernels": _Kind("norse_register_kernels", hookspecs.KernelSpec, _kernel_key),
     "commands": _Kind("norse_register_commands", hookspecs.CommandSpec, _by_name),
     "encoders": _Kind("norse_register_encoders", hookspecs.EncoderSpec, _by_name),
-    "decoders": _Kind("norse_register_decoders", hookspecs.EncoderSpec, _by_name),
+    "decoders": _Kind("norse_register_decoders", hookspecs.DecoderSpec, _by_name),
     "plasticity": _Kind("norse_register_plasticity", hookspecs.PlasticitySpec, _by_name),
     "nir_converters": _Kind("norse_register_nir_converters", hookspecs.NIRConverterSpec, _by_name),
     "tasks": _Kind("norse_register_tasks", hookspecs.TaskSpec, _by_name),
@@ -139,6 +150,8 @@ class _State:
 
     manager: ClassVar[pluggy.PluginManager | None] = None
     registries: ClassVar[dict[str, dict[str, Entry]] | None] = None
+    discovered: ClassVar[bool] = False
+    entry_point_names: ClassVar[list[str]] = []
     distributions: ClassVar[dict[str, tuple[str, str]]] = {}
     load_errors: ClassVar[dict[str, list[str]]] = {}
     hook_errors: ClassVar[dict[str, list[str]]] = {}
@@ -153,8 +166,32 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def get_plugin_manager() -> pluggy.PluginManager:
-    """Return the plugin manager, creating it (and discovering plugins) on first use."""
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def autoload_disabled() -> bool:
+    """Whether ``NORSE_DISABLE_PLUGIN_AUTOLOAD`` turns off entry-point discovery.
+
+    ``1``, ``true``, ``yes``, ``on`` disable it; unset, empty, ``0``, ``false``, ``no``,
+    ``off`` keep it (case-insensitive).
+
+    Raises:
+        ValueError: for any other value, naming the variable and the accepted values.
+    """
+    value = os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"{DISABLE_AUTOLOAD_ENV} must be one of {'/'.join(_TRUE)} (disable) or "
+        f"{'/'.join(v or 'empty' for v in _FALSE)} (autoload), got {os.environ[DISABLE_AUTOLOAD_ENV]!r}"
+    )
+
+
+def _manager() -> pluggy.PluginManager:
+    """The manager with the core's built-ins (and in-process plugins); no discovery."""
     if _State.manager is None:
         manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         manager.add_hookspecs(hookspecs)
@@ -162,12 +199,33 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
         manager.register(_builtins, name=CORE_PLUGIN)
         _State.manager = manager
+        _State.discovered = False
+        _State.entry_point_names = []
         _State.distributions = {CORE_PLUGIN: ("norse-core", _core_version())}
         _State.load_errors = {}
-        if os.environ.get(DISABLE_AUTOLOAD_ENV, "") not in ("", "0"):
-            return manager
-        _load_entry_points(manager)
     return _State.manager
+
+
+def _discover() -> bool:
+    """Load the installed plugins once (unless autoload is disabled).
+
+    Returns whether this call loaded them (the registries are then rebuilt on next read).
+    """
+    manager = _manager()
+    if _State.discovered:
+        return False
+    _State.discovered = True
+    if autoload_disabled():
+        return False
+    _load_entry_points(manager)
+    _State.registries = None
+    return True
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """Return the plugin manager with every installed plugin discovered."""
+    _discover()
+    return _manager()
 
 
 def _core_version() -> str:
@@ -177,7 +235,8 @@ def _core_version() -> str:
 
 
 def _load_entry_points(manager: pluggy.PluginManager) -> None:
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    for ep in sorted(found, key=lambda ep: ep.name):
         if manager.has_plugin(ep.name) or manager.is_blocked(ep.name):
             continue
         dist = ep.dist
@@ -194,6 +253,8 @@ def _load_entry_points(manager: pluggy.PluginManager) -> None:
             _register_with_manager(manager, plugin, ep.name)
         except PluginError as error:
             _report(_State.load_errors, ep.name, f"could not be registered: {error}")
+            continue
+        _State.entry_point_names.append(ep.name)
 
 
 def _register_with_manager(manager: pluggy.PluginManager, plugin: object, name: str) -> None:
@@ -211,30 +272,60 @@ def _register_with_manager(manager: pluggy.PluginManager, plugin: object, name: 
         raise PluginError(f"implements unknown hooks {unknown}; Norse's hooks are: {known}")
 
 
-def _build_registries(strict: str | None = None) -> dict[str, dict[str, Entry]]:
-    """Call every register hook of every plugin, isolating plugins from each other.
+def _precedence(manager: pluggy.PluginManager) -> list[tuple[str, object]]:
+    """Plugins in the order their registrations are taken: who comes first wins a name.
 
-    ``strict`` names a plugin whose failures raise :class:`PluginError` instead of warning.
+    The core first, then installed plugins by entry-point name, then in-process plugins in
+    the order they were registered. Hook options (``tryfirst``, ``trylast``, wrappers) do
+    not change this order.
     """
-    manager = get_plugin_manager()
+    named = {name: plugin for name, plugin in manager.list_name_plugin() if plugin is not None}
+    first = [CORE_PLUGIN, *(n for n in _State.entry_point_names if n in named)]
+    rest = [name for name in named if name not in first]
+    return [(name, named[name]) for name in first + rest if name in named]
+
+
+def _build_registries(strict: str | None = None) -> dict[str, dict[str, Entry]]:
+    """Call every register hook of every plugin through pluggy, one plugin at a time.
+
+    Each plugin's hook runs alone (``subset_hook_caller``), so its failure discards only its
+    own registrations from that hook, and its wrappers wrap only its own implementations.
+    A registration that is malformed or takes a name an earlier plugin holds is rejected
+    alone, with a warning. ``strict`` names a plugin whose failures raise
+    :class:`PluginError` instead.
+    """
+    manager = _manager()
+    order = _precedence(manager)
     hook_errors: dict[str, list[str]] = {}
     registries: dict[str, dict[str, Entry]] = {}
     for kind, (hook_name, spec_type, key) in _KINDS.items():
         registry: dict[str, Entry] = {}
-        caller = getattr(manager.hook, hook_name)
-        for impl in caller.get_hookimpls():
+        for name, _ in order:
+            others = [p for n, p in order if n != name]
+            caller = manager.subset_hook_caller(hook_name, remove_plugins=others)
+            if not caller.get_hookimpls():
+                continue
             staged: dict[str, Any] = {}
-            register = _make_register(kind, spec_type, key, impl.plugin_name, registry, staged)
+            strict_here = name == strict
+
+            def reject(message: str, plugin_name: str = name, strict_here: bool = strict_here):
+                if strict_here:
+                    raise PluginError(f"Norse plugin {plugin_name!r}: {message}")
+                _report(hook_errors, plugin_name, message)
+
+            register = _make_register(kind, spec_type, key, name, registry, staged, reject)
             try:
-                impl.function(*(register for _ in impl.argnames))
+                caller(register=register)
             except Exception as error:
                 message = f"hook {hook_name} failed: {_describe(error)}"
-                if impl.plugin_name == strict:
-                    raise PluginError(f"Norse plugin {strict!r} {message}") from error
-                _report(hook_errors, impl.plugin_name, message)
+                if strict_here and isinstance(error, PluginError):
+                    raise
+                if strict_here:
+                    raise PluginError(f"Norse plugin {name!r} {message}") from error
+                _report(hook_errors, name, message)
                 continue
-            for name, spec in staged.items():
-                registry[name] = Entry(spec, impl.plugin_name)
+            for spec_name, spec in staged.items():
+                registry[spec_name] = Entry(spec, name)
         registries[kind] = registry
     _State.hook_errors = hook_errors
     return registries
@@ -247,34 +338,148 @@ def _make_register(
     plugin: str,
     registry: dict[str, Entry],
     staged: dict[str, Any],
+    reject: Callable[[str], None],
 ) -> Callable[[Any], None]:
     what = _singular[kind]
 
     def register(spec: Any) -> None:
         if not isinstance(spec, spec_type):
-            raise PluginError(
+            reject(
                 f"register() of hook {_KINDS[kind].hook} expects a "
                 f"norse.hookspecs.{spec_type.__name__}, got {type(spec).__name__}"
             )
+            return
         name = key(spec)
-        if not isinstance(getattr(spec, "name", name), str) or not name:
-            raise PluginError(f"a {what} needs a non-empty string name, got {name!r}")
+        problem = _spec_problem(spec)
+        if problem:
+            reject(f"{what} {name!r} rejected: {problem}")
+            return
         if name in registry:
-            raise PluginError(
+            reject(
                 f"{what} {name!r} is registered by both plugin {registry[name].plugin!r} "
-                f"and plugin {plugin!r}"
+                f"and plugin {plugin!r}; keeping {registry[name].plugin!r}'s"
             )
+            return
         if name in staged:
-            raise PluginError(f"{what} {name!r} is registered twice by plugin {plugin!r}")
+            reject(f"{what} {name!r} is registered twice by plugin {plugin!r}")
+            return
         staged[name] = spec
 
     return register
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _spec_problem(spec: NamedTuple) -> str | None:
+    """What is wrong with a spec's fields against their type hints, or None."""
+    hints = _HINTS.get(type(spec))
+    if hints is None:
+        hints = _HINTS[type(spec)] = typing.get_type_hints(type(spec))
+    for field, hint in hints.items():
+        value = getattr(spec, field)
+        if not _fits(value, hint):
+            return f"field {field!r} must be {_expected(hint)}, got {value!r:.80}"
+    return None
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(hint))
+    if hint is collections.abc.Callable or origin is collections.abc.Callable:
+        return callable(value)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(item, args[0]) for item in value)
+        return len(args) == len(value) and all(map(_fits, value, args))
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str) and value != ""
+    if isinstance(origin, type):
+        return isinstance(value, origin)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _expected(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_expected(arg) for arg in typing.get_args(hint))
+    if hint is collections.abc.Callable or origin is collections.abc.Callable:
+        return "a callable"
+    if hint is type(None):
+        return "None"
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"a tuple of ({_expected(args[0])})"
+        return "a tuple"
+    names = {str: "a non-empty string", float: "a number", int: "an integer", bool: "a bool"}
+    if hint in names:
+        return names[hint]
+    if hint is type:
+        return "a class"
+    return f"a {getattr(hint, '__name__', hint)}"
 
 
 def _registries() -> dict[str, dict[str, Entry]]:
     if _State.registries is None:
         _State.registries = _build_registries()
     return _State.registries
+
+
+class _Registry(Mapping):
+    """A read-only view of one registry that discovers installed plugins only when needed.
+
+    A name already registered (the core's built-ins always are) resolves without loading
+    any plugin; a missing name, iteration and ``len`` load the installed plugins first.
+    Since a collision never replaces an earlier registration, discovering later never
+    changes what a resolved name means.
+    """
+
+    def __init__(self, kind: str, value: Callable[[Entry], Any]) -> None:
+        self._kind = kind
+        self._value = value
+
+    def _entries(self) -> dict[str, Entry]:
+        return _registries()[self._kind]
+
+    def __getitem__(self, name: str) -> Any:
+        entries = self._entries()
+        if name not in entries and _discover():
+            entries = self._entries()
+        return self._value(entries[name])
+
+    def __iter__(self) -> Iterator[str]:
+        _discover()
+        return iter(list(self._entries()))
+
+    def __len__(self) -> int:
+        _discover()
+        return len(self._entries())
+
+    def __repr__(self) -> str:
+        return f"<norse {self._kind} registry: {', '.join(self)}>"
+
+
+def _entry(entry: Entry) -> Entry:
+    return entry
+
+
+def _spec(entry: Entry) -> Any:
+    return entry.spec
 
 
 def registry(kind: str) -> Mapping[str, Entry]:
@@ -285,11 +490,11 @@ def registry(kind: str) -> Mapping[str, Entry]:
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
-    return types.MappingProxyType(_registries()[kind])
+    return _Registry(kind, _entry)
 
 
 def _specs(kind: str) -> Mapping[str, Any]:
-    return types.MappingProxyType({name: e.spec for name, e in _registries()[kind].items()})
+    return _Registry(kind, _spec)
 
 
 def get(kind: str, name: str) -> Any:
@@ -300,10 +505,11 @@ def get(kind: str, name: str) -> Any:
             lists the registered names.
     """
     entries = registry(kind)
-    if name not in entries:
+    try:
+        return entries[name].spec
+    except KeyError:
         known = ", ".join(sorted(entries)) or "none"
-        raise ValueError(f"unknown {_singular[kind]} {name!r}; registered: {known}")
-    return entries[name].spec
+        raise ValueError(f"unknown {_singular[kind]} {name!r}; registered: {known}") from None
 
 
 def neurons() -> Mapping[str, hookspecs.NeuronSpec]:
@@ -331,7 +537,7 @@ def encoders() -> Mapping[str, hookspecs.EncoderSpec]:
     return _specs("encoders")
 
 
-def decoders() -> Mapping[str, hookspecs.EncoderSpec]:
+def decoders() -> Mapping[str, hookspecs.DecoderSpec]:
     """All registered decoders and readouts by name."""
     return _specs("decoders")
 
@@ -373,7 +579,7 @@ def register_plugin(plugin: object, name: str | None = None) -> str:
             registration is invalid or duplicates another plugin's. The plugin is then
             not registered.
     """
-    manager = get_plugin_manager()
+    manager = _manager()
     if name is None:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
     if manager.has_plugin(name):
@@ -394,9 +600,11 @@ def unregister_plugin(name: str) -> None:
     Raises:
         ValueError: if no plugin of that name is registered, or for the core itself.
     """
-    manager = get_plugin_manager()
+    manager = _manager()
     if name == CORE_PLUGIN:
         raise ValueError("the core plugin 'norse' cannot be unregistered")
+    if not manager.has_plugin(name):
+        _discover()
     if not manager.has_plugin(name):
         raise ValueError(f"no Norse plugin named {name!r} is registered")
     manager.unregister(name=name)
@@ -437,6 +645,8 @@ def _reset() -> None:
     """Forget the manager and registries (the next use rediscovers). For tests."""
     _State.manager = None
     _State.registries = None
+    _State.discovered = False
+    _State.entry_point_names = []
     _State.distributions = {}
     _State.load_errors = {}
     _State.hook_errors = {}

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from norse.hookspecs import EncoderSpec
+from norse.hookspecs import DecoderSpec
 from norse.torch.functional import decode
 from norse.torch.functional.leaky_integrator import li_feed_forward_step
 from norse.torch.module.leaky_integrator import LI
@@ -157,22 +157,22 @@ class ExpFilter(torch.nn.Module):
         )
 
 
-DECODER_SPECS: list[EncoderSpec] = [
-    EncoderSpec(
+DECODER_SPECS: list[DecoderSpec] = [
+    DecoderSpec(
         "li",
         "leaky-integrator readout: membrane voltages over time (follow with max)",
         li_feed_forward_step,
         LI,
     ),
-    EncoderSpec("sum", "sum over time (spike count)", decode.sum_decode, SumDecoder),
-    EncoderSpec("max", "maximum over time", decode.max_decode, MaxDecoder),
-    EncoderSpec(
+    DecoderSpec("sum", "sum over time (spike count)", decode.sum_decode, SumDecoder),
+    DecoderSpec("max", "maximum over time", decode.max_decode, MaxDecoder),
+    DecoderSpec(
         "spikes_to_times",
         "times of the first k spikes per element",
         decode.spikes_to_times_decode,
         SpikesToTimesDecoder,
     ),
-    EncoderSpec(
+    DecoderSpec(
         "exp_filter", "linear layer + exponential filter readout", decode.exp_filter_step, ExpFilter
     ),
 ]

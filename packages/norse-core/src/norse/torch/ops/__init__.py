@@ -11,6 +11,7 @@ through the ``norse_register_kernels`` hook replace the reference implementation
 
 from norse.hookspecs import KernelSpec
 from norse.torch.ops import _cpp, recurrent_cpp
+from norse.torch.ops._build import KernelFallbackWarning
 from norse.torch.ops._registry import KERNELS_ENV, OPS, KernelChoice, kernel_table, select
 from norse.torch.ops.lsnn import lsnn_sequence
 from norse.torch.ops.sequence import RESETS, leaky_sequence
@@ -21,6 +22,7 @@ __all__ = [
     "REFERENCE_KERNELS",
     "RESETS",
     "KernelChoice",
+    "KernelFallbackWarning",
     "kernel_table",
     "leaky_sequence",
     "lsnn_sequence",

@@ -1,35 +1,27 @@
 """Optional C++ CPU kernels for the fused leaky op, compiled on first use.
 
-The kernels are built with ``torch.utils.cpp_extension.load_inline`` the first time a fused
-op runs on the CPU (about a minute on two cores; cached afterwards in torch's extension
-directory, ``TORCH_EXTENSIONS_DIR``). Installing norse-core never needs a compiler: if none
-is found or the build fails, :meth:`CppKernel.available` says so, the reference PyTorch
-kernels serve instead, and the reason is logged at debug level on ``norse.torch.ops`` and
-shown by :func:`norse.torch.ops.kernel_table`.
+The kernels are built by :func:`norse.torch.ops._build.build_extension` the first time a
+fused op runs on the CPU (about a minute on two cores, announced on stderr; cached afterwards
+in torch's extension directory, ``TORCH_EXTENSIONS_DIR``, or built ahead of time with
+``norse kernels build``). Installing norse-core never needs a compiler: if none is found, the
+build fails or the cache is read-only without a prebuilt kernel, a
+:class:`~norse.torch.ops._build.KernelFallbackWarning` says why, once, and the reference
+PyTorch kernels serve (:func:`norse.torch.ops.kernel_table` shows the reason too).
 
 Each neuron is independent, so the kernels split the neurons of a step across threads
 (``at::parallel_for``) and run the time loop for a block of neurons at a time (its state and
 coefficients stay in the L1 cache), reading every input once. The loops over a block are
 straight-line code, specialised at compile time for the model (synaptic current or not,
 spiking or not, reset by value or subtraction), and vectorised for the CPU that compiles
-them (``-march=native``, see :func:`_builds`). The backward evaluates the surrogate derivative
-for the built-in surrogates named in :data:`SURROGATES` (same functions as
-:mod:`norse.torch.functional.surrogate`, to a few ulp; the exponentials in ``sigmoid``,
-``tanh`` and ``heavi_erfc`` by a vectorisable ``exp``, one per element); any other surrogate
-is served by the reference backward, which calls the registered derivative. An output
-gradient that is one value broadcast (``out.sum().backward()``) is read as a scalar.
+them (``-march=native`` where the compiler accepts it). The backward contains no surrogate
+formula: it reads the surrogate derivative of every step, computed by the caller with the
+registered surrogate (so every surrogate, a plugin's included, runs here). An output gradient
+that is one value broadcast (``out.sum().backward()``) is read as a scalar. The kernels compute
+in float32 and float64; float16 and bfloat16 are handed to the PyTorch reference.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import logging
-import os
-import shutil
-import sys
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,31 +29,15 @@ import torch
 from torch import Tensor
 
 from norse.torch.ops import _reference
+from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["SURROGATES", "CppKernel", "load"]
-
-_log = logging.getLogger("norse.torch.ops")
-
-SURROGATES = (
-    "super",
-    "triangle",
-    "tanh",
-    "circ",
-    "heavi_erfc",
-    "sigmoid",
-    "atan",
-    "fast_sigmoid",
-    "straight_through",
-    "heaviside",
-)
-"""Surrogates whose derivative the C++ backward evaluates inline (index = C++ id)."""
+__all__ = ["BACKWARD", "FORWARD", "CppKernel", "load", "status"]
 
 _SOURCE = r"""
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 #ifdef __linux__
 #include <sys/mman.h>
@@ -74,97 +50,6 @@ namespace {
 template <typename T>
 constexpr int64_t kBlock = 2048 / sizeof(T);
 constexpr int64_t kLine = 64;  // bytes per cache line
-
-template <typename T>
-using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-
-template <typename T>
-inline Bits<T> bits_of(T x) {
-  Bits<T> b;
-  std::memcpy(&b, &x, sizeof(T));
-  return b;
-}
-
-template <typename T>
-inline T from_bits(Bits<T> b) {
-  T x;
-  std::memcpy(&x, &b, sizeof(T));
-  return x;
-}
-
-// exp(x) for x <= 0 in straight-line code that vectorises (a few ulp; 0 where the result
-// is below the smallest normal number). x = n ln2 + r with |r| <= ln2 / 2; exp(r) by its
-// Taylor polynomial (degree 7 for float, 13 for double); 2^n written into the exponent bits.
-template <typename T>
-inline T exp_nonpositive(T x) {
-  constexpr bool single = sizeof(T) == 4;
-  constexpr int mantissa = single ? 23 : 52;
-  constexpr Bits<T> bias = single ? 127 : 1023;
-  constexpr T shifter = single ? T(12582912.0) : T(6755399441055744.0);  // 1.5 * 2^mantissa
-  constexpr T lowest = single ? T(-87.0) : T(-708.0);
-  constexpr T ln2_hi = single ? T(0.693145751953125) : T(6.93147180369123816490e-01);
-  constexpr T ln2_lo = single ? T(1.428606765330187e-06) : T(1.90821492927058770002e-10);
-  const T k = x * T(1.4426950408889634) + shifter;  // n = round(x / ln2) in k's low bits
-  const T n = k - shifter;
-  const T r = (x - n * ln2_hi) - n * ln2_lo;
-  T e;
-  if constexpr (single) {
-    e = T(1.0 / 5040);
-    e = e * r + T(1.0 / 720);
-    e = e * r + T(1.0 / 120);
-  } else {
-    e = T(1.0 / 6227020800.0);
-    e = e * r + T(1.0 / 479001600.0);
-    e = e * r + T(1.0 / 39916800.0);
-    e = e * r + T(1.0 / 3628800.0);
-    e = e * r + T(1.0 / 362880.0);
-    e = e * r + T(1.0 / 40320.0);
-    e = e * r + T(1.0 / 5040.0);
-    e = e * r + T(1.0 / 720.0);
-    e = e * r + T(1.0 / 120.0);
-  }
-  e = e * r + T(1.0 / 24);
-  e = e * r + T(1.0 / 6);
-  e = e * r + T(0.5);
-  e = e * r + T(1);
-  e = e * r + T(1);
-  const T scale = from_bits<T>((bits_of(k) - bits_of(shifter) + bias) << mantissa);
-  return x < lowest ? T(0) : e * scale;
-}
-
-// Surrogate derivative s(x; alpha) of surrogate id S (the order of SURROGATES in _cpp.py).
-template <typename T, int S>
-inline T surrogate(T x, T alpha) {
-  if constexpr (S == 0 || S == 7) {  // super, fast_sigmoid: 1 / (alpha |x| + 1)^2
-    const T d = T(1) / (alpha * std::abs(x) + T(1));
-    return d * d;
-  } else if constexpr (S == 1) {  // triangle: alpha relu(1 - |x|)
-    const T m = T(1) - std::abs(x);
-    return alpha * (m > T(0) ? m : T(0));
-  } else if constexpr (S == 2) {  // tanh: 1 - tanh^2(y) = 4 e / (1 + e)^2, e = exp(-2 |y|)
-    const T e = exp_nonpositive(T(-2) * std::abs(alpha * x));
-    const T d = T(1) / (T(1) + e);
-    return T(4) * e * d * d;
-  } else if constexpr (S == 3) {  // circ: (1 + (x / alpha)^2)^(-3/2)
-    const T y = x / alpha;
-    const T w = T(1) + y * y;
-    return T(1) / (w * std::sqrt(w));
-  } else if constexpr (S == 4) {  // heavi_erfc: 2 / sqrt(pi) exp(-(alpha x)^2)
-    const T y = alpha * x;
-    return T(1.1283791670955126) * exp_nonpositive(-(y * y));
-  } else if constexpr (S == 5) {  // sigmoid: alpha sigma(y) sigma(-y) = alpha e / (1 + e)^2
-    const T e = exp_nonpositive(-std::abs(alpha * x));  // e = exp(-|y|): one exp, no overflow
-    const T d = T(1) / (T(1) + e);
-    return alpha * e * d * d;
-  } else if constexpr (S == 6) {  // atan: (alpha / 2) / (1 + (pi/2 alpha x)^2)
-    const T y = T(1.5707963267948966) * alpha * x;
-    return (T(0.5) * alpha) / (T(1) + y * y);
-  } else if constexpr (S == 8) {  // straight_through
-    return T(1);
-  } else {  // heaviside: no gradient
-    return T(0);
-  }
-}
 
 template <typename T>
 inline void prefetch_row(const T* row, int64_t len, int write) {
@@ -212,7 +97,7 @@ inline void forward_row(const T* __restrict__ xt, T* __restrict__ ot, T* __restr
       if constexpr (SUBTRACT) {
         v[k] = z ? uu - th[k] : uu;
       } else {
-        v[k] = z ? rs[k] : uu;
+        v[k] = z ? rs[k] + T(0) * uu : uu;  // u = +inf leaves NaN, as the step loop does
       }
     } else {
       ot[k] = uu;
@@ -239,15 +124,6 @@ void forward_kernel(const T* x, T* out, T* u, T* v, T* i, Coefficients<T> c, int
       }
     }
   });
-}
-
-template <typename T, int S>
-void surrogate_row(const T* __restrict__ ut, const T* __restrict__ th,
-                          T* __restrict__ s, T alpha, int64_t len) {
-#pragma omp simd
-  for (int64_t k = 0; k < len; ++k) {
-    s[k] = surrogate<T, S>(ut[k] - th[k], alpha);
-  }
 }
 
 // Scratch rows of one block kept for the parameter gradients (PARAMS only).
@@ -390,17 +266,14 @@ void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficie
   }
 }
 
-template <typename T>
-using SurrogateRow = void (*)(const T*, const T*, T*, T, int64_t);
-
-// The surrogate is evaluated for a row of the block first (one compiled loop per surrogate)
-// so that the recursion below is compiled once per model shape, not once per surrogate.
+// The surrogate derivative s_t of every step is an input (computed by the caller from the
+// registered surrogate); `s` is null for a zero derivative (the plain Heaviside).
 template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT, bool DENSE_G, bool PARAMS>
-void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* x_or_d, const T* v0,
-                     Coefficients<T> c, SurrogateRow<T> surrogate_of, T alpha, T* gx, T* gv,
-                     T* gi, Accumulators<T> a, int64_t steps, int64_t n) {
+void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, const T* x_or_d,
+                     const T* v0, Coefficients<T> c, T* gx, T* gv, T* gi, Accumulators<T> a,
+                     int64_t steps, int64_t n) {
   at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
-    T s[kBlock<T>];
+    T zeros[kBlock<T>] = {};
     T sgu[kBlock<T>], sgv[kBlock<T>], sgi[kBlock<T>], sgzs[kBlock<T>];
     const Saved<T> saved{sgu, sgv, sgi, sgzs};
     for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
@@ -409,16 +282,14 @@ void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* x_or_d, co
         const T* ut = u + t * n;
         if (t > 0) {
           prefetch_row(ut - n + b0, len, 0);
+          if (s) prefetch_row(s + (t - 1) * n + b0, len, 0);
           if (DENSE_G) prefetch_row(g_out + (t - 1) * n + b0, len, 0);
         }
-        if constexpr (SPIKING) {
-          surrogate_of(ut + b0, c.th + b0, s, alpha, len);
-        }
         backward_row<T, CURRENT, SPIKING, SUBTRACT, DENSE_G, PARAMS>(
-            ut + b0, s, DENSE_G ? g_out + t * n + b0 : nullptr, g_scalar, c.p + b0,
-            c.q + b0, CURRENT ? c.r + b0 : nullptr, SPIKING ? c.th + b0 : nullptr,
-            SPIKING && !SUBTRACT ? c.rs + b0 : nullptr, gx + t * n + b0, gv + b0,
-            CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
+            ut + b0, s ? s + t * n + b0 : zeros, DENSE_G ? g_out + t * n + b0 : nullptr,
+            g_scalar, c.p + b0, c.q + b0, CURRENT ? c.r + b0 : nullptr,
+            SPIKING ? c.th + b0 : nullptr, SPIKING && !SUBTRACT ? c.rs + b0 : nullptr,
+            gx + t * n + b0, gv + b0, CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
         if constexpr (PARAMS) {
           accumulate<T, CURRENT, SPIKING, SUBTRACT>(
               ut, t > 0 ? ut - n : nullptr, v0, x_or_d ? x_or_d + t * n : nullptr, c, saved,
@@ -480,22 +351,6 @@ void with_kind(bool spiking, bool subtract, F&& f) {
   }
 }
 
-template <typename F>
-void with_surrogate(int64_t id, F&& f) {
-  switch (id) {
-    case 0: f(std::integral_constant<int, 0>{}); break;
-    case 1: f(std::integral_constant<int, 1>{}); break;
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    case 7: f(std::integral_constant<int, 7>{}); break;
-    case 8: f(std::integral_constant<int, 8>{}); break;
-    default: f(std::integral_constant<int, 9>{}); break;
-  }
-}
-
 }  // namespace
 
 std::vector<torch::Tensor> leaky_forward(torch::Tensor x, torch::Tensor v0, torch::Tensor i0,
@@ -525,8 +380,8 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
                                           torch::Tensor g_i, torch::Tensor x_or_d,
                                           torch::Tensor u, torch::Tensor v0, torch::Tensor p,
                                           torch::Tensor q, torch::Tensor r, torch::Tensor th,
-                                          torch::Tensor rs, bool current, bool spiking,
-                                          bool subtract, int64_t surrogate_id, double alpha,
+                                          torch::Tensor rs, torch::Tensor s, bool current,
+                                          bool spiking, bool subtract,
                                           std::vector<bool> needs) {
   const int64_t steps = u.size(0);
   const int64_t n = v0.numel();
@@ -550,17 +405,15 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
     const Accumulators<T> a{ptr<T>(gp), ptr<T>(gq), ptr<T>(go), ptr<T>(gr), ptr<T>(gth),
                             ptr<T>(grs)};
     const T g_scalar = g_out.numel() > 0 && !dense_g ? *g_out.data_ptr<T>() : T(0);
-    SurrogateRow<T> surrogate_of = nullptr;
-    with_surrogate(surrogate_id, [&](auto sid) { surrogate_of = surrogate_row<T, decltype(sid)::value>; });
     with_bool(current, [&](auto cur) {
       with_kind(spiking, subtract, [&](auto spk, auto sub) {
         with_bool(dense_g, [&](auto dense) {
           with_bool(params, [&](auto par) {
             backward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value,
                             decltype(dense)::value, decltype(par)::value>(
-                dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u), ptr<T>(x_or_d),
-                ptr<T>(v0), c, surrogate_of, static_cast<T>(alpha), ptr<T>(gx), ptr<T>(gv),
-                ptr<T>(gi), a, steps, n);
+                dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u),
+                spiking ? ptr<T>(s) : nullptr, ptr<T>(x_or_d), ptr<T>(v0), c, ptr<T>(gx),
+                ptr<T>(gv), ptr<T>(gi), a, steps, n);
           });
         });
       });
@@ -570,133 +423,26 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
 }
 """
 
-_DECLARATIONS = r"""
-std::vector<torch::Tensor> leaky_forward(torch::Tensor x, torch::Tensor v0, torch::Tensor i0,
-    torch::Tensor p, torch::Tensor q, torch::Tensor o, torch::Tensor r, torch::Tensor th,
-    torch::Tensor rs, bool current, bool spiking, bool subtract);
-std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v,
-    torch::Tensor g_i, torch::Tensor x_or_d, torch::Tensor u, torch::Tensor v0, torch::Tensor p,
-    torch::Tensor q, torch::Tensor r, torch::Tensor th, torch::Tensor rs, bool current,
-    bool spiking, bool subtract, int64_t surrogate_id, double alpha, std::vector<bool> needs);
-"""
-
-_FLAGS = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+_FLAGS = ("-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math")
 """Compiler flags. ``-ffp-contract=off`` keeps every product and sum separately rounded (no
 fused multiply-add), so the forward's voltages round exactly as the reference's.
 ``-fno-math-errno`` (``sqrt`` sets no ``errno``) and ``-fno-trapping-math`` (no floating-point
 traps, so both sides of a ``?:`` may be evaluated) let the loops vectorise; neither changes
-any computed value."""
+any computed value. :func:`norse.torch.ops._build.build_extension` adds ``-march=native``
+where the compiler accepts it."""
 
-
-def _cpu_id() -> str | None:
-    """The CPU's model name and feature flags (Linux), or None where they cannot be read."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            lines = cpuinfo.read().splitlines()
-    except OSError:
-        return None
-    wanted = [line for line in lines if line.startswith(("model name", "flags", "Features"))]
-    return "\n".join(sorted(set(wanted))) or None
-
-
-def _builds() -> list[tuple[str, list[str]]]:
-    """Extension names and compiler flags to try for this machine, in order.
-
-    Where the CPU can be identified, the kernels are first compiled for it (``-march=native``:
-    AVX2/AVX-512 vector loops where available), then, if the compiler rejects that, for the
-    baseline ISA. The kernel is compiled on, and only ever loaded by, a machine with that CPU:
-    the name hashes the source, the flags, the CPU's model and feature flags, torch's version
-    and the Python ABI, so a build cache shared between machines, norse, torch or Python
-    versions never reuses a build made for another CPU, source, libtorch or interpreter.
-    """
-    cpu = _cpu_id()
-    candidates = [[*_FLAGS, "-march=native"], list(_FLAGS)] if cpu is not None else [_FLAGS]
-    builds = []
-    for flags in candidates:
-        key = [_SOURCE, *flags, cpu or "", torch.__version__, sys.implementation.cache_tag]
-        digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
-        builds.append((f"norse_leaky_cpu_{digest[:16]}", list(flags)))
-    return builds
-
-
-_lock = threading.Lock()
-_state: dict[str, Any] = {}
-
-
-def _compiler() -> str | None:
-    return shutil.which(os.environ.get("CXX", "c++"))
-
-
-STALE_LOCK_SECONDS = 900
-"""A build lock older than this is left by a killed build (a build takes 1-3 minutes)."""
-
-
-def _build_directory(name: str) -> str:
-    """The extension's build directory (torch's default root, or ``TORCH_EXTENSIONS_DIR``).
-
-    torch's builds wait without limit for a ``lock`` file in that directory; a process killed
-    while building leaves it behind, and every later process would hang. A lock older than
-    :data:`STALE_LOCK_SECONDS` is therefore removed (with a warning on ``norse.torch.ops``).
-    """
-    from torch.utils.cpp_extension import get_default_build_root
-
-    root = os.environ.get("TORCH_EXTENSIONS_DIR") or get_default_build_root()
-    directory = os.path.join(root, name)
-    os.makedirs(directory, exist_ok=True)
-    lock = os.path.join(directory, "lock")
-    try:
-        age = time.time() - os.path.getmtime(lock)
-    except OSError:
-        return directory
-    if age > STALE_LOCK_SECONDS:
-        _log.warning("removing a stale C++ build lock (%.0f s old): %s", age, lock)
-        with contextlib.suppress(OSError):
-            os.remove(lock)
-    return directory
-
-
-def _compile(load_inline: Callable[..., Any], name: str, flags: list[str]) -> Any:
-    return load_inline(
-        name=name,
-        build_directory=_build_directory(name),
-        cpp_sources=[_SOURCE],
-        functions=["leaky_forward", "leaky_backward"],
-        extra_cflags=flags,
-        extra_ldflags=["-fopenmp"],
-        verbose=False,
-    )
+_NAME = "norse_leaky_cpu"
+_FUNCTIONS = ("leaky_forward", "leaky_backward")
 
 
 def load() -> Any:
-    """Compile (once per process; cached on disk) and return the extension module.
+    """The extension module, built on first use (None if it cannot be built; warned once)."""
+    return build_extension(_NAME, _SOURCE, _FUNCTIONS, flags=_FLAGS)
 
-    Raises:
-        RuntimeError: if no C++ compiler is found or the build fails.
-    """
-    with _lock:
-        if "module" in _state:
-            return _state["module"]
-        if "error" in _state:
-            raise RuntimeError(_state["error"])
-        try:
-            if _compiler() is None:
-                raise RuntimeError("no C++ compiler found (set CXX or install g++)")
-            from torch.utils.cpp_extension import load_inline
 
-            *first, last = _builds()
-            for name, flags in first:
-                try:
-                    _state["module"] = _compile(load_inline, name, flags)
-                    break
-                except Exception as error:
-                    _log.debug("C++ kernel build with %s failed: %s", flags, error)
-            else:
-                _state["module"] = _compile(load_inline, *last)
-        except Exception as error:
-            _state["error"] = f"C++ kernel build failed: {type(error).__name__}: {error}"
-            _log.debug("%s", _state["error"])
-            raise RuntimeError(_state["error"]) from error
-        return _state["module"]
+def status() -> tuple[bool, str]:
+    """``(ok, reason)`` of the extension, without building it."""
+    return extension_status(_NAME, _SOURCE, _FUNCTIONS, flags=_FLAGS)
 
 
 def _dense(t: Tensor | None, like: Tensor) -> Tensor:
@@ -715,8 +461,8 @@ def _output_gradient(g_out: Tensor | None, like: Tensor) -> Tensor:
 class CppKernel:
     """A registered CPU kernel that uses the C++ extension when it can be built.
 
-    ``available()`` returns ``(ok, reason)`` and triggers the one-time build; calling the
-    kernel with an unsupported surrogate delegates to the reference implementation.
+    ``available()`` returns ``(ok, reason)`` and triggers the one-time build (see
+    :mod:`norse.torch.ops._build`); float16 and bfloat16 inputs are handed to the reference.
     """
 
     def __init__(self, name: str, run: Callable[..., Any]) -> None:
@@ -725,27 +471,26 @@ class CppKernel:
 
     def available(self) -> tuple[bool, str]:
         """Whether the extension is built (building it on first call), and why not."""
-        try:
-            load()
-        except RuntimeError as error:
-            return False, str(error)
+        if load() is None:
+            return status()
         return True, "compiled"
 
     def status(self) -> tuple[bool, str]:
-        """Like :meth:`available`, but never builds: ``(True, "not compiled yet")`` before."""
-        if "module" in _state:
-            return True, "compiled"
-        if "error" in _state:
-            return False, _state["error"]
-        if _compiler() is None:
-            return False, "no C++ compiler found (set CXX or install g++)"
-        return True, "not compiled yet: compiled on the first fused call"
+        """Like :meth:`available`, but never builds: ``(True, "not compiled yet...")`` before."""
+        return status()
 
     def __call__(self, *args: Any) -> Any:
         return self._run(*args)
 
 
+_DTYPES = (torch.float32, torch.float64)
+"""The dtypes the C++ kernels compute in; float16 and bfloat16 are handed to the reference,
+which computes in the input's dtype as the step loop does."""
+
+
 def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
+    if x.dtype not in _DTYPES:
+        return _reference.leaky_forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract)
     current = i0 is not None
     out, u, v, i = load().leaky_forward(
         x.contiguous(),
@@ -764,28 +509,10 @@ def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
     return out, u, v, i
 
 
-def _backward(
-    g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, spiking, subtract, method, alpha, needs
-):
-    if spiking and method not in SURROGATES:
+def _backward(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs):
+    if u.dtype not in _DTYPES:
         return _reference.leaky_backward(
-            g_out,
-            g_v,
-            g_i,
-            x,
-            u,
-            v0,
-            i0,
-            p,
-            q,
-            r,
-            v_th,
-            v_reset,
-            spiking,
-            subtract,
-            method,
-            alpha,
-            needs,
+            g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs
         )
     need = dict(zip(_reference.GRAD_NAMES, needs))
     current = i0 is not None
@@ -804,11 +531,10 @@ def _backward(
         _dense(r, u),
         v_th.contiguous(),
         v_reset.contiguous(),
+        _dense(s, u),
         current,
         spiking,
         subtract,
-        SURROGATES.index(method) if spiking else 9,
-        float(alpha),
         [need[name] for name in ("p", "q", "o", "r", "v_th", "v_reset")],
     )
     return [g if need[name] else None for name, g in zip(_reference.GRAD_NAMES, grads)]

@@ -26,11 +26,17 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from norse.hookspecs import KernelSpec
+from norse.torch.ops.contract import CONTRACT_VERSION, compatible
 
-__all__ = ["KERNELS_ENV", "OPS", "KernelChoice", "kernel_table", "select"]
+__all__ = ["KERNELS_ENV", "KERNELS_VALUES", "OPS", "KernelChoice", "kernel_table", "select"]
 
 KERNELS_ENV = "NORSE_KERNELS"
-"""Environment variable; ``reference`` forces the pure-PyTorch kernels everywhere."""
+"""Environment variable: ``auto`` (or unset/empty, the default) uses registered kernels where
+available; ``reference`` forces the pure-PyTorch kernels everywhere. Any other value is an
+error (:data:`KERNELS_VALUES`)."""
+
+KERNELS_VALUES = ("auto", "reference")
+"""The accepted values of :data:`KERNELS_ENV` (besides unset or empty, meaning ``auto``)."""
 
 OPS = (
     "norse::leaky_sequence",
@@ -96,7 +102,13 @@ def select(op: str, device: str, *, prepare: bool = True) -> KernelChoice:
     """
     if op not in OPS:
         raise ValueError(f"op must be one of {OPS}, got {op!r}")
-    if os.environ.get(KERNELS_ENV, "") == "reference":
+    mode = os.environ.get(KERNELS_ENV, "") or "auto"
+    if mode not in KERNELS_VALUES:
+        raise ValueError(
+            f"environment variable {KERNELS_ENV} must be one of {KERNELS_VALUES} (or unset), "
+            f"got {mode!r}"
+        )
+    if mode == "reference":
         return _reference_choice(op, device, f"forced by {KERNELS_ENV}=reference")
     from norse import plugins
 
@@ -104,6 +116,9 @@ def select(op: str, device: str, *, prepare: bool = True) -> KernelChoice:
     if entry is None:
         return _reference_choice(op, device, f"no kernel registered for {device}")
     spec: KernelSpec = entry.spec
+    if not compatible(spec.contract):
+        why = f"{entry.plugin}'s kernel implements contract {spec.contract}, not {CONTRACT_VERSION}"
+        return _reference_choice(op, device, why)
     available = getattr(spec.impl, "available", None)
     if not prepare:
         available = getattr(spec.impl, "status", available)

@@ -33,7 +33,7 @@ from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import _registry
-from norse.torch.ops._reference import surrogate_derivative
+from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
 from norse.torch.ops.sequence import _as_step_tensor
 
@@ -126,12 +126,11 @@ def _or_zeros(g: Tensor | None, like: Tensor) -> Tensor:
     return torch.zeros_like(like) if g is None else g.contiguous()
 
 
-def _surrogate(method: str, x: Tensor, alpha: Tensor) -> Tensor:
-    """The registered surrogate derivative of ``method`` at every element of ``x``."""
-    derivative = surrogate_derivative(method)
-    if derivative is None:
-        return torch.zeros_like(x)
-    return derivative(x, alpha).to(x.dtype)
+def _surrogate(method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
+    """The registered surrogate derivative ``s(u - threshold)`` of every step (zero for the
+    plain Heaviside), computed once in PyTorch for the whole sequence."""
+    s = surrogate_derivative(u, threshold, method, alpha)
+    return torch.zeros_like(u) if s is None else s
 
 
 def _shifted(seq: Tensor, last: Tensor) -> Tensor:
@@ -152,7 +151,7 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     subtract, method = ctx.flags
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
     g_z, g_v, g_i = _or_zeros(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
-    s = _surrogate(method, u - v_th, alpha)
+    s = _surrogate(method, u, v_th, alpha)
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
         g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"]
     )
@@ -283,7 +282,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     need = dict(zip(_LSNN_GRADS, ctx.needs_input_grad))
     g_z, g_v = _or_zeros(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
-    s = _surrogate(method, u - c, alpha)
+    s = _surrogate(method, u, c, alpha)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
         g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
     )

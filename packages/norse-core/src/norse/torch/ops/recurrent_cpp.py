@@ -1,11 +1,11 @@
 """C++ CPU kernels of the fused recurrent ops, compiled on first use.
 
-The source is ``recurrent_cpp.cpp`` next to this file; it is compiled with
-``torch.utils.cpp_extension.load_inline`` the first time a recurrent op runs on the CPU
-(about a minute on two cores; cached in ``TORCH_EXTENSIONS_DIR``), with the flags and
-build-directory handling of :mod:`norse.torch.ops._cpp`. If no compiler is found or the
-build fails, :meth:`RecurrentCppKernel.available` says so and the PyTorch reference serves
-(:mod:`norse.torch.ops._registry`). Half-precision inputs are served by the reference.
+The source is ``recurrent_cpp.cpp`` next to this file. It is built by
+:func:`norse.torch.ops._build.build_extension` the first time a recurrent op runs on the CPU
+(about a minute on two cores; cached in torch's extension directory), with the flags of the
+leaky kernels (:mod:`norse.torch.ops._cpp`). If it cannot be built, a
+:class:`~norse.torch.ops._build.KernelFallbackWarning` says why, once, and the PyTorch
+reference serves. Half-precision inputs are served by the reference.
 
 The forward adds the outgoing weights of the spiking neurons while at most
 :data:`DENSE_ABOVE` of the previous step's spikes are nonzero, and uses one dense product per
@@ -15,10 +15,6 @@ step above it; the recurrent weight gradient is chosen the same way over all sto
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,79 +23,35 @@ import torch
 from torch import Tensor
 
 from norse.torch.ops import _cpp, recurrent_reference
+from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load"]
-
-_log = logging.getLogger("norse.torch.ops")
+__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status"]
 
 DENSE_ABOVE = 0.1
 """Fraction of nonzero spikes above which the recurrent products are dense (measured with
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
-_SOURCE_PATH = Path(__file__).with_name("recurrent_cpp.cpp")
-_FUNCTIONS = [
+_SOURCE = (Path(__file__).with_name("recurrent_cpp.cpp")).read_text(encoding="utf-8")
+_NAME = "norse_recurrent_cpu"
+_FUNCTIONS = (
     "lif_recurrent_forward",
     "lif_recurrent_backward",
     "lsnn_recurrent_forward",
     "lsnn_recurrent_backward",
     "spike_weight_gradient",
-]
-_lock = threading.Lock()
-_state: dict[str, Any] = {}
-
-
-def _builds(source: str) -> list[tuple[str, list[str]]]:
-    """Extension names and flags to try: for this CPU first, then for the baseline ISA."""
-    cpu = _cpp._cpu_id()
-    candidates = [[*_cpp._FLAGS, "-march=native"], list(_cpp._FLAGS)] if cpu else [_cpp._FLAGS]
-    builds = []
-    for flags in candidates:
-        key = [source, *flags, cpu or "", torch.__version__, sys.implementation.cache_tag]
-        digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
-        builds.append((f"norse_recurrent_cpu_{digest[:16]}", flags))
-    return builds
+)
 
 
 def load() -> Any:
-    """Compile (once per process; cached on disk) and return the extension module.
+    """The extension module, built on first use (None if it cannot be built; warned once)."""
+    return build_extension(
+        _NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS, description="Norse's recurrent CPU kernels"
+    )
 
-    Raises:
-        RuntimeError: if no C++ compiler is found or the build fails.
-    """
-    with _lock:
-        if "module" in _state:
-            return _state["module"]
-        if "error" in _state:
-            raise RuntimeError(_state["error"])
-        try:
-            if _cpp._compiler() is None:
-                raise RuntimeError("no C++ compiler found (set CXX or install g++)")
-            from torch.utils.cpp_extension import load_inline
 
-            source = _SOURCE_PATH.read_text(encoding="utf-8")
-            error: Exception | None = None
-            for name, flags in _builds(source):
-                try:
-                    _state["module"] = load_inline(
-                        name=name,
-                        build_directory=_cpp._build_directory(name),
-                        cpp_sources=[source],
-                        functions=_FUNCTIONS,
-                        extra_cflags=flags,
-                        extra_ldflags=["-fopenmp"],
-                        verbose=False,
-                    )
-                    break
-                except Exception as failure:
-                    _log.debug("recurrent C++ kernel build with %s failed: %s", flags, failure)
-                    error = failure
-            else:
-                raise RuntimeError(str(error))
-        except Exception as failure:
-            _state["error"] = f"recurrent C++ kernel build failed: {failure}"
-            _log.debug("%s", _state["error"])
-            raise RuntimeError(_state["error"]) from failure
-        return _state["module"]
+def status() -> tuple[bool, str]:
+    """``(ok, reason)`` of the extension, without building it."""
+    return extension_status(_NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS)
 
 
 class RecurrentCppKernel:
@@ -113,21 +65,13 @@ class RecurrentCppKernel:
 
     def available(self) -> tuple[bool, str]:
         """Whether the extension is built (building it on first call), and why not."""
-        try:
-            load()
-        except RuntimeError as error:
-            return False, str(error)
+        if load() is None:
+            return status()
         return True, "compiled"
 
     def status(self) -> tuple[bool, str]:
         """Like :meth:`available`, but never builds."""
-        if "module" in _state:
-            return True, "compiled"
-        if "error" in _state:
-            return False, _state["error"]
-        if _cpp._compiler() is None:
-            return False, "no C++ compiler found (set CXX or install g++)"
-        return True, "not compiled yet: compiled on the first fused call"
+        return status()
 
     def __call__(self, *args: Any) -> Any:
         dtype = args[0].dtype

@@ -1,0 +1,43 @@
+"""Importing Norse and taking a first step: no warning, no plugin's heavy dependency.
+
+Run in a fresh interpreter each, since the test process has imported much already. In a full
+install (every plugin present, as in the nox ``build`` session) this checks that plugins are
+light: a built-in neuron step discovers and imports none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("matplotlib", "nir", "h5py", "triton", "torchvision", "gymnasium", "lightning")
+PLUGINS = ("norse_cuda", "norse_nir", "norse_tasks", "norse_viz", "norse_plugin_example")
+
+FIRST_STEP = """
+import json, sys, warnings
+warnings.simplefilter("error")
+import torch
+import norse.torch as norse
+spikes, state = norse.LIF()(torch.ones(4, 1, 3))
+spikes.sum().backward() if spikes.requires_grad else None
+imported = sorted(m for m in %r if m in sys.modules)
+# torch's custom-op dispatch imports torch._dynamo, which imports triton where it is
+# installed: that import is torch's own, not a plugin's.
+if "torch._dynamo" in sys.modules and "triton" in imported:
+    imported.remove("triton")
+print(json.dumps(imported))
+"""
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_import_and_first_lif_step_warn_nothing_and_import_no_plugin_dependency():
+    result = run(FIRST_STEP % (HEAVY + PLUGINS,))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert "Failed to initialize NumPy" not in result.stderr
