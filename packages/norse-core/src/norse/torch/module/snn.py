@@ -668,6 +668,11 @@ class _FromSpec:
         super().__init_subclass__(**kwargs)
         if spec is None:
             return
+        if spec.step is None and issubclass(cls, SNNRecurrentCell):
+            raise TypeError(
+                f"{cls.__name__}: the NeuronSpec {spec.name!r} has no recurrent step "
+                "(NeuronSpec.step), so it has no recurrent modules"
+            )
         cls.spec = spec
         # Worked out once here, so that forward (and torch.compile) only fills tensors.
         cls._initial_sources = tuple(spec.initial_state.items())
@@ -677,6 +682,11 @@ class _FromSpec:
         }
 
     def _parameters(self, p: NamedTuple | None) -> NamedTuple:
+        if getattr(type(self), "spec", None) is None:
+            raise TypeError(
+                f"{type(self).__name__} names no NeuronSpec; declare it as "
+                f"class {type(self).__name__}({type(self).__mro__[1].__name__}, spec=...)"
+            )
         return self.spec.parameters() if p is None else p
 
     def _initial_values(self) -> Mapping[str, Any]:
@@ -715,10 +725,11 @@ class NeuronCell(_FromSpec, SNNCell):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.feed_forward_step,
             self.initial_state,
-            self._parameters(p),
+            p,
             dt,
             trainable=trainable,
         )
@@ -746,10 +757,11 @@ class NeuronSequence(_FromSpec, SNN):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.feed_forward_step,
             self.initial_state,
-            self._parameters(p),
+            p,
             dt,
             record_states=record_states,
             trainable=trainable,
@@ -787,12 +799,13 @@ class NeuronRecurrentCell(_FromSpec, SNNRecurrentCell):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.step,
             self.initial_state,
             input_size,
             hidden_size,
-            self._parameters(p),
+            p,
             input_weights,
             recurrent_weights,
             autapses,
@@ -826,12 +839,13 @@ class NeuronRecurrent(_FromSpec, SNNRecurrent):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.step,
             self.initial_state,
             input_size,
             hidden_size,
-            self._parameters(p),
+            p,
             input_weights,
             recurrent_weights,
             autapses,
