@@ -144,17 +144,27 @@ class SurrogateSpec(NamedTuple):
 class KernelSpec(NamedTuple):
     """An implementation of one of the core's fused sequence ops for one device type.
 
+    What ``impl`` receives and returns, the dtype and device rules and the optional
+    ``available()``/``status()`` methods are the *kernel contract*, documented and versioned
+    in :mod:`norse.torch.ops.contract` (with the reference implementations); the conformance
+    suite :func:`norse.testing.check_leaky_kernels` checks a kernel against it.
+
     Attributes:
-        op: the op's qualified name, e.g. ``"norse::lif_box_forward"``.
+        op: the op's qualified name: ``"norse::leaky_sequence"``,
+            ``"norse::leaky_sequence_backward"``, ``"norse::lsnn_sequence"`` or
+            ``"norse::lsnn_sequence_backward"``.
         device: a ``torch.device`` type, e.g. ``"cuda"`` or ``"cpu"``.
         impl: the callable that implements the op for that device.
         description: what serves the op (``"Triton, fused forward"``).
+        contract: the contract version ``impl`` implements (``"MAJOR.MINOR"``); a kernel whose
+            major version differs from the core's is not used (the reference serves).
     """
 
     op: str
     device: str
     impl: Callable[..., Any]
     description: str = ""
+    contract: str = "1.0"
 
 
 class CommandSpec(NamedTuple):
