@@ -149,3 +149,18 @@ def test_a_model_from_a_spec_with_a_nested_state():
 def test_a_spec_without_a_recurrent_step_has_no_recurrent_modules():
     assert SPECS["lif_box"].recurrent is None and SPECS["li"].recurrent_cell is None
     assert issubclass(SPECS["lif"].recurrent, NeuronRecurrent)
+
+
+def test_a_module_class_without_a_spec_or_step_is_refused():
+    class Nameless(NeuronCell):
+        """No spec."""
+
+    with pytest.raises(
+        TypeError,
+        match=r"Nameless names no NeuronSpec; declare it as class Nameless\(NeuronCell, spec=\.\.\.\)",
+    ):
+        Nameless()
+    with pytest.raises(TypeError, match="'lif_box' has no recurrent step"):
+
+        class LIFBoxRecurrent(NeuronRecurrent, spec=SPECS["lif_box"]):
+            """LIFBox has no recurrent step."""
