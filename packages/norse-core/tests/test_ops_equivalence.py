@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+import norse.torch as norse_torch
+from norse import plugins
 from norse.torch.functional.iaf import IAFFeedForwardState, IAFParameters, iaf_feed_forward_step
 from norse.torch.functional.leaky_integrator import LIParameters, LIState, li_feed_forward_step
 from norse.torch.functional.leaky_integrator_box import (
@@ -267,3 +269,72 @@ def test_large_outputs_equal_the_reference(monkeypatch):
     torch.testing.assert_close(v, v_ref)
     torch.testing.assert_close(g, g_ref)
     assert 0 < z.mean() < 1
+
+
+def test_leaky_sequence_names_bad_lengths_and_alpha():
+    with pytest.raises(ValueError, match=r"at least one time step, got shape \(0, 2, 3\)"):
+        leaky_sequence(torch.zeros(0, 2, 3), 0.0, None, p=1.0, q=1.0, o=0.0)
+    with pytest.raises(ValueError, match=r"alpha must be a number or a 1-element tensor.*\(2,\)"):
+        leaky_sequence(torch.zeros(3, 2), 0.0, None, p=1.0, q=1.0, o=0.0, alpha=torch.ones(2))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+@pytest.mark.parametrize("make", [lambda: norse_torch.LIF(), lambda: norse_torch.LI()])
+def test_every_floating_dtype_runs_on_the_cpu(kernels, dtype, make):
+    """float16/bfloat16 are handed to the reference, which computes in the input's dtype as
+    the step loop does: same spikes, states close, gradients reach the input."""
+    module = make().to(dtype)
+    x = (torch.rand(12, 2, 4, dtype=torch.float64) * 30).to(dtype).requires_grad_()
+    out, state = module(x)
+    module.record_states = True
+    out_loop, states = module(x)
+    assert out.dtype == dtype and state.v.dtype == dtype
+    tol = {"rtol": 1e-2, "atol": 1e-2} if dtype in (torch.float16, torch.bfloat16) else {}
+    torch.testing.assert_close(out, out_loop, **tol)
+    torch.testing.assert_close(state.v, states.v[-1], **tol)
+    (g,) = torch.autograd.grad(out.float().sum() + state.v.float().sum(), x)
+    assert g.dtype == dtype and torch.isfinite(g).all() and g.abs().sum() > 0
+
+
+def test_a_float64_state_gives_float64_results_like_the_loop(kernels):
+    x = torch.rand(8, 2, 3) * 40
+    state = LIFFeedForwardState(torch.zeros(2, 3, dtype=torch.float64), torch.zeros(2, 3))
+    out, final = norse_torch.LIF()(x, state)
+    out_ref, final_ref = _loop(lif_feed_forward_step, x, state, LIFParameters())
+    assert final.v.dtype == final_ref.v.dtype == torch.float64
+    assert out.dtype == out_ref.dtype
+    assert torch.equal(out, out_ref)
+
+
+def test_a_plugin_surrogate_reaches_the_fused_kernel(kernels, monkeypatch):
+    """The kernels contain no surrogate formula: a plugin's surrogate runs on the C++ kernel
+    (no fallback) with gradients equal to those of the step loop."""
+    from norse.hookspecs import SurrogateSpec, hookimpl
+    from norse.torch.ops import _cpp
+
+    def lorentz(x, alpha):
+        return 1.0 / (1.0 + (alpha * x) ** 2)
+
+    class Plugin:
+        @hookimpl
+        def norse_register_surrogates(self, register):
+            register(SurrogateSpec("test_lorentz", lorentz, "1 / (1 + (alpha x)^2)", 3.0))
+
+    served = []
+    original = _cpp.BACKWARD._run
+    monkeypatch.setattr(_cpp.BACKWARD, "_run", lambda *a: served.append(1) or original(*a))
+    name = plugins.register_plugin(Plugin(), "test-lorentz")
+    try:
+        step, x, state, p = _case("lif", 1, "euler", "value", "test_lorentz")
+        x.requires_grad_()
+        out, final = fused_sequence(step, x, state, p, DT)
+        out_ref, final_ref = _loop(step, x, state, p)
+        leaves = _leaves(x, state, p)
+        g = torch.autograd.grad(out.sum() + final.v.sum(), leaves, allow_unused=True)
+        g_ref = torch.autograd.grad(out_ref.sum() + final_ref.v.sum(), leaves, allow_unused=True)
+        for a, b in zip(g, g_ref):
+            if b is not None:
+                torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+        assert served == ([1] if kernels == "cpp" else [])
+    finally:
+        plugins.unregister_plugin(name)

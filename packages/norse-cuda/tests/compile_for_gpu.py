@@ -27,8 +27,6 @@ def compile_variant(kernel, dtype: str, constexprs: dict, arch: int) -> None:
     for name in kernel.arg_names:
         if name in constexprs:
             signature[name] = "constexpr"
-        elif name == "alpha_ptr":
-            signature[name] = "*fp64"
         elif name == "d_ptr":
             signature[name] = "*fp64" if dtype == "fp64" else "*fp32"
         elif name.endswith("_ptr"):
@@ -65,13 +63,13 @@ def main(arch: int) -> int:
         compile_variant(leaky._currents_kernel, dtype, {"COMPUTE": compute, **common}, arch)
         count += 1
     needs = dict.fromkeys(("NEED_X", "NEED_P", "NEED_Q", "NEED_O", "NEED_R", "NEED_TH"), True)
-    for index in range(len(leaky.SURROGATES)):
+    for index in range(4):  # with a surrogate derivative s, and without (the plain Heaviside)
         dtype = ("fp32", "fp16", "bf16", "fp64")[index % 4]
         flags = {
             "CURRENT": bool(index % 2),
             "SPIKING": True,
             "SUBTRACT": bool(index // 2 % 2),
-            "SURROGATE": index,
+            "HAS_S": index != 3,
             "HAS_G_OUT": True,
             **needs,
             "NEED_RS": not index // 2 % 2,
@@ -79,7 +77,7 @@ def main(arch: int) -> int:
         }
         compile_variant(leaky._backward_kernel, dtype, {**flags, **common}, arch)
         count += 1
-    flags = {"CURRENT": False, "SPIKING": False, "SUBTRACT": False, "SURROGATE": 9}
+    flags = {"CURRENT": False, "SPIKING": False, "SUBTRACT": False, "HAS_S": False}
     flags.update({"HAS_G_OUT": False, "NEED_X": True, "NEED_P": False, "NEED_Q": False})
     flags.update({"NEED_O": False, "NEED_R": False, "NEED_TH": False, "NEED_RS": False})
     compile_variant(

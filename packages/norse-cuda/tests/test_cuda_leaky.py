@@ -17,11 +17,23 @@ from torch import Tensor
 
 from norse import plugins
 from norse.hookspecs import SurrogateSpec, hookimpl
-from norse.torch.ops import _reference
+from norse.testing import check_leaky_kernels
+from norse.torch.functional.surrogate import BUILTIN_SURROGATES
+from norse.torch.ops import contract
 from norse_cuda import leaky
 
-ALPHA = torch.tensor(4.0, dtype=torch.float64)
+ALPHA = 4.0
 """A surrogate sharpness under which every surrogate has a gradient over the voltage range."""
+
+
+def surrogate(method: str, u: Tensor, v_th: Tensor) -> Tensor | None:
+    """The surrogate derivative ``s`` of every step, as the core passes it to a kernel."""
+    derivative = plugins.get("surrogates", method).derivative
+    return None if derivative is None else derivative(u - v_th, ALPHA).to(u.dtype)
+
+
+METHODS = [spec.name for spec in BUILTIN_SURROGATES]
+"""The core's surrogates (the kernels contain none: the core passes the derivative in)."""
 
 
 def make_case(
@@ -75,10 +87,10 @@ def backward_args(
 
 def all_needs(current: bool, spiking: bool) -> list[bool]:
     """Every gradient that ``norse::leaky_sequence``'s autograd can ask for."""
-    need = dict.fromkeys(_reference.GRAD_NAMES, True)
+    need = dict.fromkeys(contract.LEAKY_GRAD_NAMES, True)
     need["i0"] = need["r"] = current
     need["v_th"] = need["v_reset"] = spiking
-    return [need[name] for name in _reference.GRAD_NAMES]
+    return [need[name] for name in contract.LEAKY_GRAD_NAMES]
 
 
 def assert_forward_equal(got, want, spiking: bool, tol: float) -> None:
@@ -97,7 +109,7 @@ def assert_forward_equal(got, want, spiking: bool, tol: float) -> None:
 
 
 def assert_grads_close(got: list, want: list, tol: float) -> None:
-    for name, a, b in zip(_reference.GRAD_NAMES, got, want):
+    for name, a, b in zip(contract.LEAKY_GRAD_NAMES, got, want):
         assert (a is None) == (b is None), name
         if b is not None:
             torch.testing.assert_close(a, b, rtol=tol, atol=tol, msg=f"gradient of {name}")
@@ -118,7 +130,7 @@ def test_forward_matches_reference(current, spiking, subtract, per_neuron):
     case = make_case(seed, (3, 5), steps=steps, current=current, per_neuron=per_neuron)
     args = [*forward_args(case), spiking, subtract]
     got = leaky.leaky_forward(*args)
-    want = _reference.leaky_forward(*args)
+    want = contract.leaky_forward(*args)
     assert_forward_equal(got, want, spiking, tol=1e-12)
     if spiking:
         assert 0 < want[0].sum() < want[0].numel()  # the case exercises both branches
@@ -128,7 +140,7 @@ def test_forward_matches_reference(current, spiking, subtract, per_neuron):
 def test_forward_float32_matches_reference(current):
     case = make_case(3, (2, 7), steps=9, current=current, per_neuron=True, dtype=torch.float32)
     args = [*forward_args(case), True, False]
-    assert_forward_equal(leaky.leaky_forward(*args), _reference.leaky_forward(*args), True, 1e-6)
+    assert_forward_equal(leaky.leaky_forward(*args), contract.leaky_forward(*args), True, 1e-6)
 
 
 @pytest.mark.parametrize(("current", "spiking", "subtract"), CONFIGS)
@@ -136,28 +148,34 @@ def test_backward_matches_reference(current, spiking, subtract):
     seed = 20 + 4 * current + 2 * spiking + subtract
     steps = STEPS[seed % len(STEPS)]
     case = make_case(seed, (2, 6), steps=steps, current=current, per_neuron=bool(seed % 2))
-    out, u, v, _ = _reference.leaky_forward(*forward_args(case), spiking, subtract)
+    out, u, v, _ = contract.leaky_forward(*forward_args(case), spiking, subtract)
     saved = u if spiking else out
     g_out = torch.randn_like(out)
     g_v = torch.randn_like(v)
     g_i = torch.randn_like(v) if current else None
-    tail = [case["v_th"], case["v_reset"], spiking, subtract, "super", ALPHA]
+    tail = [
+        case["v_th"],
+        case["v_reset"],
+        surrogate("super", saved, case["v_th"]) if spiking else None,
+        spiking,
+        subtract,
+    ]
     needs = all_needs(current, spiking)
     args = [*backward_args(case, saved, g_out, g_v, g_i), *tail, needs]
-    assert_grads_close(leaky.leaky_backward(*args), _reference.leaky_backward(*args), 1e-10)
+    assert_grads_close(leaky.leaky_backward(*args), contract.leaky_backward(*args), 1e-10)
 
 
-@pytest.mark.parametrize("method", leaky.SURROGATES)
+@pytest.mark.parametrize("method", METHODS)
 def test_backward_every_surrogate(method):
-    index = leaky.SURROGATES.index(method)
+    index = METHODS.index(method)
     current, subtract = bool(index % 2), bool(index // 2 % 2)
     case = make_case(40 + index, (3, 4), current=current, per_neuron=True)
-    _, u, _, _ = _reference.leaky_forward(*forward_args(case), True, subtract)
+    _, u, _, _ = contract.leaky_forward(*forward_args(case), True, subtract)
     g_out = torch.randn_like(u)
-    tail = [case["v_th"], case["v_reset"], True, subtract, method, ALPHA]
+    tail = [case["v_th"], case["v_reset"], surrogate(method, u, case["v_th"]), True, subtract]
     args = [*backward_args(case, u, g_out, None, None), *tail, all_needs(current, True)]
     got = leaky.leaky_backward(*args)
-    want = _reference.leaky_backward(*args)
+    want = contract.leaky_backward(*args)
     assert_grads_close(got, want, 1e-10)
     if method != "heaviside":
         assert want[0].abs().max() > 1e-3  # the surrogate carries a gradient to x
@@ -168,12 +186,12 @@ def test_surrogates_stay_finite_far_from_threshold():
     values = [-1e30, -50.0, 0.5, 50.0, 1e20, 1e30]
     u = torch.tensor(values, dtype=torch.float64).reshape(1, 2, 3).expand(6, 2, 3)
     needs = all_needs(False, True)
-    for method in leaky.SURROGATES:
-        tail = [case["v_th"], case["v_reset"], True, False, method, ALPHA]
+    for method in METHODS:
+        tail = [case["v_th"], case["v_reset"], surrogate(method, u, case["v_th"]), True, False]
         args = [*backward_args(case, u.contiguous(), torch.ones_like(u), None, None), *tail, needs]
         got = leaky.leaky_backward(*args)
-        want = _reference.leaky_backward(*args)
-        for name, a, b in zip(_reference.GRAD_NAMES, got, want):
+        want = contract.leaky_backward(*args)
+        for name, a, b in zip(contract.LEAKY_GRAD_NAMES, got, want):
             if b is not None:
                 assert torch.isfinite(a).all(), (method, name)
                 torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10, msg=f"{method} {name}")
@@ -185,29 +203,31 @@ def test_surrogates_stay_finite_far_from_threshold():
 )
 def test_backward_partial_needs_and_missing_gradients(needs_names, has_g_out, has_g_v):
     case = make_case(61, (4, 3), current=True, per_neuron=False)
-    _, u, _, v = _reference.leaky_forward(*forward_args(case), True, False)
+    _, u, _, v = contract.leaky_forward(*forward_args(case), True, False)
     g_out = torch.randn_like(u) if has_g_out else None
     g_v = torch.randn_like(v) if has_g_v else None
-    needs = [name in needs_names for name in _reference.GRAD_NAMES]
-    tail = [case["v_th"], case["v_reset"], True, False, "triangle", ALPHA]
+    needs = [name in needs_names for name in contract.LEAKY_GRAD_NAMES]
+    tail = [case["v_th"], case["v_reset"], surrogate("triangle", u, case["v_th"]), True, False]
     args = [*backward_args(case, u, g_out, g_v, None), *tail, needs]
     got = leaky.leaky_backward(*args)
     assert [g is not None for g in got] == needs
-    assert_grads_close(got, _reference.leaky_backward(*args), 1e-10)
+    assert_grads_close(got, contract.leaky_backward(*args), 1e-10)
 
 
 def test_subtract_reset_gives_zero_v_reset_gradient():
     case = make_case(62, (5,), current=False, per_neuron=True)
-    _, u, _, _ = _reference.leaky_forward(*forward_args(case), True, True)
-    needs = [name == "v_reset" for name in _reference.GRAD_NAMES]
-    tail = [case["v_th"], case["v_reset"], True, True, "super", ALPHA]
+    _, u, _, _ = contract.leaky_forward(*forward_args(case), True, True)
+    needs = [name == "v_reset" for name in contract.LEAKY_GRAD_NAMES]
+    tail = [case["v_th"], case["v_reset"], surrogate("super", u, case["v_th"]), True, True]
     got = leaky.leaky_backward(
         *backward_args(case, u, torch.ones_like(u), None, None), *tail, needs
     )
-    assert torch.equal(got[_reference.GRAD_NAMES.index("v_reset")], torch.zeros(5, dtype=u.dtype))
+    assert torch.equal(
+        got[contract.LEAKY_GRAD_NAMES.index("v_reset")], torch.zeros(5, dtype=u.dtype)
+    )
 
 
-def test_unknown_surrogate_is_served_by_the_reference_backward():
+def test_a_plugin_surrogate_runs_on_the_kernel():
     def doubled_square(x: Tensor, alpha) -> Tensor:
         return 2.0 / (1.0 + (alpha * x) ** 2)
 
@@ -218,10 +238,15 @@ def test_unknown_surrogate_is_served_by_the_reference_backward():
 
     name = plugins.register_plugin(Plugin(), "test_cuda_surrogate")
     try:
-        assert "test_cuda_lorentz" not in leaky.SURROGATES
         case = make_case(63, (3, 2), current=True, per_neuron=True)
-        _, u, _, _ = _reference.leaky_forward(*forward_args(case), True, False)
-        tail = [case["v_th"], case["v_reset"], True, False, "test_cuda_lorentz", ALPHA]
+        _, u, _, _ = contract.leaky_forward(*forward_args(case), True, False)
+        tail = [
+            case["v_th"],
+            case["v_reset"],
+            surrogate("test_cuda_lorentz", u, case["v_th"]),
+            True,
+            False,
+        ]
         args = [
             *backward_args(case, u, torch.ones_like(u), None, None),
             *tail,
@@ -229,7 +254,7 @@ def test_unknown_surrogate_is_served_by_the_reference_backward():
         ]
         got = leaky.leaky_backward(*args)
         assert got[0].abs().max() > 0
-        assert_grads_close(got, _reference.leaky_backward(*args), 1e-12)
+        assert_grads_close(got, contract.leaky_backward(*args), 1e-12)
     finally:
         plugins.unregister_plugin(name)
 
@@ -241,7 +266,7 @@ def test_half_inputs_accumulate_in_float32(dtype):
     args = forward_args(case)
     wide = [a.float() if a is not None else None for a in args]
     out, u, v, i = leaky.leaky_forward(*args, True, False)
-    _, u_ref, v_ref, i_ref = _reference.leaky_forward(*wide, True, False)
+    _, u_ref, v_ref, i_ref = contract.leaky_forward(*wide, True, False)
     assert out.dtype == u.dtype == v.dtype == i.dtype == dtype
     tol = {"rtol": 0, "atol": 2e-3 if dtype == torch.float16 else 2e-2}
     torch.testing.assert_close(u.float(), u_ref, **tol)
@@ -250,16 +275,22 @@ def test_half_inputs_accumulate_in_float32(dtype):
     # The spike of a step is decided on the stored (rounded) voltage.
     assert torch.equal(out, (u > case["v_th"]).to(dtype))
     g_out = torch.randn(out.shape).to(dtype)
-    tail = [case["v_th"], case["v_reset"], True, False, "super", ALPHA]
+    tail = [case["v_th"], case["v_reset"], surrogate("super", u, case["v_th"]), True, False]
     needs = all_needs(True, True)
     got = leaky.leaky_backward(*backward_args(case, u, g_out, None, None), *tail, needs)
     wide_case = {k: (t.float() if t is not None else None) for k, t in case.items()}
-    want = _reference.leaky_backward(
+    want = contract.leaky_backward(
         *backward_args(wide_case, u.float(), g_out.float(), None, None),
-        *[wide_case["v_th"], wide_case["v_reset"], True, False, "super", ALPHA],
+        *[
+            wide_case["v_th"],
+            wide_case["v_reset"],
+            surrogate("super", u.float(), wide_case["v_th"]),
+        ],
+        True,
+        False,
         needs,
     )
-    for name, a, b in zip(_reference.GRAD_NAMES, got, want):
+    for name, a, b in zip(contract.LEAKY_GRAD_NAMES, got, want):
         if b is not None:
             assert a.dtype == dtype, name
             scale = b.abs().max().item()
@@ -272,7 +303,7 @@ def test_empty_sequence_returns_the_initial_state():
     assert out.shape == u.shape == (0, 2, 3)
     assert torch.equal(v, case["v0"]) and torch.equal(i, case["i0"])
     g_v = torch.randn(2, 3, dtype=torch.float64)
-    tail = [case["v_th"], case["v_reset"], True, False, "super", ALPHA]
+    tail = [case["v_th"], case["v_reset"], surrogate("super", u, case["v_th"]), True, False]
     grads = leaky.leaky_backward(*backward_args(case, u, None, g_v, None), *tail, [True] * 9)
     assert grads[0].shape == (0, 2, 3)
     assert torch.equal(grads[1], g_v)
@@ -292,7 +323,7 @@ def test_non_contiguous_input_and_state():
     case["v0"] = case["v0"].t().contiguous().t()
     assert not case["x"].is_contiguous() and not case["v0"].is_contiguous()
     args = [*forward_args(case), True, True]
-    assert_forward_equal(leaky.leaky_forward(*args), _reference.leaky_forward(*args), True, 1e-12)
+    assert_forward_equal(leaky.leaky_forward(*args), contract.leaky_forward(*args), True, 1e-12)
 
 
 def test_bad_arguments_are_named():
@@ -311,41 +342,6 @@ def test_bad_arguments_are_named():
         leaky.leaky_forward(*no_r, True, False)
 
 
-def test_serves_the_custom_op_with_autograd(monkeypatch):
-    """Routed through ``norse.torch.ops.leaky_sequence``, the kernels give the reference's
-    outputs and gradients for every input, including broadcast scalar parameters."""
-    from norse.torch.ops import _registry, leaky_sequence
-
-    served = []
-
-    def run(use_triton: bool) -> list[Tensor]:
-        def select(op: str, device: str) -> _registry.KernelChoice:
-            if not use_triton:
-                return _registry._reference_choice(op, device, "test")
-            served.append(op)
-            impl = leaky.leaky_forward if op == "norse::leaky_sequence" else leaky.leaky_backward
-            return _registry.KernelChoice(op, device, impl, "norse_cuda", "test")
-
-        monkeypatch.setattr(_registry, "select", select)
-        g = torch.Generator().manual_seed(70)
-        x = (torch.randn(7, 2, 3, generator=g, dtype=torch.float64) + 0.4).requires_grad_()
-        v = torch.zeros(2, 3, dtype=torch.float64, requires_grad=True)
-        i = torch.full((3,), 0.1, dtype=torch.float64, requires_grad=True)
-        p = torch.tensor(0.9, dtype=torch.float64, requires_grad=True)
-        q = torch.rand(3, generator=g, dtype=torch.float64).requires_grad_()
-        r = torch.tensor(0.8, dtype=torch.float64, requires_grad=True)
-        v_th = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-        v_reset = torch.full((2, 1), -0.1, dtype=torch.float64, requires_grad=True)
-        out, v_t, i_t = leaky_sequence(
-            x, v, i, p=p, q=q, o=0.02, r=r, v_th=v_th, v_reset=v_reset, method="atan", alpha=3.0
-        )
-        loss = (out * torch.arange(7.0, dtype=torch.float64)[:, None, None]).sum()
-        loss = loss + (v_t**2).sum() + i_t.sum()
-        inputs = [x, v, i, p, q, r, v_th, v_reset]
-        return [out, v_t, i_t, *torch.autograd.grad(loss, inputs)]
-
-    got, want = run(True), run(False)
-    assert served == ["norse::leaky_sequence", "norse::leaky_sequence_backward"]
-    assert got[0].sum() > 0
-    for a, b in zip(got, want):
-        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
+def test_the_kernels_pass_the_core_conformance_suite():
+    """The core's public conformance suite (every model kind, float32 and float64)."""
+    assert check_leaky_kernels(leaky.leaky_forward, leaky.leaky_backward) == 28

@@ -82,3 +82,27 @@ def test_norse_plugins_json_lists_the_kernels(capsys):
         "norse::leaky_sequence_backward[cuda]",
     ]
     assert listed["norse_cuda"]["errors"] == []
+
+
+def test_loading_the_plugin_and_listing_kernels_imports_no_triton():
+    """Registering the kernels (and ``norse plugins``' status) must not import Triton."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from norse import plugins\n"
+        "from norse.torch.ops import kernel_table\n"
+        "assert 'norse::leaky_sequence[cuda]' in plugins.kernels()\n"
+        "kernel_table()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('triton', 'norse_cuda')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['norse_cuda', 'norse_cuda.plugin']"
+
+
+def test_status_answers_without_triton(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert plugin.FORWARD.status() == (False, "no CUDA device available to torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert plugin.FORWARD.status()[0]

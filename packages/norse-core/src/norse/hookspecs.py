@@ -33,7 +33,8 @@ feature is used, inside the spec's callables).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pluggy
@@ -66,24 +67,42 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 class NeuronSpec(NamedTuple):
-    """A neuron model: its types, step functions and modules.
+    """A neuron model: its types, step functions, initial state and modules.
+
+    One description serves the registry and the modules: the model's module classes are
+    built from it (``class LIFCell(NeuronCell, spec=...)``, see
+    :mod:`norse.torch.module.snn`), and the registered spec names those classes.
 
     Attributes:
         name: registry key, lower-case (``"lif"``, ``"qif"``).
         description: one line saying what the model is.
-        parameters: the ``NamedTuple`` type of its parameters (all fields defaulted).
-        state: the state ``NamedTuple`` type of its (recurrent) step, with a ``z`` field.
-        feed_forward_state: the state type of its feed-forward step (no ``z``), or None.
+        parameters: the ``NamedTuple`` type of its parameters; ``parameters()`` is the
+            default of the modules' ``p`` (None where the model has no default, like
+            Izhikevich, whose modules take a behaviour instead).
+        state: the state ``NamedTuple`` type of its recurrent step, with a ``z`` field (or,
+            for a model without a recurrent step, its feed-forward state type).
         feed_forward_step: ``step(input, state, p, dt) -> (output, state)``.
+        cell: the one-step module class (``XCell``), None until the modules are built.
+        feed_forward_state: the state type of its feed-forward step (no ``z``), or None.
         step: the recurrent step ``step(input, state, w_in, w_rec, p, dt)``, or None.
-        cell: the one-step module class (``XCell``).
         sequence: the sequence module class over ``(T, B, ...)`` (``X``), or None.
         recurrent_cell: ``XRecurrentCell`` or None.
         recurrent: ``XRecurrent`` or None.
-        voltage_fields: state fields that are membrane voltages (for NIR and plots).
-        current_fields: state fields that are synaptic currents or conductances.
-        threshold_fields: state fields that hold a dynamic threshold (e.g. LSNN's ``b``).
-        spiking: False for non-spiking readouts (leaky integrators).
+        initial_state: the state a module starts from when ``forward`` gets none: maps a
+            state field (dotted for nested states: ``"lif.v"``) to the parameter field it
+            starts at (``"v_leak"``, ``"lif.v_leak"``) or to a number; every other field
+            starts at 0. The modules fill it in the input's dtype and device.
+        voltage_fields: state fields that are membrane voltages (dotted for nested states).
+        current_fields: state fields that are synaptic currents or conductances (not
+            adaptation variables such as AdEx's ``a`` or Izhikevich's ``u``).
+        threshold_fields: state fields that hold a dynamic threshold (LSNN's ``b``).
+        spiking: True if the output is spikes (0 or 1), False if it is the voltage
+            (leaky integrators).
+
+    ``voltage_fields``, ``current_fields`` and ``threshold_fields`` name fields of both
+    ``state`` and ``feed_forward_state``; norse-viz reads them to label state traces and
+    NIR export reads them to find a model's voltage; ``spiking`` tells both whether the
+    output is a spike train.
     """
 
     name: str
@@ -91,12 +110,13 @@ class NeuronSpec(NamedTuple):
     parameters: type
     state: type
     feed_forward_step: Callable[..., Any]
-    cell: type
+    cell: type | None = None
     feed_forward_state: type | None = None
     step: Callable[..., Any] | None = None
     sequence: type | None = None
     recurrent_cell: type | None = None
     recurrent: type | None = None
+    initial_state: Mapping[str, str | float] = MappingProxyType({})
     voltage_fields: tuple[str, ...] = ("v",)
     current_fields: tuple[str, ...] = ()
     threshold_fields: tuple[str, ...] = ()
@@ -124,17 +144,27 @@ class SurrogateSpec(NamedTuple):
 class KernelSpec(NamedTuple):
     """An implementation of one of the core's fused sequence ops for one device type.
 
+    What ``impl`` receives and returns, the dtype and device rules and the optional
+    ``available()``/``status()`` methods are the *kernel contract*, documented and versioned
+    in :mod:`norse.torch.ops.contract` (with the reference implementations); the conformance
+    suite :func:`norse.testing.check_leaky_kernels` checks a kernel against it.
+
     Attributes:
-        op: the op's qualified name, e.g. ``"norse::lif_box_forward"``.
+        op: the op's qualified name: ``"norse::leaky_sequence"``,
+            ``"norse::leaky_sequence_backward"``, ``"norse::lsnn_sequence"`` or
+            ``"norse::lsnn_sequence_backward"``.
         device: a ``torch.device`` type, e.g. ``"cuda"`` or ``"cpu"``.
         impl: the callable that implements the op for that device.
         description: what serves the op (``"Triton, fused forward"``).
+        contract: the contract version ``impl`` implements (``"MAJOR.MINOR"``); a kernel whose
+            major version differs from the core's is not used (the reference serves).
     """
 
     op: str
     device: str
     impl: Callable[..., Any]
     description: str = ""
+    contract: str = "1.0"
 
 
 class CommandSpec(NamedTuple):

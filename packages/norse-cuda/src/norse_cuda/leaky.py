@@ -1,6 +1,7 @@
 """Triton kernels for the core's fused leaky op (``norse::leaky_sequence`` and its backward).
 
-The recursion and its adjoint are those of :mod:`norse.torch.ops._reference`; with ``S`` the
+The recursion, its adjoint and the signatures are the kernel contract of
+:mod:`norse.torch.ops.contract` (version 1); with ``S`` the
 shape of one step, flattened to ``N`` neurons, and coefficients of shape ``S``::
 
     d_t = x_t                 or   d_t = i_{t-1} + x_t,  i_t = r d_t    (with a current)
@@ -24,9 +25,9 @@ decided on ``u`` as stored, so that forward and backward agree on it.
 
 Coefficients that hold one value for every neuron (for example a scalar expanded to the step
 shape) are read from a single element; any other coefficient is made contiguous. The
-backward evaluates the surrogate derivative inline for the surrogates in :data:`SURROGATES`
-(formulas of :mod:`norse.torch.functional.surrogate`); any other registered surrogate is
-served by the reference backward, which calls its registered derivative.
+backward contains no surrogate formula: it reads the surrogate derivative ``s`` of every step,
+which the core computes with the registered surrogate, so every surrogate (a plugin's
+included) runs here.
 
 :func:`leaky_forward` and :func:`leaky_backward` have the signatures and results of the
 reference functions. Under ``TRITON_INTERPRET=1`` (set before triton is imported) they run
@@ -40,63 +41,15 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from norse.torch.ops import _reference
+from norse.torch.ops import contract
 
-__all__ = ["SURROGATES", "leaky_backward", "leaky_forward"]
-
-SURROGATES = (
-    "super",
-    "triangle",
-    "tanh",
-    "circ",
-    "heavi_erfc",
-    "sigmoid",
-    "atan",
-    "fast_sigmoid",
-    "straight_through",
-    "heaviside",
-)
-"""Surrogates whose derivative the backward kernel evaluates inline (index = kernel id)."""
-
-_HALF_PI = tl.constexpr(1.5707963267948966)
-_TWO_OVER_SQRT_PI = tl.constexpr(1.1283791670955126)
+__all__ = ["leaky_backward", "leaky_forward"]
 
 _CHUNK = 8
 """Time steps per tile: the loads of a whole chunk are in flight while the previous is computed."""
 
 _STEP_ARGS = ("v0", "i0", "p", "q", "o", "r", "v_th", "v_reset")
 _PARAMS = ("p", "q", "o", "r", "v_th", "v_reset")
-
-
-@triton.jit
-def _surrogate(x, alpha, SURROGATE: tl.constexpr):
-    """Surrogate derivative ``s(x; alpha)`` number ``SURROGATE`` of :data:`SURROGATES`."""
-    if SURROGATE == 0 or SURROGATE == 7:  # super, fast_sigmoid: 1 / (alpha |x| + 1)^2
-        d = 1.0 / (alpha * tl.abs(x) + 1.0)
-        s = d * d
-    elif SURROGATE == 1:  # triangle: alpha relu(1 - |x|)
-        s = alpha * tl.maximum(1.0 - tl.abs(x), 0.0)
-    elif SURROGATE == 2:  # tanh: 1 - tanh(alpha x)^2 = 4 e / (1 + e)^2, e = exp(-2 |alpha x|)
-        e = tl.exp(-2.0 * tl.abs(alpha * x))
-        s = 4.0 * e / ((1.0 + e) * (1.0 + e))
-    elif SURROGATE == 3:  # circ: (1 + (x / alpha)^2)^(-3/2)
-        y = x / alpha
-        w = 1.0 + y * y
-        s = 1.0 / (w * tl.sqrt(w))
-    elif SURROGATE == 4:  # heavi_erfc: 2 / sqrt(pi) exp(-(alpha x)^2)
-        y = alpha * x
-        s = _TWO_OVER_SQRT_PI * tl.exp(-(y * y))
-    elif SURROGATE == 5:  # sigmoid: alpha sigma(y) sigma(-y) = alpha e / (1 + e)^2, e = exp(-|y|)
-        e = tl.exp(-tl.abs(alpha * x))
-        s = alpha * e / ((1.0 + e) * (1.0 + e))
-    elif SURROGATE == 6:  # atan: (alpha / 2) / (1 + (pi/2 alpha x)^2)
-        y = _HALF_PI * alpha * x
-        s = (0.5 * alpha) / (1.0 + y * y)
-    elif SURROGATE == 8:  # straight_through
-        s = tl.full(x.shape, 1.0, x.dtype)
-    else:  # heaviside: no gradient
-        s = tl.zeros(x.shape, x.dtype)
-    return s
 
 
 @triton.jit
@@ -184,7 +137,7 @@ def _forward_kernel(
                 if SUBTRACT:
                     v_new = tl.where(spiked, uu - th, uu)
                 else:
-                    v_new = tl.where(spiked, rs, uu)
+                    v_new = tl.where(spiked, rs + 0.0 * uu, uu)  # u = +inf leaves NaN
                 u_ptrs += n
             else:
                 tl.store(out_ptrs, stored, mask=mask & live)
@@ -236,6 +189,7 @@ def _currents_kernel(
 def _backward_kernel(
     g_out_ptr,
     u_ptr,
+    s_ptr,
     d_ptr,
     gx_ptr,
     gv_ptr,
@@ -246,7 +200,6 @@ def _backward_kernel(
     r_ptr,
     th_ptr,
     rs_ptr,
-    alpha_ptr,
     gp_ptr,
     gq_ptr,
     go_ptr,
@@ -266,7 +219,7 @@ def _backward_kernel(
     CURRENT: tl.constexpr,
     SPIKING: tl.constexpr,
     SUBTRACT: tl.constexpr,
-    SURROGATE: tl.constexpr,
+    HAS_S: tl.constexpr,
     HAS_G_OUT: tl.constexpr,
     NEED_X: tl.constexpr,
     NEED_P: tl.constexpr,
@@ -288,7 +241,6 @@ def _backward_kernel(
     th = _load_step(th_ptr, offs, s_th, mask, COMPUTE)
     rs = _load_step(rs_ptr, offs, s_rs, mask, COMPUTE)
     v0 = _load_step(v0_ptr, offs, s_v0, mask, COMPUTE)
-    alpha = tl.load(alpha_ptr).to(COMPUTE)
     gv = tl.load(gv_ptr + offs, mask=mask, other=0.0).to(COMPUTE)
     if CURRENT:
         r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
@@ -305,11 +257,14 @@ def _backward_kernel(
     # ``first`` is the offset of step steps - CHUNK (negative rows are masked), ``last`` that
     # of step steps - 1.
     u_base = u_ptr + first
+    s_base = s_ptr + first
     g_base = g_out_ptr + first
     d_base = d_ptr + first
     gx_ptrs = gx_ptr + last + offs
     rows = mask[:, None] & (cols[None, :] + (steps - CHUNK) >= 0)
     u_next = tl.load(u_base + tile, mask=rows, other=0.0)
+    if HAS_S:
+        s_next = tl.load(s_base + tile, mask=rows, other=0.0)
     if HAS_G_OUT:
         g_next = tl.load(g_base + tile, mask=rows, other=0.0)
     if NEED_Q or NEED_R:
@@ -320,6 +275,10 @@ def _backward_kernel(
         u_tile = u_next.to(COMPUTE)
         u_base -= CHUNK * n
         u_next = tl.load(u_base + tile, mask=rows, other=0.0)
+        if HAS_S:
+            s_tile = s_next.to(COMPUTE)
+            s_base -= CHUNK * n
+            s_next = tl.load(s_base + tile, mask=rows, other=0.0)
         if HAS_G_OUT:
             g_tile = g_next.to(COMPUTE)
             g_base -= CHUNK * n
@@ -336,7 +295,9 @@ def _backward_kernel(
             if HAS_G_OUT:
                 g_o = _column(g_tile, cols, j)
             if SPIKING:
-                s = _surrogate(uu - th, alpha, SURROGATE)
+                s = zero
+                if HAS_S:
+                    s = _column(s_tile, cols, j)
                 spiked = uu > th
                 if SUBTRACT:
                     gz = g_o - gv * th
@@ -461,7 +422,7 @@ def leaky_forward(
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Run the leaky recursion over ``x`` of shape ``(T, *S)`` with the Triton forward kernel.
 
-    Same arguments and results as :func:`norse.torch.ops._reference.leaky_forward`:
+    Same arguments and results as :func:`norse.torch.ops.contract.leaky_forward`:
     ``(out, u, v_T, i_T)``, ``u`` empty for non-spiking models, ``i_T`` empty without a
     current. Step tensors have shape ``S`` and may be expanded views.
     """
@@ -543,27 +504,21 @@ def leaky_backward(
     r: Tensor | None,
     v_th: Tensor,
     v_reset: Tensor,
+    s: Tensor | None,
     spiking: bool,
     subtract: bool,
-    method: str,
-    alpha: Tensor | float,
     needs: list[bool],
 ) -> list[Tensor | None]:
     """Backpropagate through the leaky recursion with the Triton backward kernel.
 
-    Same arguments and results as :func:`norse.torch.ops._reference.leaky_backward`: one
-    gradient per name in ``GRAD_NAMES`` (``x``: shape ``(T, *S)``; the others: ``S``), None
-    where ``needs`` is False. A spiking model whose surrogate ``method`` is not in
-    :data:`SURROGATES` is served by the reference backward.
+    Same arguments and results as :func:`norse.torch.ops.contract.leaky_backward`: one
+    gradient per name in ``LEAKY_GRAD_NAMES`` (``x``: shape ``(T, *S)``; the others: ``S``),
+    None where ``needs`` is False; ``s`` is the surrogate derivative of every step (None: 0).
     """
-    if spiking and method not in SURROGATES:
-        return _reference.leaky_backward(
-            g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, spiking, subtract, method,
-            alpha, needs,
-        )  # fmt: skip
-    if len(needs) != len(_reference.GRAD_NAMES):
-        raise ValueError(f"needs must have {len(_reference.GRAD_NAMES)} entries, got {len(needs)}")
-    need = dict(zip(_reference.GRAD_NAMES, needs))
+    names = contract.LEAKY_GRAD_NAMES
+    if len(needs) != len(names):
+        raise ValueError(f"needs must have {len(names)} entries, got {len(needs)}")
+    need = dict(zip(names, needs))
     current = i0 is not None
     values = {"v0": v0, "i0": i0, "p": p, "q": q, "r": r, "v_th": v_th, "v_reset": v_reset}
     shape = _check(u, values)
@@ -588,12 +543,13 @@ def leaky_backward(
     # Zeros where the kernel writes nothing (e.g. v_reset under subtraction).
     grads = {name: torch.zeros(shape, **grad_shape) for name in _PARAMS if need[name]}
     if n > 0:
-        alpha_t = torch.as_tensor(alpha, dtype=torch.float64).to(u.device).reshape(1)
+        has_s = spiking and s is not None
         g_out_c = g_out.contiguous() if g_out is not None else u
         block = _block(n, u.device)
         _backward_kernel[(triton.cdiv(n, block),)](
             g_out_c,
             u.contiguous(),
+            s.contiguous() if has_s else u,
             d,
             gx if need["x"] else u,
             gv,
@@ -604,7 +560,6 @@ def leaky_backward(
             flat["r"][0],
             flat["v_th"][0],
             flat["v_reset"][0],
-            alpha_t,
             *(grads.get(name, gv) for name in _PARAMS),
             *(flat[name][1] for name in ("v0", "p", "q", "r", "v_th", "v_reset")),
             (steps - _CHUNK) * n,
@@ -614,7 +569,7 @@ def leaky_backward(
             CURRENT=current,
             SPIKING=spiking,
             SUBTRACT=subtract,
-            SURROGATE=SURROGATES.index(method) if spiking else len(SURROGATES) - 1,
+            HAS_S=has_s,
             HAS_G_OUT=g_out is not None,
             NEED_X=need["x"],
             NEED_P=need["p"],
@@ -630,4 +585,4 @@ def leaky_backward(
             enable_fp_fusion=False,
         )
     result: dict[str, Tensor | None] = {"x": gx, "v0": gv, "i0": gi, **grads}
-    return [result.get(name) if need[name] else None for name in _reference.GRAD_NAMES]
+    return [result.get(name) if need[name] else None for name in names]

@@ -2,9 +2,11 @@
 
 Its ``norse_register_kernels`` hook registers :data:`FORWARD` and :data:`BACKWARD`, the
 Triton kernels of :mod:`norse_cuda.leaky`, for the core's ops ``norse::leaky_sequence`` and
-``norse::leaky_sequence_backward`` on device type ``"cuda"``. Triton is imported only when a
-kernel is first asked whether it is available or called, so loading the plugin (``norse
-plugins``, any first use of the registries) stays cheap. When Triton cannot be imported or no
+``norse::leaky_sequence_backward`` on device type ``"cuda"``. Loading this module imports
+neither Triton nor :mod:`norse_cuda.leaky`: Triton is imported when a kernel is first asked
+whether it is available (before its first use on a CUDA device) or called, so loading the
+plugin (``norse plugins``, any first use of the registries) stays cheap; :meth:`status`
+answers without importing it. When Triton cannot be imported or no
 CUDA device is present, :meth:`TritonKernel.available` says why, and the core's reference
 implementation serves instead (see ``norse.torch.ops.kernel_table()``).
 """
@@ -21,6 +23,9 @@ __all__ = ["BACKWARD", "FORWARD", "KERNELS", "TritonKernel", "norse_register_ker
 
 DESCRIPTION = "Triton, fused over time (norse_cuda.leaky)"
 """How ``norse plugins`` and the kernel table describe these kernels."""
+
+CONTRACT = "1.0"
+"""The version of the core's kernel contract (:mod:`norse.torch.ops.contract`) implemented."""
 
 
 @functools.cache
@@ -43,6 +48,18 @@ class TritonKernel:
     def __init__(self, name: str) -> None:
         self.__name__ = name
         self._name = name
+
+    def status(self) -> tuple[bool, str]:
+        """``(ok, reason)`` without importing Triton: whether it is installed and a GPU is seen."""
+        import importlib.util
+
+        import torch
+
+        if importlib.util.find_spec("triton") is None:
+            return False, "triton is not installed"
+        if not torch.cuda.is_available():
+            return False, "no CUDA device available to torch"
+        return True, "Triton with a CUDA device (not imported yet)"
 
     def available(self) -> tuple[bool, str]:
         """``(ok, reason)``: whether Triton imports and a CUDA device is present."""
@@ -76,8 +93,8 @@ BACKWARD = TritonKernel("leaky_backward")
 """The Triton backward of ``norse::leaky_sequence`` (``norse::leaky_sequence_backward``)."""
 
 KERNELS: list[KernelSpec] = [
-    KernelSpec("norse::leaky_sequence", "cuda", FORWARD, DESCRIPTION),
-    KernelSpec("norse::leaky_sequence_backward", "cuda", BACKWARD, DESCRIPTION),
+    KernelSpec("norse::leaky_sequence", "cuda", FORWARD, DESCRIPTION, contract=CONTRACT),
+    KernelSpec("norse::leaky_sequence_backward", "cuda", BACKWARD, DESCRIPTION, contract=CONTRACT),
 ]
 """What this plugin registers through ``norse_register_kernels``."""
 

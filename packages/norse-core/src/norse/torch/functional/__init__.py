@@ -1,6 +1,7 @@
 """Functional (pure step-function) API of Norse: ``step(input, state, p, dt)``."""
 
 import importlib
+import types
 
 # Each submodule lists its public names in __all__; this package re-exports them.
 from norse.torch.functional.threshold import *  # noqa: F403
@@ -22,6 +23,13 @@ from norse.torch.functional.decode import *  # noqa: F403
 from norse.torch.functional.stdp import *  # noqa: F403
 from norse.torch.functional.tsodyks_makram import *  # noqa: F403
 from norse.torch.functional.regularization import *  # noqa: F403
+from norse.torch.functional.lift import *  # noqa: F403
+from norse.torch.functional.lif_adex_refrac import *  # noqa: F403
+from norse.torch.functional.lif_mc import *  # noqa: F403
+from norse.torch.functional.lif_mc_refrac import *  # noqa: F403
+from norse.torch.functional.logical import *  # noqa: F403
+from norse.torch.functional.stdp_sensor import *  # noqa: F403
+from norse.torch.functional.adjoint import *  # noqa: F403
 
 _SUBMODULES = (
     "threshold",
@@ -43,6 +51,29 @@ _SUBMODULES = (
     "stdp",
     "tsodyks_makram",
     "regularization",
+    "lift",
+    "lif_adex_refrac",
+    "lif_mc",
+    "lif_mc_refrac",
+    "logical",
+    "stdp_sensor",
+    "adjoint",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]
+
+
+class _CallableModule(types.ModuleType):
+    """A submodule that is also its namesake function: ``norse.torch.functional.threshold``
+    is the module (as in Norse 1.x, so ``import norse.torch.functional.threshold as th;
+    th.HeaviTanh`` works) and calling it calls ``threshold.threshold``."""
+
+    def __call__(self, *args, **kwargs):
+        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
+# A submodule and a function share these names; the package attribute is the submodule.
+for _name in ("threshold", "heaviside", "lift"):
+    _module = importlib.import_module(f"{__name__}.{_name}")
+    _module.__class__ = _CallableModule
+    globals()[_name] = _module

@@ -143,3 +143,25 @@ def coba_lif_feed_forward_step(
     g_i = state.g_i + relu(-input_tensor)
     z, v, g_e, g_i = _coba_dynamics(state.v, g_e, g_i, p, dt)
     return z, CobaLIFFeedForwardState(v, g_e, g_i)
+
+
+# ---- Norse 1.x names: biological defaults (helper "parity")
+
+default_bio_parameters = CobaLIFParameters(
+    tau_syn_exc_inv=torch.as_tensor(1 / 0.3),
+    tau_syn_inh_inv=torch.as_tensor(1 / 0.5),
+    e_rev_E=torch.as_tensor(0.0),
+    e_rev_I=torch.as_tensor(-70.0),
+    v_thresh=torch.as_tensor(-50.0),
+    v_reset=torch.as_tensor(-65.0),
+    v_rest=torch.as_tensor(-65.0),
+)
+"""Norse 1.x's biological CobaLIF parameters (time in ms: use with ``dt = 1.0``)."""
+
+default_bio_state = CobaLIFState(
+    z=torch.as_tensor(0.0),
+    v=torch.as_tensor(-65.0),
+    g_e=torch.as_tensor(0.0),
+    g_i=torch.as_tensor(0.0),
+)
+"""Norse 1.x's resting state for :data:`default_bio_parameters` (``v = -65``, no conductance)."""

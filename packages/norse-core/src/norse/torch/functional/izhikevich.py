@@ -218,3 +218,27 @@ dap = _preset(1.0, 0.2, -60, -21, -70, tau_inv=100)
 accomodation = create_izhikevich_spiking_behavior(0.02, 1.0, -55, 4, -65, -16, tau_inv=500)
 inhibition_induced_spiking = _preset(-0.02, -1.0, -60, 8, -63.8)
 inhibition_induced_bursting = _preset(-0.026, -1.0, -45, -2, -63.8)
+
+
+# ---- Norse 1.x names: the presets' parameters (helper "parity")
+
+tonic_spiking_p = tonic_spiking.p
+phasic_spiking_p = phasic_spiking.p
+tonic_bursting_p = tonic_bursting.p
+phasic_bursting_p = phasic_bursting.p
+mixed_mode_p = mixed_mode.p
+spike_frequency_adaptation_p = spike_frequency_adaptation.p
+class_1_exc_p = class_1_exc.p
+class_2_exc_p = class_2_exc.p
+spike_latency_p = spike_latency.p
+subthreshold_oscillation_p = subthreshold_oscillation.p
+resonator_p = resonator.p
+integrator_p = integrator.p
+rebound_spike_p = rebound_spike.p
+rebound_burst_p = rebound_burst.p
+threshold_variability_p = threshold_variability.p
+bistability_p = bistability.p
+dap_p = dap.p
+accomodation_p = accomodation.p
+inhibition_induced_spiking_p = inhibition_induced_spiking.p
+inhibition_induced_bursting_p = inhibition_induced_bursting.p

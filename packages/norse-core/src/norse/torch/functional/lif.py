@@ -209,3 +209,72 @@ def lif_current_encoder(
         v_dec = voltage + fraction * ((p.v_leak - voltage) + input_current)
     z = threshold(v_dec - p.v_th, p.method, p.alpha)
     return z, p.reset_method(z, v_dec, p.v_reset, p.v_th)
+
+
+# ---- Norse 1.x names: sparse-input steps and bio defaults (helper "parity")
+
+
+def _dense(x: Tensor) -> Tensor:
+    return x.to_dense() if x.is_sparse else x
+
+
+def _sparse_linear(x: Tensor, weights: Tensor) -> Tensor:
+    """``x @ weights.T`` for a sparse (COO) or dense ``x`` of shape ``(B, in)``."""
+    if x.is_sparse:
+        return torch.sparse.mm(x, weights.t())
+    return torch.nn.functional.linear(x, weights)
+
+
+def lif_step_sparse(
+    input_spikes: Tensor,
+    state: LIFState,
+    input_weights: Tensor,
+    recurrent_weights: Tensor,
+    p: LIFParameters = DEFAULT_LIF_PARAMETERS,
+    dt: float = 0.001,
+) -> tuple[Tensor, LIFState]:
+    """:func:`lif_step` for sparse (COO) input spikes ``(B, I)`` and sparse ``state.z``.
+
+    The weighted sums use ``torch.sparse.mm``; the voltage and current stay dense. Returns
+    ``(z, LIFState(z, v, i))`` with ``z`` as a sparse COO tensor ``(B, H)`` (Norse 1.x).
+    Dense inputs or a dense ``state.z`` are accepted too.
+    """
+    i_jump = (
+        state.i
+        + _sparse_linear(input_spikes, input_weights)
+        + _sparse_linear(state.z, recurrent_weights)
+    )
+    v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
+    z = threshold(v_dec - p.v_th, p.method, p.alpha)
+    v_new = p.reset_method(z.detach(), v_dec, p.v_reset, p.v_th)
+    z_sparse = z.to_sparse()
+    return z_sparse, LIFState(z=z_sparse, v=v_new, i=i_dec)
+
+
+def lif_feed_forward_step_sparse(
+    input_tensor: Tensor,
+    state: LIFFeedForwardState,
+    p: LIFParameters = DEFAULT_LIF_PARAMETERS,
+    dt: float = 0.001,
+) -> tuple[Tensor, LIFFeedForwardState]:
+    """:func:`lif_feed_forward_step` for a sparse (COO) input current ``(B, ...)``.
+
+    Returns the spikes as a sparse COO tensor and the dense ``LIFFeedForwardState``.
+    """
+    z, new_state = lif_feed_forward_step(_dense(input_tensor), state, p, dt)
+    return z.to_sparse(), new_state
+
+
+default_bio_parameters = LIFParameters(
+    tau_syn_inv=torch.as_tensor(1 / 0.5),
+    tau_mem_inv=torch.as_tensor(1 / 20.0),
+    v_leak=torch.as_tensor(-65.0),
+    v_th=torch.as_tensor(-50.0),
+    v_reset=torch.as_tensor(-65.0),
+)
+"""Norse 1.1.0's biological LIF parameters (time in ms: use with ``dt = 1.0``)."""
+
+default_bio_initial_state = LIFState(
+    z=torch.as_tensor(0.0), v=torch.as_tensor(-65.0), i=torch.as_tensor(0.0)
+)
+"""Norse 1.x's initial state for :data:`default_bio_parameters` (``v = -65``)."""

@@ -122,3 +122,30 @@ def lif_refrac_feed_forward_step(
     z_new, s_new = lif_feed_forward_step(input_tensor, state.lif, p.lif, dt)
     v, z, rho = compute_refractory_update(state, z_new, s_new.v, p)
     return z, LIFRefracFeedForwardState(LIFFeedForwardState(v, s_new.i), rho)
+
+
+# ---- Norse 1.x name: sparse-input step (helper "parity")
+
+
+def lif_refrac_step_sparse(
+    input_tensor: Tensor,
+    state: LIFRefracState,
+    input_weights: Tensor,
+    recurrent_weights: Tensor,
+    p: LIFRefracParameters = _DEFAULT_PARAMETERS,
+    dt: float = 0.001,
+) -> tuple[Tensor, LIFRefracState]:
+    """:func:`lif_refrac_step` for sparse (COO) input spikes ``(B, I)``.
+
+    Runs :func:`~norse.torch.functional.lif.lif_step_sparse`, then the refractory update.
+    Returns the spikes, and ``state.lif.z``, as sparse COO tensors ``(B, H)``. (Norse 1.1.0's
+    version failed with the default 0-d ``rho_reset``.)
+    """
+    from norse.torch.functional.lif import lif_step_sparse
+
+    z_sparse, s_new = lif_step_sparse(
+        input_tensor, state.lif, input_weights, recurrent_weights, p.lif, dt
+    )
+    v, z, rho = compute_refractory_update(state, z_sparse.to_dense(), s_new.v, p)
+    z_sparse = z.to_sparse()
+    return z_sparse, LIFRefracState(LIFState(z_sparse, v, s_new.i), rho)

@@ -163,3 +163,45 @@ def lsnn_feed_forward_step(
     v_new = p.reset_method(z, v_dec, p.v_reset, b_dec)
     b_new = b_dec + z * p.beta
     return z, LSNNFeedForwardState(v_new, i_dec + input_tensor, b_new)
+
+
+# ---- Norse 1.x name: an adaptive LIF step (helper "parity")
+
+
+def ada_lif_step(
+    input_tensor: torch.Tensor,
+    state: LSNNState,
+    input_weights: torch.Tensor,
+    recurrent_weights: torch.Tensor,
+    p: LSNNParameters = _DEFAULT_PARAMETERS,
+    dt: float = 0.001,
+) -> tuple[torch.Tensor, LSNNState]:
+    """One Euler step of Norse 1.x's adaptive LIF layer (not exported there either).
+
+    Unlike :func:`lsnn_step`, the adaptation ``b`` is subtracted from the voltage and decays
+    to 0, the threshold is fixed and the reset subtracts ``v_th - v_reset``::
+
+        v_dec = v + dt * tau_mem_inv * ((v_leak - v + i) - b)
+        i_dec = i - dt * tau_syn_inv * i
+        b_dec = b - dt * tau_adapt_inv * b
+        z     = threshold(v_dec - v_th, method, alpha)
+        v_new = v_dec - z * (v_th - v_reset)
+        i_new = i_dec + input @ W_in.T + z_old @ W_rec.T      (input after the spike)
+        b_new = b_dec + beta * z
+
+    Shapes: input ``(B, I)``, weights ``(H, I)``, ``(H, H)``, state fields ``(B, H)``.
+    Returns ``(z, LSNNState(z, v_new, i_new, b_new))``; ``p.integrator`` and
+    ``p.reset_method`` are not used.
+    """
+    v_dec = state.v + dt * p.tau_mem_inv * ((p.v_leak - state.v + state.i) - state.b)
+    i_dec = state.i - dt * p.tau_syn_inv * state.i
+    b_dec = state.b - dt * p.tau_adapt_inv * state.b
+    z = threshold(v_dec - p.v_th, p.method, p.alpha)
+    v_new = v_dec - z * (p.v_th - p.v_reset)
+    i_new = (
+        i_dec
+        + torch.nn.functional.linear(input_tensor, input_weights)
+        + torch.nn.functional.linear(state.z, recurrent_weights)
+    )
+    b_new = b_dec + p.beta * z
+    return z, LSNNState(z, v_new, i_new, b_new)

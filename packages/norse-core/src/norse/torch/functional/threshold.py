@@ -119,3 +119,125 @@ def heavi_circ_fn(x: Tensor, k: float | Tensor) -> Tensor:
 def triangle_fn(x: Tensor, alpha: float | Tensor = 0.3) -> Tensor:
     """Threshold with the ``triangle`` surrogate: ``alpha * relu(1 - |x|)`` backward."""
     return threshold(x, "triangle", alpha)
+
+
+# ---- Norse 1.x names: autograd classes, stochastic thresholds, sign (helper "parity")
+
+
+class _Surrogate(torch.autograd.Function):
+    """Base of Norse 1.x's per-surrogate autograd classes: ``Cls.apply(x, alpha)``.
+
+    Forward ``H(x)``; backward ``grad * derivative(x, alpha)`` with the registered
+    surrogate named by the subclass's ``method``.
+    """
+
+    method = "super"
+
+    @classmethod
+    def forward(cls, x: Tensor, alpha: float | Tensor) -> Tensor:
+        return heaviside(x)
+
+    @classmethod
+    def setup_context(cls, ctx, inputs, output) -> None:
+        x, alpha = inputs
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+
+    @classmethod
+    def backward(cls, ctx, grad_output: Tensor) -> tuple[Tensor, None]:
+        (x,) = ctx.saved_tensors
+        derivative = plugins.get("surrogates", cls.method).derivative
+        return grad_output * derivative(x, ctx.alpha), None
+
+
+class HeaviTanh(_Surrogate):
+    """``HeaviTanh.apply(x, k)``: ``H(x)`` forward, ``1 - tanh^2(k x)`` backward."""
+
+    method = "tanh"
+
+
+class HeaviErfc(_Surrogate):
+    """``HeaviErfc.apply(x, k)``: ``H(x)`` forward, ``2/sqrt(pi) exp(-(k x)^2)`` backward."""
+
+    method = "heavi_erfc"
+
+
+class HeaviCirc(_Surrogate):
+    """``HeaviCirc.apply(x, alpha)``: ``H(x)`` forward, ``(1 + (x/alpha)^2)^(-3/2)`` backward."""
+
+    method = "circ"
+
+
+class Triangle(_Surrogate):
+    """``Triangle.apply(x, alpha)``: ``H(x)`` forward, ``alpha * relu(1 - |x|)`` backward."""
+
+    method = "triangle"
+
+
+class Logistic(torch.autograd.Function):
+    """``Logistic.apply(x, k)``: a stochastic threshold.
+
+    Forward: a Bernoulli sample with probability ``1/2 + 1/2 tanh(k x)`` (uses the global
+    random generator). Backward: ``grad * (1 - tanh^2(k x))``.
+    """
+
+    @staticmethod
+    def forward(x: Tensor, k: float | Tensor) -> Tensor:
+        return torch.bernoulli(0.5 + 0.5 * torch.tanh(k * x))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        x, k = inputs
+        ctx.save_for_backward(x)
+        ctx.k = k
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None]:
+        (x,) = ctx.saved_tensors
+        return grad_output * (1.0 - torch.tanh(ctx.k * x).square()), None
+
+
+class CircDist(torch.autograd.Function):
+    """``CircDist.apply(x, alpha)``: a stochastic threshold.
+
+    Forward: a Bernoulli sample with probability ``1/2 + 1/2 x / sqrt(x^2 + alpha^2)``.
+    Backward: ``grad * (1 + (x/alpha)^2)^(-3/2)`` (the ``circ`` surrogate).
+    """
+
+    @staticmethod
+    def forward(x: Tensor, alpha: float | Tensor) -> Tensor:
+        return torch.bernoulli(0.5 + 0.5 * x * torch.rsqrt(x.square() + alpha**2))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        x, alpha = inputs
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+
+    @staticmethod
+    def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None]:
+        (x,) = ctx.saved_tensors
+        return grad_output * (1.0 + (x / ctx.alpha).square()).pow(-1.5), None
+
+
+def logistic_fn(x: Tensor, k: float | Tensor) -> Tensor:
+    """Stochastic threshold :class:`Logistic`: spikes with probability ``1/2 + 1/2 tanh(k x)``."""
+    return Logistic.apply(x, k)
+
+
+def circ_dist_fn(x: Tensor, k: float | Tensor) -> Tensor:
+    """Stochastic threshold :class:`CircDist`: spikes with probability
+    ``1/2 + 1/2 x / sqrt(x^2 + k^2)``."""
+    return CircDist.apply(x, k)
+
+
+def sign(x: Tensor, method: str = "super", alpha: float | Tensor | None = 100.0) -> Tensor:
+    """``2 * threshold(x, method, alpha) - 1``: ``+1`` where ``x > 0``, else ``-1``."""
+    return 2.0 * threshold(x, method, alpha) - 1.0
+
+
+superspike_fn = super_fn
+"""Norse 1.x's alias of :func:`super_fn`."""
+
+# Exported from norse.torch as in Norse 1.x; the classes and sign stay at this module's path.
+__all__ += ["circ_dist_fn", "logistic_fn"]

@@ -1,7 +1,14 @@
-"""Conductance-based LIF modules.
+r"""Conductance-based LIF modules.
 
-The dynamics are those of :mod:`norse.torch.functional.coba_lif`. Parameters are registered on
-the module (see :mod:`norse.torch.module.snn`); the initial state is ``v = v_rest``,
+Dynamics (:mod:`norse.torch.functional.coba_lif`): positive input opens excitatory,
+negative input inhibitory conductances,
+
+.. math::
+    \dot v = c_m^{-1} (g_l (v_{rest} - v) + g_e (E_{rev,E} - v) + g_i (E_{rev,I} - v)),
+    \qquad \dot g_e = -\tau_{syn,exc}^{-1} g_e, \qquad \dot g_i = -\tau_{syn,inh}^{-1} g_i
+
+with ``z = Θ(v - v_thresh)`` and ``v`` reset to ``v_reset``. The modules are built from
+:data:`SPEC` (see :mod:`norse.torch.module.snn`); the initial state is ``v = v_rest``,
 ``g_e = g_i = 0`` (and ``z = 0`` for recurrent models), in the input's dtype and device
 (Norse 1.x starts at ``v = 0``, which for the default ``v_rest = -20`` and ``v_thresh = -10``
 is above threshold and makes every neuron spike in its first step).
@@ -32,97 +39,79 @@ from norse.torch.functional.coba_lif import (
     coba_lif_feed_forward_step,
     coba_lif_step,
 )
-from norse.torch.module.snn import SNN, SNNCell, SNNRecurrent, SNNRecurrentCell, filled_state
+from norse.torch.module.snn import NeuronCell, NeuronRecurrent, NeuronRecurrentCell, NeuronSequence
 
 __all__ = ["CobaLIF", "CobaLIFCell", "CobaLIFFeedForwardCell", "CobaLIFRecurrent"]
 
-
-def _feed_forward_state(template: Tensor, p: CobaLIFParameters) -> CobaLIFFeedForwardState:
-    shape = template.shape
-    return CobaLIFFeedForwardState(
-        v=filled_state(p.v_rest, shape, template),
-        g_e=filled_state(0.0, shape, template),
-        g_i=filled_state(0.0, shape, template),
-    )
-
-
-def _recurrent_state(template: Tensor, hidden_size: int, p: CobaLIFParameters) -> CobaLIFState:
-    shape = (*template.shape[:-1], hidden_size)
-    return CobaLIFState(
-        z=filled_state(0.0, shape, template),
-        v=filled_state(p.v_rest, shape, template),
-        g_e=filled_state(0.0, shape, template),
-        g_i=filled_state(0.0, shape, template),
-    )
+_MODEL = NeuronSpec(
+    name="coba_lif",
+    description="Conductance-based leaky integrate-and-fire neuron with excitatory and inhibitory synapses",
+    parameters=CobaLIFParameters,
+    state=CobaLIFState,
+    feed_forward_state=CobaLIFFeedForwardState,
+    feed_forward_step=coba_lif_feed_forward_step,
+    step=coba_lif_step,
+    initial_state={"v": "v_rest"},
+    voltage_fields=("v",),
+    current_fields=("g_e", "g_i"),
+)
 
 
-def _norse_weights(input_size: int, hidden_size: int) -> tuple[Tensor, Tensor]:
-    """Norse 1.x's CobaLIFFeedForwardCell initialisation: ``randn / sqrt(fan_in)``."""
+def _norse_weights(
+    input_size: int,
+    hidden_size: int,
+    input_weights: Tensor | None,
+    recurrent_weights: Tensor | None,
+) -> tuple[Tensor, Tensor]:
+    """The given weights, else Norse 1.x's CobaLIFCell initialisation ``randn / sqrt(fan_in)``.
+
+    Both defaults are drawn in any case, so that the random stream is the same either way.
+    """
+    default_in = torch.randn(hidden_size, input_size) / input_size**0.5
+    default_rec = torch.randn(hidden_size, hidden_size) / hidden_size**0.5
     return (
-        torch.randn(hidden_size, input_size) / input_size**0.5,
-        torch.randn(hidden_size, hidden_size) / hidden_size**0.5,
+        default_in if input_weights is None else input_weights,
+        default_rec if recurrent_weights is None else recurrent_weights,
     )
 
 
-class CobaLIFFeedForwardCell(SNNCell):
-    """One feed-forward CobaLIF step: signed synaptic input ``(B, ...)`` to spikes ``(B, ...)``.
+class CobaLIFFeedForwardCell(NeuronCell, spec=_MODEL):
+    r"""One feed-forward CobaLIF step: signed synaptic input ``(B, ...)`` to spikes ``(B, ...)``.
+
+    .. math::
+        \dot v = c_m^{-1} (g_l (v_{rest} - v) + g_e (E_{rev,E} - v) + g_i (E_{rev,I} - v)),
+        \qquad \dot g_e = -\tau_{syn,exc}^{-1} g_e, \qquad \dot g_i = -\tau_{syn,inh}^{-1} g_i
+
+    with ``g_e += relu(x)``, ``g_i += relu(-x)`` each step.
 
     Args:
-        p: :class:`CobaLIFParameters` (default Norse's).
+        p: :class:`CobaLIFParameters` (default ``CobaLIFParameters()``, Norse's).
         dt: time step in s (default 0.001).
-        trainable: parameter fields to make ``nn.Parameter``\\ s, e.g. ``("tau_mem_inv",)``.
+        trainable: parameter fields to make ``nn.Parameter``\ s, e.g. ``("tau_mem_inv",)``.
 
-    ``forward(input_tensor, state=None) -> (z, CobaLIFFeedForwardState)``.
+    ``forward(input_tensor, state=None) -> (z, CobaLIFFeedForwardState)``, starting at
+    ``v = v_rest``, ``g_e = g_i = 0``.
     """
 
-    def __init__(
-        self,
-        p: CobaLIFParameters = _DEFAULT_PARAMETERS,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(coba_lif_feed_forward_step, self.initial_state, p, dt, trainable=trainable)
 
-    def initial_state(self, input_tensor: Tensor) -> CobaLIFFeedForwardState:
-        """``v = v_rest``, ``g_e = g_i = 0``, shaped like ``input_tensor``."""
-        return _feed_forward_state(input_tensor, self.p)
+class CobaLIF(NeuronSequence, spec=_MODEL):
+    r"""Feed-forward CobaLIF neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
 
-
-class CobaLIF(SNN):
-    """Feed-forward CobaLIF neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
+    The dynamics of :class:`CobaLIFFeedForwardCell`, step by step.
 
     Args:
         p: :class:`CobaLIFParameters`. dt: time step in s (default 0.001).
         record_states: return every step's state stacked over time instead of the last one.
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+        trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
-    def __init__(
-        self,
-        p: CobaLIFParameters = _DEFAULT_PARAMETERS,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            coba_lif_feed_forward_step,
-            self.initial_state,
-            p,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
 
-    def initial_state(self, input_tensor: Tensor) -> CobaLIFFeedForwardState:
-        """``v = v_rest``, ``g_e = g_i = 0``, shaped like one step ``input_tensor[0]``."""
-        return _feed_forward_state(input_tensor[0], self.p)
-
-
-class CobaLIFCell(SNNRecurrentCell):
-    """One recurrent CobaLIF step (Norse 1.x's ``CobaLIFCell``): input ``(B, input_size)``
+class CobaLIFCell(NeuronRecurrentCell, spec=_MODEL):
+    r"""One recurrent CobaLIF step (Norse 1.x's ``CobaLIFCell``): input ``(B, input_size)``
     spikes to output spikes ``(B, hidden_size)``.
+
+    The dynamics of :class:`CobaLIFFeedForwardCell`; the conductance jumps are
+    ``g_e += x relu(W_in)^T + z relu(W_rec)^T`` and ``g_i += x relu(-W_in)^T + z relu(-W_rec)^T``.
 
     Args:
         input_size, hidden_size: the numbers of inputs and neurons.
@@ -131,7 +120,7 @@ class CobaLIFCell(SNNRecurrentCell):
         input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)``; default
             Norse 1.x's ``randn(H, I) / sqrt(I)`` and ``randn(H, H) / sqrt(H)``.
         autapses: allow self-connections (default True: Norse 1.x's CobaLIFCell does).
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+        trainable: parameter fields to make ``nn.Parameter``\ s.
 
     Unlike Norse 1.x, the input reaches the conductances (see
     :mod:`norse.torch.functional.coba_lif`).
@@ -149,29 +138,12 @@ class CobaLIFCell(SNNRecurrentCell):
         autapses: bool = True,
         trainable: Iterable[str] = (),
     ) -> None:
-        default_in, default_rec = _norse_weights(input_size, hidden_size)
-        input_weights = default_in if input_weights is None else input_weights
-        recurrent_weights = default_rec if recurrent_weights is None else recurrent_weights
-        super().__init__(
-            coba_lif_step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> CobaLIFState:
-        """``z = 0``, ``v = v_rest``, ``g_e = g_i = 0`` of shape ``(B, hidden_size)``."""
-        return _recurrent_state(input_tensor, self.hidden_size, self.p)
+        w_in, w_rec = _norse_weights(input_size, hidden_size, input_weights, recurrent_weights)
+        super().__init__(input_size, hidden_size, p, w_in, w_rec, autapses, dt, trainable=trainable)
 
 
-class CobaLIFRecurrent(SNNRecurrent):
-    """Recurrent CobaLIF neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
+class CobaLIFRecurrent(NeuronRecurrent, spec=_MODEL):
+    r"""Recurrent CobaLIF neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
 
     Args: as :class:`CobaLIFCell`, plus ``record_states`` as in :class:`CobaLIF`. (Not in
     Norse 1.x.)
@@ -190,42 +162,17 @@ class CobaLIFRecurrent(SNNRecurrent):
         autapses: bool = True,
         trainable: Iterable[str] = (),
     ) -> None:
-        default_in, default_rec = _norse_weights(input_size, hidden_size)
-        input_weights = default_in if input_weights is None else input_weights
-        recurrent_weights = default_rec if recurrent_weights is None else recurrent_weights
+        w_in, w_rec = _norse_weights(input_size, hidden_size, input_weights, recurrent_weights)
         super().__init__(
-            coba_lif_step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            record_states=record_states,
+            input_size, hidden_size, p, w_in, w_rec, autapses, dt, record_states,
             trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> CobaLIFState:
-        """``z = 0``, ``v = v_rest``, ``g_e = g_i = 0`` of shape ``(B, hidden_size)``."""
-        return _recurrent_state(input_tensor[0], self.hidden_size, self.p)
+        )  # fmt: skip
 
 
-SPEC = NeuronSpec(
-    name="coba_lif",
-    description="Conductance-based leaky integrate-and-fire neuron with excitatory and inhibitory synapses",
-    parameters=CobaLIFParameters,
-    state=CobaLIFState,
-    feed_forward_step=coba_lif_feed_forward_step,
+SPEC = _MODEL._replace(
     cell=CobaLIFFeedForwardCell,
-    feed_forward_state=CobaLIFFeedForwardState,
-    step=coba_lif_step,
     sequence=CobaLIF,
     recurrent_cell=CobaLIFCell,
     recurrent=CobaLIFRecurrent,
-    voltage_fields=("v",),
-    current_fields=("g_e", "g_i"),
-    threshold_fields=(),
 )
 """The CobaLIF model's registry entry (registered by the core as ``"coba_lif"``)."""

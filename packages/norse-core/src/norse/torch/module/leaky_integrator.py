@@ -1,8 +1,14 @@
-"""Leaky-integrator modules (non-spiking readouts): :class:`LICell`, :class:`LI`,
+r"""Leaky-integrator modules (non-spiking readouts): :class:`LICell`, :class:`LI`,
 :class:`LILinearCell`.
 
-Dynamics: :mod:`norse.torch.functional.leaky_integrator`; the output is the membrane voltage.
-Initial state ``v = v_leak``, ``i = 0`` in the input's dtype and device.
+Dynamics (:mod:`norse.torch.functional.leaky_integrator`); the output is the voltage:
+
+.. math::
+    \dot v = \tau_{mem}^{-1} ((v_{leak} - v) + i), \qquad \dot i = -\tau_{syn}^{-1} i
+
+with the input added to ``i`` every step. :class:`LICell` and :class:`LI` are built from
+:data:`SPEC` (see :mod:`norse.torch.module.snn`). Initial state ``v = v_leak``, ``i = 0`` in
+the input's dtype and device.
 """
 
 from __future__ import annotations
@@ -20,78 +26,63 @@ from norse.torch.functional.leaky_integrator import (
     li_feed_forward_step,
     li_step,
 )
-from norse.torch.module.snn import SNN, SNNCell, filled_state
+from norse.torch.module.snn import NeuronCell, NeuronSequence, SNNCell, new_state
 
 __all__ = ["LI", "LICell", "LILinearCell"]
 
+_MODEL = NeuronSpec(
+    name="li",
+    description="Leaky integrator (non-spiking readout) with an exponential current synapse",
+    parameters=LIParameters,
+    state=LIState,
+    feed_forward_state=LIState,
+    feed_forward_step=li_feed_forward_step,
+    initial_state={"v": "v_leak"},
+    voltage_fields=("v",),
+    current_fields=("i",),
+    spiking=False,
+)
 
-def _state(template: Tensor, shape: tuple[int, ...], p: LIParameters) -> LIState:
-    return LIState(v=filled_state(p.v_leak, shape, template), i=filled_state(0.0, shape, template))
+
+class LICell(NeuronCell, spec=_MODEL):
+    r"""One leaky-integrator step: input current ``(B, ...)`` to voltage ``(B, ...)``.
+
+    .. math::
+        \dot v = \tau_{mem}^{-1} ((v_{leak} - v) + i), \qquad \dot i = -\tau_{syn}^{-1} i
+
+    Args:
+        p: :class:`LIParameters` (default ``LIParameters()``).
+        dt: time step in s (default 0.001).
+        trainable: parameter fields to make ``nn.Parameter``\ s.
+
+    ``forward(input_tensor, state=None) -> (v, LIState)``, starting at ``v = v_leak``,
+    ``i = 0``.
+    """
 
 
-class LICell(SNNCell):
-    """One leaky-integrator step: input current ``(B, ...)`` to voltage ``(B, ...)``.
+class LI(NeuronSequence, spec=_MODEL):
+    r"""Leaky integrators over a sequence: ``(T, B, ...)`` to voltages ``(T, B, ...)``.
+
+    The dynamics of :class:`LICell`, run as one fused op when it serves.
 
     Args:
         p: :class:`LIParameters`. dt: time step in s (default 0.001).
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
-    """
-
-    def __init__(
-        self,
-        p: LIParameters = DEFAULT_LI_PARAMETERS,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(li_feed_forward_step, self.initial_state, p, dt, trainable=trainable)
-
-    def initial_state(self, input_tensor: Tensor) -> LIState:
-        """``v = v_leak``, ``i = 0`` shaped like ``input_tensor``."""
-        return _state(input_tensor, input_tensor.shape, self.p)
-
-
-class LI(SNN):
-    """Leaky integrators over a sequence: ``(T, B, ...)`` to voltages ``(T, B, ...)``.
-
-    Args:
-        p: :class:`LIParameters`. dt: time step in s.
         record_states: return every step's state stacked over time.
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+        trainable: parameter fields to make ``nn.Parameter``\ s.
     """
-
-    def __init__(
-        self,
-        p: LIParameters = DEFAULT_LI_PARAMETERS,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            li_feed_forward_step,
-            self.initial_state,
-            p,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LIState:
-        """``v = v_leak``, ``i = 0`` shaped like one step ``input_tensor[0]``."""
-        return _state(input_tensor, input_tensor.shape[1:], self.p)
 
 
 class LILinearCell(SNNCell):
-    """One leaky-integrator step behind a linear layer: ``(B, input_size)`` to ``(B, hidden_size)``.
+    r"""One leaky-integrator step behind a linear layer: ``(B, input_size)`` to ``(B, hidden_size)``.
 
     ``i_jump = i + x @ input_weights.T`` with ``input_weights`` ``(hidden_size, input_size)``,
-    an ``nn.Parameter`` initialised as ``randn(hidden, input) / sqrt(input)`` (Norse's init).
+    an ``nn.Parameter`` initialised as ``randn(hidden, input) / sqrt(input)`` (Norse's init),
+    then the dynamics of :class:`LICell`. The weights follow the input's dtype in forward.
 
     Args:
         input_size, hidden_size: the numbers of inputs and of integrators.
         p: :class:`LIParameters`. dt: time step in s.
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+        trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
     def __init__(
@@ -113,7 +104,8 @@ class LILinearCell(SNNCell):
 
     def initial_state(self, input_tensor: Tensor) -> LIState:
         """``v = v_leak``, ``i = 0`` of shape ``(B, hidden_size)``."""
-        return _state(input_tensor, (*input_tensor.shape[:-1], self.hidden_size), self.p)
+        shape = (*input_tensor.shape[:-1], self.hidden_size)
+        return new_state(LIState, {"v": self.p.v_leak}, shape, input_tensor)
 
     def forward(self, input_tensor: Tensor, state: LIState | None = None) -> tuple[Tensor, LIState]:
         """One step: input ``(B, input_size)`` to ``(v (B, hidden_size), LIState)``."""
@@ -124,7 +116,8 @@ class LILinearCell(SNNCell):
             )
         shape = torch.Size((*input_tensor.shape[:-1], self.hidden_size))
         state = self._prepare(input_tensor, state, shape)
-        return li_step(input_tensor, state, self.input_weights, self.p, self.dt)
+        weights = self.input_weights.to(input_tensor.dtype)
+        return li_step(input_tensor, state, weights, self.p, self.dt)
 
     def extra_repr(self) -> str:
         return (
@@ -132,17 +125,5 @@ class LILinearCell(SNNCell):
         )
 
 
-SPEC = NeuronSpec(
-    name="li",
-    description="Leaky integrator (non-spiking readout) with an exponential current synapse",
-    parameters=LIParameters,
-    state=LIState,
-    feed_forward_step=li_feed_forward_step,
-    cell=LICell,
-    feed_forward_state=LIState,
-    sequence=LI,
-    voltage_fields=("v",),
-    current_fields=("i",),
-    spiking=False,
-)
+SPEC = _MODEL._replace(cell=LICell, sequence=LI)
 """The leaky integrator's registry entry (``"li"``)."""

@@ -1,8 +1,16 @@
-"""LIFAdEx modules: :class:`LIFAdExCell`, :class:`LIFAdEx`, :class:`LIFAdExRecurrentCell`, :class:`LIFAdExRecurrent`.
+r"""LIFAdEx modules: :class:`LIFAdExCell`, :class:`LIFAdEx`, :class:`LIFAdExRecurrentCell`, :class:`LIFAdExRecurrent`.
 
-The dynamics are those of :mod:`norse.torch.functional.lif_adex`. Parameters are registered on
-the module (see :mod:`norse.torch.module.snn`); the initial state is ``v = v_leak``,
-``i = 0``, ``a = 0`` (and ``z = 0`` for recurrent models), in the input's dtype and device.
+Adaptive exponential leaky integrate-and-fire neurons (:mod:`norse.torch.functional.lif_adex`):
+
+.. math::
+    \dot v = \tau_{mem}^{-1} ((v_{leak} - v) + \Delta_T e^{(v - v_{th}) / \Delta_T} + i - a),
+    \qquad \dot i = -\tau_{syn}^{-1} i, \qquad
+    \dot a = \tau_{ada}^{-1} (a_{current} (v - v_{leak}) - a)
+
+with ``z = Θ(v - v_th)``, ``v`` reset and ``a`` increased by ``adaptation_spike`` on a spike.
+The modules are built from :data:`SPEC` (see :mod:`norse.torch.module.snn`); the initial
+state is ``v = v_leak``, ``i = 0``, ``a = 0`` (and ``z = 0`` for recurrent models), in the
+input's dtype and device.
 
 Example::
 
@@ -11,194 +19,88 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from torch import Tensor
-
 from norse.hookspecs import NeuronSpec
 from norse.torch.functional.lif_adex import (
-    _DEFAULT_PARAMETERS,
     LIFAdExFeedForwardState,
     LIFAdExParameters,
     LIFAdExState,
     lif_adex_feed_forward_step,
     lif_adex_step,
 )
-from norse.torch.module.snn import SNN, SNNCell, SNNRecurrent, SNNRecurrentCell, filled_state
+from norse.torch.module.snn import NeuronCell, NeuronRecurrent, NeuronRecurrentCell, NeuronSequence
 
 __all__ = ["LIFAdEx", "LIFAdExCell", "LIFAdExRecurrent", "LIFAdExRecurrentCell"]
 
-
-def _feed_forward_state(template: Tensor, p: LIFAdExParameters) -> LIFAdExFeedForwardState:
-    shape = template.shape
-    return LIFAdExFeedForwardState(
-        v=filled_state(p.v_leak, shape, template),
-        i=filled_state(0.0, shape, template),
-        a=filled_state(0.0, shape, template),
-    )
-
-
-def _recurrent_state(template: Tensor, hidden_size: int, p: LIFAdExParameters) -> LIFAdExState:
-    shape = (*template.shape[:-1], hidden_size)
-    return LIFAdExState(
-        z=filled_state(0.0, shape, template),
-        v=filled_state(p.v_leak, shape, template),
-        i=filled_state(0.0, shape, template),
-        a=filled_state(0.0, shape, template),
-    )
-
-
-class LIFAdExCell(SNNCell):
-    """One feed-forward LIFAdEx step: input current ``(B, ...)`` to spikes ``(B, ...)``.
-
-    Args:
-        p: :class:`LIFAdExParameters` (default Norse's).
-        dt: time step in s (default 0.001).
-        trainable: parameter fields to make ``nn.Parameter``\\ s, e.g. ``("tau_mem_inv",)``.
-
-    ``forward(input_tensor, state=None) -> (z, LIFAdExFeedForwardState)``.
-    """
-
-    def __init__(
-        self,
-        p: LIFAdExParameters = _DEFAULT_PARAMETERS,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(lif_adex_feed_forward_step, self.initial_state, p, dt, trainable=trainable)
-
-    def initial_state(self, input_tensor: Tensor) -> LIFAdExFeedForwardState:
-        """``v = v_leak``, ``i = 0``, ``a = 0``, shaped like ``input_tensor``."""
-        return _feed_forward_state(input_tensor, self.p)
-
-
-class LIFAdEx(SNN):
-    """Feed-forward LIFAdEx neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
-
-    Args:
-        p: :class:`LIFAdExParameters`. dt: time step in s (default 0.001).
-        record_states: return every step's state stacked over time instead of the last one.
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
-    """
-
-    def __init__(
-        self,
-        p: LIFAdExParameters = _DEFAULT_PARAMETERS,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            lif_adex_feed_forward_step,
-            self.initial_state,
-            p,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LIFAdExFeedForwardState:
-        """``v = v_leak``, ``i = 0``, ``a = 0``, shaped like one step ``input_tensor[0]``."""
-        return _feed_forward_state(input_tensor[0], self.p)
-
-
-class LIFAdExRecurrentCell(SNNRecurrentCell):
-    """One recurrent LIFAdEx step: input ``(B, input_size)`` to spikes ``(B, hidden_size)``.
-
-    Args:
-        input_size, hidden_size: the numbers of inputs and neurons.
-        p: :class:`LIFAdExParameters`.
-        input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
-            ``randn * sqrt(2 / H)``).
-        autapses: allow self-connections (default False).
-        dt: time step in s.
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: LIFAdExParameters = _DEFAULT_PARAMETERS,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            lif_adex_step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LIFAdExState:
-        """``z = 0``, ``v = v_leak``, ``i = 0``, ``a = 0`` of shape ``(B, hidden_size)``."""
-        return _recurrent_state(input_tensor, self.hidden_size, self.p)
-
-
-class LIFAdExRecurrent(SNNRecurrent):
-    """Recurrent LIFAdEx neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
-
-    Args: as :class:`LIFAdExRecurrentCell`, plus ``record_states`` as in :class:`LIFAdEx`.
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: LIFAdExParameters = _DEFAULT_PARAMETERS,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            lif_adex_step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LIFAdExState:
-        """``z = 0``, ``v = v_leak``, ``i = 0``, ``a = 0`` of shape ``(B, hidden_size)``."""
-        return _recurrent_state(input_tensor[0], self.hidden_size, self.p)
-
-
-SPEC = NeuronSpec(
+_MODEL = NeuronSpec(
     name="lif_adex",
     description="Adaptive exponential leaky integrate-and-fire neuron with an exponential current synapse",
     parameters=LIFAdExParameters,
     state=LIFAdExState,
-    feed_forward_step=lif_adex_feed_forward_step,
-    cell=LIFAdExCell,
     feed_forward_state=LIFAdExFeedForwardState,
+    feed_forward_step=lif_adex_feed_forward_step,
     step=lif_adex_step,
+    initial_state={"v": "v_leak"},
+    voltage_fields=("v",),
+    current_fields=("i",),
+)
+
+
+class LIFAdExCell(NeuronCell, spec=_MODEL):
+    r"""One feed-forward LIFAdEx step: input current ``(B, ...)`` to spikes ``(B, ...)``.
+
+    .. math::
+        \dot v = \tau_{mem}^{-1} ((v_{leak} - v) + \Delta_T e^{(v - v_{th}) / \Delta_T} + i - a),
+        \qquad \dot i = -\tau_{syn}^{-1} i, \qquad
+        \dot a = \tau_{ada}^{-1} (a_{current} (v - v_{leak}) - a)
+
+    Args:
+        p: :class:`LIFAdExParameters` (default ``LIFAdExParameters()``, Norse's).
+        dt: time step in s (default 0.001).
+        trainable: parameter fields to make ``nn.Parameter``\ s, e.g. ``("tau_mem_inv",)``.
+
+    ``forward(input_tensor, state=None) -> (z, LIFAdExFeedForwardState)``, starting at
+    ``v = v_leak``, ``i = 0``, ``a = 0``.
+    """
+
+
+class LIFAdEx(NeuronSequence, spec=_MODEL):
+    r"""Feed-forward LIFAdEx neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
+
+    The dynamics of :class:`LIFAdExCell`, step by step.
+
+    Args:
+        p: :class:`LIFAdExParameters`. dt: time step in s (default 0.001).
+        record_states: return every step's state stacked over time instead of the last one.
+        trainable: parameter fields to make ``nn.Parameter``\ s.
+    """
+
+
+class LIFAdExRecurrentCell(NeuronRecurrentCell, spec=_MODEL):
+    r"""One recurrent LIFAdEx step: input ``(B, input_size)`` to spikes ``(B, hidden_size)``.
+
+    The dynamics of :class:`LIFAdExCell` with ``i += x W_{in}^T + z W_{rec}^T`` each step.
+
+    Args:
+        input_size, hidden_size: the numbers of inputs and neurons.
+        p: :class:`LIFAdExParameters` (default ``LIFAdExParameters()``).
+        input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
+            ``randn * sqrt(2 / H)``).
+        autapses: allow self-connections (default False).
+        dt: time step in s. trainable: parameter fields to make ``nn.Parameter``\ s.
+    """
+
+
+class LIFAdExRecurrent(NeuronRecurrent, spec=_MODEL):
+    r"""Recurrent LIFAdEx neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
+
+    Args: as :class:`LIFAdExRecurrentCell`, plus ``record_states`` as in :class:`LIFAdEx`.
+    """
+
+
+SPEC = _MODEL._replace(
+    cell=LIFAdExCell,
     sequence=LIFAdEx,
     recurrent_cell=LIFAdExRecurrentCell,
     recurrent=LIFAdExRecurrent,
-    voltage_fields=("v",),
-    current_fields=("i",),
-    threshold_fields=(),
 )
 """The LIFAdEx model's registry entry (registered by the core as ``"lif_adex"``)."""

@@ -1,9 +1,17 @@
-"""LSNN modules: :class:`LSNNCell`, :class:`LSNN`, :class:`LSNNRecurrentCell`, :class:`LSNNRecurrent`.
+r"""LSNN modules: :class:`LSNNCell`, :class:`LSNN`, :class:`LSNNRecurrentCell`, :class:`LSNNRecurrent`.
 
-The dynamics are those of :mod:`norse.torch.functional.lsnn`. Parameters are registered on
-the module (see :mod:`norse.torch.module.snn`); the initial state is ``v = v_leak``,
-``i = 0``, threshold ``b = v_th`` (and ``z = 0`` for recurrent models), in the input's dtype
-and device. ``adjoint`` follows ``p`` as in Norse 1.x's signatures.
+LIF neurons with an adaptive threshold ``b`` (Bellec et al. 2018,
+:mod:`norse.torch.functional.lsnn`):
+
+.. math::
+    \dot v = \tau_{mem}^{-1} ((v_{leak} - v) + i), \qquad \dot i = -\tau_{syn}^{-1} i,
+    \qquad \dot b = \tau_{adapt}^{-1} (v_{th} - b), \qquad z = \Theta(v - b)
+
+with ``b += beta`` on every spike and the input entering ``i`` after the spike.
+The modules are built from :data:`SPEC` (see :mod:`norse.torch.module.snn`); the initial
+state is ``v = v_leak``, ``i = 0``, threshold ``b = v_th`` (and ``z = 0`` for recurrent
+models), in the input's dtype and device. ``adjoint`` follows ``p`` as in Norse 1.x's
+signatures.
 
 Example::
 
@@ -25,41 +33,41 @@ from norse.torch.functional.lsnn import (
     lsnn_feed_forward_step,
     lsnn_step,
 )
-from norse.torch.module.snn import SNN, SNNCell, SNNRecurrent, SNNRecurrentCell, filled_state
+from norse.torch.module.snn import NeuronCell, NeuronRecurrent, NeuronRecurrentCell, NeuronSequence
 
 __all__ = ["LSNN", "LSNNCell", "LSNNRecurrent", "LSNNRecurrentCell"]
 
-
-def _feed_forward_state(template: Tensor, p: LSNNParameters) -> LSNNFeedForwardState:
-    shape = template.shape
-    return LSNNFeedForwardState(
-        v=filled_state(p.v_leak, shape, template),
-        i=filled_state(0.0, shape, template),
-        b=filled_state(p.v_th, shape, template),
-    )
-
-
-def _recurrent_state(template: Tensor, hidden_size: int, p: LSNNParameters) -> LSNNState:
-    shape = (*template.shape[:-1], hidden_size)
-    return LSNNState(
-        z=filled_state(0.0, shape, template),
-        v=filled_state(p.v_leak, shape, template),
-        i=filled_state(0.0, shape, template),
-        b=filled_state(p.v_th, shape, template),
-    )
+_MODEL = NeuronSpec(
+    name="lsnn",
+    description="LIF neuron with an adaptive threshold (long short-term memory SNN, Bellec et al. 2018)",
+    parameters=LSNNParameters,
+    state=LSNNState,
+    feed_forward_state=LSNNFeedForwardState,
+    feed_forward_step=lsnn_feed_forward_step,
+    step=lsnn_step,
+    initial_state={"v": "v_leak", "b": "v_th"},
+    voltage_fields=("v",),
+    current_fields=("i",),
+    threshold_fields=("b",),
+)
 
 
-class LSNNCell(SNNCell):
-    """One feed-forward LSNN step: input current ``(B, ...)`` to spikes ``(B, ...)``.
+class LSNNCell(NeuronCell, spec=_MODEL):
+    r"""One feed-forward LSNN step: input current ``(B, ...)`` to spikes ``(B, ...)``.
+
+    .. math::
+        \dot v = \tau_{mem}^{-1} ((v_{leak} - v) + i), \qquad \dot i = -\tau_{syn}^{-1} i,
+        \qquad \dot b = \tau_{adapt}^{-1} (v_{th} - b), \qquad z = \Theta(v - b)
 
     Args:
         p: :class:`LSNNParameters` (default Norse's).
-        dt: time step in s (default 0.001).
         adjoint: Norse 1.x's discretised-adjoint switch; only False is supported
             (True raises ``ValueError``).
-        trainable: parameter fields to make ``nn.Parameter``\\ s, e.g. ``("tau_mem_inv",)``.
+        dt: time step in s (default 0.001).
+        trainable: parameter fields to make ``nn.Parameter``\ s, e.g. ``("tau_mem_inv",)``.
 
-    ``forward(input_tensor, state=None) -> (z, LSNNFeedForwardState)``.
+    ``forward(input_tensor, state=None) -> (z, LSNNFeedForwardState)``, starting at
+    ``v = v_leak``, ``i = 0``, ``b = v_th``.
     """
 
     def __init__(
@@ -71,15 +79,11 @@ class LSNNCell(SNNCell):
         trainable: Iterable[str] = (),
     ) -> None:
         _check_adjoint(adjoint)
-        super().__init__(lsnn_feed_forward_step, self.initial_state, p, dt, trainable=trainable)
-
-    def initial_state(self, input_tensor: Tensor) -> LSNNFeedForwardState:
-        """``v = v_leak``, ``i = 0``, ``b = v_th``, shaped like ``input_tensor``."""
-        return _feed_forward_state(input_tensor, self.p)
+        super().__init__(p, dt, trainable=trainable)
 
 
-class LSNN(SNN):
-    """Feed-forward LSNN neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
+class LSNN(NeuronSequence, spec=_MODEL):
+    r"""Feed-forward LSNN neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
 
     Runs as one fused op (``norse::lsnn_sequence``, :mod:`norse.torch.ops.lsnn`) with the
     same spikes and states as the step loop, which it falls back to for
@@ -87,11 +91,11 @@ class LSNN(SNN):
     parameters of another dtype or device than the input.
 
     Args:
-        p: :class:`LSNNParameters`. dt: time step in s (default 0.001).
+        p: :class:`LSNNParameters`.
+        adjoint: only False is supported (True raises ``ValueError``).
+        dt: time step in s (default 0.001).
         record_states: return every step's state stacked over time instead of the last one.
-        adjoint: Norse 1.x's discretised-adjoint switch; only False is supported
-            (True raises ``ValueError``).
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+        trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
     def __init__(
@@ -104,33 +108,22 @@ class LSNN(SNN):
         trainable: Iterable[str] = (),
     ) -> None:
         _check_adjoint(adjoint)
-        super().__init__(
-            lsnn_feed_forward_step,
-            self.initial_state,
-            p,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LSNNFeedForwardState:
-        """``v = v_leak``, ``i = 0``, ``b = v_th``, shaped like one step ``input_tensor[0]``."""
-        return _feed_forward_state(input_tensor[0], self.p)
+        super().__init__(p, dt, record_states, trainable=trainable)
 
 
-class LSNNRecurrentCell(SNNRecurrentCell):
-    """One recurrent LSNN step: input ``(B, input_size)`` to spikes ``(B, hidden_size)``.
+class LSNNRecurrentCell(NeuronRecurrentCell, spec=_MODEL):
+    r"""One recurrent LSNN step: input ``(B, input_size)`` to spikes ``(B, hidden_size)``.
+
+    The dynamics of :class:`LSNNCell` with ``i += x W_{in}^T + z W_{rec}^T`` each step.
 
     Args:
         input_size, hidden_size: the numbers of inputs and neurons.
         p: :class:`LSNNParameters`.
+        adjoint: only False is supported (True raises ``ValueError``).
         input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
             ``randn * sqrt(2 / H)``).
         autapses: allow self-connections (default False).
-        dt: time step in s.
-        adjoint: Norse 1.x's discretised-adjoint switch; only False is supported
-            (True raises ``ValueError``).
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+        dt: time step in s. trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
     def __init__(
@@ -148,25 +141,13 @@ class LSNNRecurrentCell(SNNRecurrentCell):
     ) -> None:
         _check_adjoint(adjoint)
         super().__init__(
-            lsnn_step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
+            input_size, hidden_size, p, input_weights, recurrent_weights, autapses, dt,
             trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LSNNState:
-        """``z = 0``, ``v = v_leak``, ``i = 0``, ``b = v_th`` of shape ``(B, hidden_size)``."""
-        return _recurrent_state(input_tensor, self.hidden_size, self.p)
+        )  # fmt: skip
 
 
-class LSNNRecurrent(SNNRecurrent):
-    """Recurrent LSNN neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
+class LSNNRecurrent(NeuronRecurrent, spec=_MODEL):
+    r"""Recurrent LSNN neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
 
     Args: as :class:`LSNNRecurrentCell`, plus ``record_states`` as in :class:`LSNN`.
     """
@@ -187,22 +168,9 @@ class LSNNRecurrent(SNNRecurrent):
     ) -> None:
         _check_adjoint(adjoint)
         super().__init__(
-            lsnn_step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
-
-    def initial_state(self, input_tensor: Tensor) -> LSNNState:
-        """``z = 0``, ``v = v_leak``, ``i = 0``, ``b = v_th`` of shape ``(B, hidden_size)``."""
-        return _recurrent_state(input_tensor[0], self.hidden_size, self.p)
+            input_size, hidden_size, p, input_weights, recurrent_weights, autapses, dt,
+            record_states, trainable=trainable,
+        )  # fmt: skip
 
 
 def _check_adjoint(adjoint: bool) -> None:
@@ -213,20 +181,7 @@ def _check_adjoint(adjoint: bool) -> None:
         )
 
 
-SPEC = NeuronSpec(
-    name="lsnn",
-    description="LIF neuron with an adaptive threshold (long short-term memory SNN, Bellec et al. 2018)",
-    parameters=LSNNParameters,
-    state=LSNNState,
-    feed_forward_step=lsnn_feed_forward_step,
-    cell=LSNNCell,
-    feed_forward_state=LSNNFeedForwardState,
-    step=lsnn_step,
-    sequence=LSNN,
-    recurrent_cell=LSNNRecurrentCell,
-    recurrent=LSNNRecurrent,
-    voltage_fields=("v",),
-    current_fields=("i",),
-    threshold_fields=("b",),
+SPEC = _MODEL._replace(
+    cell=LSNNCell, sequence=LSNN, recurrent_cell=LSNNRecurrentCell, recurrent=LSNNRecurrent
 )
 """The LSNN model's registry entry (registered by the core as ``"lsnn"``)."""

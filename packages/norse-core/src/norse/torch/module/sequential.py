@@ -1,4 +1,5 @@
-"""``SequentialState``: an ``nn.Sequential`` that threads the state of stateful layers.
+"""``SequentialState``: an ``nn.Sequential`` that threads the state of stateful layers;
+``RecurrentSequential``: the same, feeding its output back into its input at the next step.
 
 A module is *stateful* when its ``forward`` has a parameter named ``state`` or it is a
 ``torch.nn.RNNBase`` (LSTM, GRU, RNN); see :func:`is_module_stateful`. Stateful layers are
@@ -8,13 +9,18 @@ called as ``layer(x, state_i)`` and return ``(x, state_i)``; the others as ``lay
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
-from torch import nn
+from torch import Tensor, nn
 from torch.utils.hooks import RemovableHandle
 
-__all__ = ["SequentialState", "is_module_stateful"]
+__all__ = [
+    "RecurrentSequential",
+    "RecurrentSequentialState",
+    "SequentialState",
+    "is_module_stateful",
+]
 
 
 def is_module_stateful(module: nn.Module) -> bool:
@@ -51,24 +57,10 @@ class SequentialState(nn.Sequential):
 
     def forward(self, input_tensor: Any, state: list[Any] | None = None) -> tuple[Any, list[Any]]:
         """Apply each layer; returns ``(output or list of outputs, list of states)``."""
-        if state is None:
-            state = [None] * len(self)
-        elif len(state) != len(self):
-            raise ValueError(
-                f"state must be a list with one entry per layer ({len(self)}), got "
-                f"{len(state)} entries"
-            )
-        new_state: list[Any] = []
-        hidden: list[Any] = []
-        for module, module_state in zip(self, state):
-            if is_module_stateful(module):
-                input_tensor, module_state = module(input_tensor, module_state)
-            else:
-                input_tensor = module(input_tensor)
-            new_state.append(module_state)
-            if self.return_hidden:
-                hidden.append(input_tensor)
-        return (hidden if self.return_hidden else input_tensor), new_state
+        outputs, new_state = _run_layers(self, input_tensor, state)
+        if self.return_hidden:
+            return outputs, new_state
+        return (outputs[-1] if outputs else input_tensor), new_state
 
     def register_forward_state_hooks(
         self, forward_hook: Callable[[nn.Module, tuple[Any, ...], Any], Any]
@@ -92,3 +84,92 @@ class SequentialState(nn.Sequential):
 
     def extra_repr(self) -> str:
         return f"return_hidden={self.return_hidden}" if self.return_hidden else ""
+
+
+def _run_layers(
+    layers: nn.Sequential, input_tensor: Any, state: list[Any] | None
+) -> tuple[list[Any], list[Any]]:
+    """Every layer's output and new state, passing stateful layers their state."""
+    if state is None:
+        state = [None] * len(layers)
+    elif len(state) != len(layers):
+        raise ValueError(
+            f"state must be a list with one entry per layer ({len(layers)}), got "
+            f"{len(state)} entries"
+        )
+    outputs, new_state = [], []
+    for module, module_state in zip(layers, state):
+        if is_module_stateful(module):
+            input_tensor, module_state = module(input_tensor, module_state)
+        else:
+            input_tensor = module(input_tensor)
+        outputs.append(input_tensor)
+        new_state.append(module_state)
+    return outputs, new_state
+
+
+class RecurrentSequentialState(NamedTuple):
+    """State of :class:`RecurrentSequential`: the fed-back output(s) ``cache`` of the last
+    step and the list ``state`` of the layers' states (None before the first step)."""
+
+    cache: Any = None
+    state: Any = None
+
+
+class RecurrentSequential(nn.Sequential):
+    """Layers applied in order whose output is added to the input at the next step.
+
+    Args:
+        *modules: the layers (stateful ones get their state, as in :class:`SequentialState`).
+        output_modules: the index of the layer whose output is returned and fed back
+            (default -1, the last), or a list of indices: then the list of those layers'
+            outputs is returned and their sum is fed back.
+
+    ``forward(x, state=None) -> (output, RecurrentSequentialState(output, layer_states))``.
+    At step ``t`` the first layer receives ``x_t + output_{t-1}`` (``x_t`` alone at the first
+    step or when ``state`` is None); the fed-back output must have ``x``'s shape. Gradients
+    flow through the feedback (nothing is detached).
+
+    Example::
+
+        model = RecurrentSequential(nn.Linear(4, 8), LIFCell(), nn.Linear(8, 4))
+        state = None
+        for x in inputs:  # (T, B, 4)
+            out, state = model(x, state)
+    """
+
+    def __init__(self, *modules: nn.Module, output_modules: int | Sequence[int] = -1) -> None:
+        super().__init__(*modules)
+        indices = [output_modules] if isinstance(output_modules, int) else list(output_modules)
+        if not indices or any(
+            not isinstance(i, int) or not -len(modules) <= i < len(modules) for i in indices
+        ):
+            raise ValueError(
+                f"output_modules must be a layer index or a non-empty list of indices in "
+                f"[-{len(modules)}, {len(modules)}), got {output_modules!r}"
+            )
+        self.output_modules = output_modules
+
+    def forward(
+        self, x: Tensor, state: RecurrentSequentialState | None = None
+    ) -> tuple[Any, RecurrentSequentialState]:
+        """One step; see the class docstring."""
+        if state is None:
+            state = RecurrentSequentialState()
+        if state.cache is not None:
+            feedback = state.cache if isinstance(state.cache, Tensor) else sum(state.cache)
+            if feedback.shape != x.shape:
+                raise ValueError(
+                    f"the fed-back output has shape {tuple(feedback.shape)}, but the input "
+                    f"x has shape {tuple(x.shape)}; RecurrentSequential needs them equal"
+                )
+            x = x + feedback
+        outputs, layer_states = _run_layers(self, x, state.state)
+        if isinstance(self.output_modules, int):
+            out = outputs[self.output_modules]
+        else:
+            out = [outputs[i] for i in self.output_modules]
+        return out, RecurrentSequentialState(out, layer_states)
+
+    def extra_repr(self) -> str:
+        return f"output_modules={self.output_modules}"

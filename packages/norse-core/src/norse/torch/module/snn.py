@@ -9,12 +9,19 @@ class                     time loop    forward
 :class:`SNNRecurrent`     over dim 0   the recurrent step for each ``x[t]``
 ========================  ===========  ==============================================
 
-The constructors take Norse 1.x's arguments (``activation``, ``state_fallback``, ``p``,
-``dt``, ``activation_sparse``, and for recurrent ones ``input_size``, ``hidden_size``,
-``input_weights``, ``recurrent_weights``, ``autapses``; ``record_states`` for sequences).
-Every ``forward(input_tensor, state=None)`` returns ``(output, state)``; with ``state=None``
-it starts from ``state_fallback(input_tensor)`` (the model's ``initial_state``). State is
-never stored on the module.
+**Modules from a model description.** :class:`NeuronCell`, :class:`NeuronSequence`,
+:class:`NeuronRecurrentCell` and :class:`NeuronRecurrent` build a model's four modules from
+its :class:`~norse.hookspecs.NeuronSpec` (step functions, parameter and state types,
+``initial_state`` rule). A model's module file holds only named class statements with their
+docstrings, ``class LIFCell(NeuronCell, spec=...)``; see
+``packages/norse-core/docs/adding-a-neuron-model.md``.
+
+The constructors of the base classes take Norse 1.x's arguments (``activation``,
+``state_fallback``, ``p``, ``dt``, ``activation_sparse``, and for recurrent ones
+``input_size``, ``hidden_size``, ``input_weights``, ``recurrent_weights``, ``autapses``;
+``record_states`` for sequences). Every ``forward(input_tensor, state=None)`` returns
+``(output, state)``; with ``state=None`` it starts from ``state_fallback(input_tensor)``
+(the model's ``initial_state``). State is never stored on the module.
 
 Differences from Norse 1.x (deliberate):
 
@@ -27,12 +34,20 @@ Differences from Norse 1.x (deliberate):
   ``nn.Parameter`` is registered as that same parameter (Norse's "parametrised cell"
   pattern). Non-numeric fields (``method``, ``integrator``, ``reset_method``) are kept as
   they are. The property :attr:`SNNCell.p` rebuilds the tuple from the current tensors.
-- **Validation.** At construction: every field whose name starts with ``tau_`` must be
-  positive, ``method`` must be a registered surrogate, ``integrator`` (when present) must be
-  ``"euler"`` or ``"exact"``. On forward: the input must be a floating-point tensor (integer
-  and bool inputs raise ``TypeError``; convert spikes with ``.float()``); per-neuron parameter
-  tensors and the fields of a given state must broadcast to the neuron shape without
-  enlarging it (``ValueError`` naming the parameter or state field).
+- **Validation.** At construction and when ``load_state_dict`` loads neuron parameters
+  (before anything is copied): every numeric parameter must be finite; inverse time
+  constants (``tau_*``, ``*_inv``) and ``alpha`` positive; ``delta_T``, ``rho_reset`` and
+  ``g_l`` not negative; ``alpha`` one number (:func:`check_parameter_value`); ``dt`` finite
+  and positive; ``method`` a registered surrogate; ``integrator`` (when present) ``"euler"``
+  or ``"exact"``. Errors are ``ValueError``\\ s naming the field and the value. On forward:
+  the input must be a floating-point tensor (integer and bool inputs raise ``TypeError``;
+  convert spikes with ``.float()``); a sequence input must have at least 2 dimensions
+  ``(T, B, ...)`` (a 1-D input is an error, not T steps of scalar neurons); per-neuron
+  parameter tensors and the fields of a given state must broadcast to the neuron shape
+  without enlarging it (``ValueError`` naming the parameter or state field).
+- **Dtypes** follow the input: parameters enter the arithmetic in their own dtype (torch's
+  promotion rules) and the recurrent weights are converted to the input's dtype in forward,
+  so a float64 input gives float64 outputs and states in every module.
 - **Recurrent weights without autapses** are masked in forward
   (``w_rec - diag(diag(w_rec))``), so the diagonal has zero effect and zero gradient whatever
   is loaded into it; it is also zeroed at construction.
@@ -42,21 +57,29 @@ Differences from Norse 1.x (deliberate):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import math
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
 
 from norse import plugins
+from norse.hookspecs import NeuronSpec
 from norse.torch.functional._integration import check_input, check_integrator
 
 __all__ = [
     "SNN",
+    "NeuronCell",
+    "NeuronRecurrent",
+    "NeuronRecurrentCell",
+    "NeuronSequence",
     "SNNCell",
     "SNNRecurrent",
     "SNNRecurrentCell",
     "filled_state",
+    "new_state",
     "stack_states",
 ]
 
@@ -91,14 +114,45 @@ def _is_numeric(value: Any) -> bool:
     )
 
 
-def _check_parameter_values(name: str, field: str, value: Any, owner: str) -> None:
-    if field.startswith("tau_") and isinstance(value, Tensor):
-        with torch.no_grad():
-            if not bool((value > 0).all()):
-                raise ValueError(
-                    f"{owner}.{name} must be positive (an inverse time constant), got "
-                    f"{value.tolist()}"
-                )
+# Numeric parameter fields that must be positive besides every ``tau_*`` and ``*_inv`` field
+# (inverse time constants and capacitances), and those that must not be negative. Every
+# other numeric field must be finite.
+_POSITIVE_FIELDS = frozenset({"alpha"})
+_NON_NEGATIVE_FIELDS = frozenset({"delta_T", "rho_reset", "g_l"})
+
+
+def _value_rule(field: str) -> tuple[str, Callable[[Tensor], Tensor]]:
+    """``(what is expected, elementwise check)`` of a numeric parameter field."""
+    if field.startswith("tau_") or field.endswith("_inv") or field in _POSITIVE_FIELDS:
+        return "positive and finite", lambda t: torch.isfinite(t) & (t > 0)
+    if field in _NON_NEGATIVE_FIELDS:
+        return "non-negative and finite", lambda t: torch.isfinite(t) & (t >= 0)
+    return "finite (not NaN or infinite)", torch.isfinite
+
+
+def check_parameter_value(name: str, field: str, value: Tensor, owner: str) -> None:
+    """Raise ``ValueError`` naming ``owner.name`` and the value if ``value`` breaks its rule.
+
+    Every numeric neuron parameter must be finite; inverse time constants (``tau_*``,
+    ``*_inv``) and ``alpha`` must be positive; ``delta_T``, ``rho_reset`` and ``g_l`` must
+    not be negative; ``alpha`` (the surrogate's sharpness) must be a single number.
+    """
+    with torch.no_grad():
+        expected, rule = _value_rule(field)
+        if not bool(rule(value.detach().float()).all()):
+            raise ValueError(f"{owner}.{name} must be {expected}, got {_show(value)}")
+    if field == "alpha" and value.numel() != 1:
+        raise ValueError(
+            f"{owner}.{name} must be a single number (the surrogate's sharpness), got a "
+            f"tensor of shape {tuple(value.shape)}"
+        )
+
+
+def _show(value: Tensor) -> str:
+    return repr(value.item()) if value.numel() == 1 else repr(value.detach().tolist())
+
+
+def _check_static_parameter(name: str, field: str, value: Any, owner: str) -> None:
     if field == "method" and isinstance(value, str):
         plugins.get("surrogates", value)
     if field == "integrator":
@@ -107,6 +161,11 @@ def _check_parameter_values(name: str, field: str, value: Any, owner: str) -> No
         raise TypeError(
             f"{owner}.reset_method must be callable (e.g. reset_value), got {type(value).__name__}"
         )
+
+
+def _check_dt(dt: Any) -> None:
+    if not isinstance(dt, int | float) or isinstance(dt, bool) or not math.isfinite(dt) or dt <= 0:
+        raise ValueError(f"dt must be a finite positive number (seconds), got {dt!r}")
 
 
 def filled_state(value: Tensor | float, shape: Sequence[int], like: Tensor) -> Tensor:
@@ -175,8 +234,7 @@ class SNNCell(nn.Module):
         super().__init__()
         if not _is_namedtuple(p):
             raise TypeError(f"p must be a parameter NamedTuple, got {type(p).__name__}")
-        if not isinstance(dt, int | float) or isinstance(dt, bool) or dt <= 0:
-            raise ValueError(f"dt must be a positive number (seconds), got {dt!r}")
+        _check_dt(dt)
         self.activation = activation
         self.activation_sparse = activation_sparse
         self.state_fallback = state_fallback
@@ -201,11 +259,11 @@ class SNNCell(nn.Module):
                 leaves.append(_Leaf(field, "nested", layout))
                 continue
             if not _is_numeric(value):
-                _check_parameter_values(name, field, value, owner)
+                _check_static_parameter(name, field, value, owner)
                 leaves.append(_Leaf(field, "static", value))
                 continue
             tensor = _as_tensor(value)
-            _check_parameter_values(name, field, tensor, owner)
+            check_parameter_value(name, field, tensor, owner)
             if isinstance(tensor, nn.Parameter):
                 self.register_parameter(name, tensor)
             elif name in trainable:
@@ -217,17 +275,45 @@ class SNNCell(nn.Module):
 
     def parameter_names(self) -> list[str]:
         """The (flattened) names of the neuron parameters held as tensors on this module."""
+        return [name for name, _ in self._tensor_fields()]
 
-        def names(layout: _Layout) -> list[str]:
-            out: list[str] = []
+    def _tensor_fields(self) -> list[tuple[str, str]]:
+        """``(flattened name, field name)`` of every parameter held as a tensor."""
+
+        def fields(layout: _Layout) -> list[tuple[str, str]]:
+            out: list[tuple[str, str]] = []
             for leaf in layout.leaves:
                 if leaf.kind == "tensor":
-                    out.append(leaf.payload)
+                    out.append((leaf.payload, leaf.field))
                 elif leaf.kind == "nested":
-                    out.extend(names(leaf.payload))
+                    out.extend(fields(leaf.payload))
             return out
 
-        return names(self._p_layout)
+        return fields(self._p_layout)
+
+    def _load_from_state_dict(
+        self,
+        state_dict: dict[str, Any],
+        prefix: str,
+        local_metadata: dict[str, Any],
+        strict: bool,
+        missing_keys: list[str],
+        unexpected_keys: list[str],
+        error_msgs: list[str],
+    ) -> None:
+        # Loaded neuron parameters pass the constructor's checks before anything is copied.
+        for name, field in self._tensor_fields():
+            value = state_dict.get(prefix + name)
+            if isinstance(value, Tensor):
+                check_parameter_value(
+                    name,
+                    field,
+                    value,
+                    f"state_dict[{prefix + name!r}]: {self._p_layout.type.__name__}",
+                )
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
 
     def _build(self, layout: _Layout) -> Any:
         values = {}
@@ -324,31 +410,47 @@ class SNN(SNNCell):
         state = self._prepare(input_tensor, state, input_tensor.shape[1:])
         p = self.p
         step = self._step_function(input_tensor)
+        # The one place a feed-forward sequence chooses: the fused sequence op
+        # (norse.torch.ops.models) when it reproduces this model's step loop, else the loop.
         if not self.record_states:
-            # The fused sequence op (norse.torch.ops) when it supports this model, else loop.
             from norse.torch.ops.models import fused_sequence
 
             fused = fused_sequence(step, input_tensor, state, p, self.dt)
             if fused is not None:
                 return fused
-        outputs, states = [], []
-        for ts in range(input_tensor.shape[0]):
-            out, state = step(input_tensor[ts], state, p, self.dt)
-            outputs.append(out)
-            if self.record_states:
-                states.append(state)
-        return torch.stack(outputs), stack_states(states) if self.record_states else state
+        return _step_loop(step, input_tensor, state, (p, self.dt), self.record_states)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", record_states={self.record_states}"
 
 
+def _step_loop(
+    step: Callable[..., tuple[Any, Any]],
+    input_tensor: Tensor,
+    state: Any,
+    args: tuple[Any, ...],
+    record_states: bool,
+) -> tuple[Tensor, Any]:
+    """``step(input_tensor[t], state, *args)`` for every ``t``; outputs stacked over time.
+
+    Returns the final state, or every step's state stacked over time if ``record_states``.
+    """
+    outputs, states = [], []
+    for ts in range(input_tensor.shape[0]):
+        out, state = step(input_tensor[ts], state, *args)
+        outputs.append(out)
+        if record_states:
+            states.append(state)
+    return torch.stack(outputs), stack_states(states) if record_states else state
+
+
 def _check_sequence(input_tensor: Tensor) -> None:
     check_input(input_tensor)
-    if input_tensor.dim() < 1 or input_tensor.shape[0] == 0:
+    if input_tensor.dim() < 2 or input_tensor.shape[0] == 0:
         raise ValueError(
-            "input_tensor must be a time-major sequence (T, B, ...) with T >= 1, got shape "
-            f"{tuple(input_tensor.shape)}"
+            "input_tensor must be a time-major sequence (T, B, ...) with T >= 1 and at least "
+            f"2 dimensions, got shape {tuple(input_tensor.shape)}; for one sequence without "
+            "a batch use input_tensor.unsqueeze(1)"
         )
 
 
@@ -402,12 +504,19 @@ class SNNRecurrentCell(SNNCell):
             with torch.no_grad():
                 self.recurrent_weights.fill_diagonal_(0.0)
 
-    def weights(self) -> tuple[Tensor, Tensor]:
-        """``(input_weights, recurrent_weights)`` as used in forward (diagonal masked)."""
-        w_rec = self.recurrent_weights
+    def weights(self, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor]:
+        """``(input_weights, recurrent_weights)`` as used in forward (diagonal masked).
+
+        With ``dtype`` (forward passes the input's), both are converted to it, so that a
+        recurrent module follows its input's dtype as the feed-forward ones do; gradients
+        flow back to the weights in their own dtype.
+        """
+        w_in, w_rec = self.input_weights, self.recurrent_weights
         if not self.autapses:
             w_rec = w_rec - torch.diag_embed(torch.diagonal(w_rec))
-        return self.input_weights, w_rec
+        if dtype is not None:
+            w_in, w_rec = w_in.to(dtype), w_rec.to(dtype)
+        return w_in, w_rec
 
     def _check_features(self, input_tensor: Tensor) -> torch.Size:
         check_input(input_tensor)
@@ -422,7 +531,7 @@ class SNNRecurrentCell(SNNCell):
         """One step: input ``(B, I)`` to ``(output (B, H), new_state)``."""
         neuron_shape = self._check_features(input_tensor)
         state = self._prepare(input_tensor, state, neuron_shape)
-        w_in, w_rec = self.weights()
+        w_in, w_rec = self.weights(input_tensor.dtype)
         step = self._step_function(input_tensor)
         return step(input_tensor, state, w_in, w_rec, self.p, self.dt)
 
@@ -485,16 +594,267 @@ class SNNRecurrent(SNNRecurrentCell):
         _check_sequence(input_tensor)
         neuron_shape = self._check_features(input_tensor)[1:]
         state = self._prepare(input_tensor, state, neuron_shape)
-        w_in, w_rec = self.weights()
+        w_in, w_rec = self.weights(input_tensor.dtype)
         p = self.p
         step = self._step_function(input_tensor)
-        outputs, states = [], []
-        for ts in range(input_tensor.shape[0]):
-            out, state = step(input_tensor[ts], state, w_in, w_rec, p, self.dt)
-            outputs.append(out)
-            if self.record_states:
-                states.append(state)
-        return torch.stack(outputs), stack_states(states) if self.record_states else state
+        # The one place a recurrent sequence chooses: the fused recurrent op
+        # (norse.torch.ops.recurrent) when it supports this model, else the step loop.
+        if not self.record_states:
+            from norse.torch.ops.recurrent import fused_recurrent
+
+            fused = fused_recurrent(step, input_tensor, state, w_in, w_rec, p, self.dt)
+            if fused is not None:
+                return fused
+        return _step_loop(step, input_tensor, state, (w_in, w_rec, p, self.dt), self.record_states)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", record_states={self.record_states}"
+
+
+# ----------------------------------------------------------------- modules from a spec
+
+
+class _StateLayout(NamedTuple):
+    type: type
+    fields: tuple[tuple[str, _StateLayout | None], ...]  # (field, nested layout or None)
+
+
+def _state_layout(state_type: type) -> _StateLayout:
+    hints = typing.get_type_hints(state_type)
+    fields = []
+    for field in state_type._fields:
+        hint = hints.get(field)
+        nested = isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
+        fields.append((field, _state_layout(hint) if nested else None))
+    return _StateLayout(state_type, tuple(fields))
+
+
+def _fill(
+    layout: _StateLayout, values: Mapping[str, Any], shape: Sequence[int], like: Tensor, prefix: str
+) -> Any:
+    return layout.type(
+        *[
+            _fill(nested, values, shape, like, f"{prefix}{field}.")
+            if nested is not None
+            else filled_state(values.get(prefix + field, 0.0), shape, like)
+            for field, nested in layout.fields
+        ]
+    )
+
+
+def new_state(
+    state_type: type, values: Mapping[str, Any], shape: Sequence[int], like: Tensor
+) -> Any:
+    """A new ``state_type`` whose fields are ``shape``-d tensors in ``like``'s dtype and device.
+
+    ``values`` maps a field (dotted for a nested state: ``"lif.v"``) to its start value (a
+    number or a tensor that broadcasts to ``shape``); every other field starts at 0.
+    """
+    return _fill(_state_layout(state_type), values, shape, like, "")
+
+
+class _FromSpec:
+    """Builds a model's modules from its :class:`~norse.hookspecs.NeuronSpec`.
+
+    A subclass names the spec in its class statement, ``class LIFCell(NeuronCell,
+    spec=...)``, and gets the spec's step function, default parameters and initial state.
+    """
+
+    spec: NeuronSpec
+    _initial_sources: tuple[tuple[str, Any], ...]
+    _layouts: dict[str, _StateLayout]
+
+    def __init_subclass__(cls, spec: NeuronSpec | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if spec is None:
+            return
+        if spec.step is None and issubclass(cls, SNNRecurrentCell):
+            raise TypeError(
+                f"{cls.__name__}: the NeuronSpec {spec.name!r} has no recurrent step "
+                "(NeuronSpec.step), so it has no recurrent modules"
+            )
+        cls.spec = spec
+        # Worked out once here, so that forward (and torch.compile) only fills tensors.
+        cls._initial_sources = tuple(spec.initial_state.items())
+        cls._layouts = {
+            "feed_forward": _state_layout(spec.feed_forward_state or spec.state),
+            "recurrent": _state_layout(spec.state),
+        }
+
+    def _parameters(self, p: NamedTuple | None) -> NamedTuple:
+        if getattr(type(self), "spec", None) is None:
+            raise TypeError(
+                f"{type(self).__name__} names no NeuronSpec; declare it as "
+                f"class {type(self).__name__}({type(self).__mro__[1].__name__}, spec=...)"
+            )
+        return self.spec.parameters() if p is None else p
+
+    def _initial_values(self) -> Mapping[str, Any]:
+        """The values the initial state starts at: ``spec.initial_state`` resolved in ``p``."""
+        p = self.p
+        return {
+            field: _lookup(p, source) if isinstance(source, str) else source
+            for field, source in self._initial_sources
+        }
+
+    def _filled(self, kind: str, shape: Sequence[int], like: Tensor) -> Any:
+        return _fill(self._layouts[kind], self._initial_values(), shape, like, "")
+
+
+def _lookup(value: Any, path: str) -> Any:
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+class NeuronCell(_FromSpec, SNNCell):
+    """One feed-forward step of the model named by ``spec`` (see :class:`SNNCell`).
+
+    Args:
+        p: the model's parameter ``NamedTuple``; None (default) means ``spec.parameters()``.
+        dt: time step in s (default 0.001).
+        trainable: parameter fields to make ``nn.Parameter``\\ s, e.g. ``("tau_mem_inv",)``.
+
+    ``forward(input_tensor (B, ...), state=None) -> (output (B, ...), feed-forward state)``.
+    """
+
+    def __init__(
+        self,
+        p: NamedTuple | None = None,
+        dt: float = 0.001,
+        *,
+        trainable: Iterable[str] = (),
+    ) -> None:
+        p = self._parameters(p)
+        super().__init__(
+            self.spec.feed_forward_step,
+            self.initial_state,
+            p,
+            dt,
+            trainable=trainable,
+        )
+
+    def initial_state(self, input_tensor: Tensor) -> Any:
+        """The spec's initial state, shaped like ``input_tensor``."""
+        return self._filled("feed_forward", input_tensor.shape, input_tensor)
+
+
+class NeuronSequence(_FromSpec, SNN):
+    """The model named by ``spec`` over a sequence ``(T, B, ...)`` (see :class:`SNN`).
+
+    Args:
+        p: the model's parameter ``NamedTuple``; None (default) means ``spec.parameters()``.
+        dt: time step in s (default 0.001).
+        record_states: return every step's state stacked over time instead of the last one.
+        trainable: parameter fields to make ``nn.Parameter``\\ s.
+    """
+
+    def __init__(
+        self,
+        p: NamedTuple | None = None,
+        dt: float = 0.001,
+        record_states: bool = False,
+        *,
+        trainable: Iterable[str] = (),
+    ) -> None:
+        p = self._parameters(p)
+        super().__init__(
+            self.spec.feed_forward_step,
+            self.initial_state,
+            p,
+            dt,
+            record_states=record_states,
+            trainable=trainable,
+        )
+
+    def initial_state(self, input_tensor: Tensor) -> Any:
+        """The spec's initial state, shaped like one step ``input_tensor[0]``."""
+        return self._filled("feed_forward", input_tensor.shape[1:], input_tensor)
+
+
+class NeuronRecurrentCell(_FromSpec, SNNRecurrentCell):
+    """One recurrent step of the model named by ``spec`` (see :class:`SNNRecurrentCell`).
+
+    Args:
+        input_size, hidden_size: the numbers of inputs ``I`` and neurons ``H``.
+        p: the model's parameter ``NamedTuple``; None (default) means ``spec.parameters()``.
+        input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
+            ``randn * sqrt(2 / H)``).
+        autapses: allow self-connections (default False).
+        dt: time step in s (default 0.001).
+        trainable: parameter fields to make ``nn.Parameter``\\ s.
+
+    ``forward(input_tensor (B, I), state=None) -> (output (B, H), state)``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        p: NamedTuple | None = None,
+        input_weights: Tensor | None = None,
+        recurrent_weights: Tensor | None = None,
+        autapses: bool = False,
+        dt: float = 0.001,
+        *,
+        trainable: Iterable[str] = (),
+    ) -> None:
+        p = self._parameters(p)
+        super().__init__(
+            self.spec.step,
+            self.initial_state,
+            input_size,
+            hidden_size,
+            p,
+            input_weights,
+            recurrent_weights,
+            autapses,
+            dt,
+            trainable=trainable,
+        )
+
+    def initial_state(self, input_tensor: Tensor) -> Any:
+        """The spec's initial (recurrent) state of shape ``(B, hidden_size)``."""
+        shape = (*input_tensor.shape[:-1], self.hidden_size)
+        return self._filled("recurrent", shape, input_tensor)
+
+
+class NeuronRecurrent(_FromSpec, SNNRecurrent):
+    """The recurrent model named by ``spec`` over a sequence ``(T, B, I)`` (see :class:`SNNRecurrent`).
+
+    Args: as :class:`NeuronRecurrentCell`, plus ``record_states`` as in
+    :class:`NeuronSequence`.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        p: NamedTuple | None = None,
+        input_weights: Tensor | None = None,
+        recurrent_weights: Tensor | None = None,
+        autapses: bool = False,
+        dt: float = 0.001,
+        record_states: bool = False,
+        *,
+        trainable: Iterable[str] = (),
+    ) -> None:
+        p = self._parameters(p)
+        super().__init__(
+            self.spec.step,
+            self.initial_state,
+            input_size,
+            hidden_size,
+            p,
+            input_weights,
+            recurrent_weights,
+            autapses,
+            dt,
+            record_states=record_states,
+            trainable=trainable,
+        )
+
+    def initial_state(self, input_tensor: Tensor) -> Any:
+        """The spec's initial (recurrent) state of shape ``(B, hidden_size)``."""
+        shape = (*input_tensor.shape[1:-1], self.hidden_size)
+        return self._filled("recurrent", shape, input_tensor)

@@ -13,12 +13,11 @@ Each neuron is independent, so the kernels split the neurons of a step across th
 coefficients stay in the L1 cache), reading every input once. The loops over a block are
 straight-line code, specialised at compile time for the model (synaptic current or not,
 spiking or not, reset by value or subtraction), and vectorised for the CPU that compiles
-them (``-march=native`` where the compiler accepts it). The backward evaluates the surrogate derivative
-for the built-in surrogates named in :data:`SURROGATES` (same functions as
-:mod:`norse.torch.functional.surrogate`, to a few ulp; the exponentials in ``sigmoid``,
-``tanh`` and ``heavi_erfc`` by a vectorisable ``exp``, one per element); any other surrogate
-is served by the reference backward, which calls the registered derivative. An output
-gradient that is one value broadcast (``out.sum().backward()``) is read as a scalar.
+them (``-march=native`` where the compiler accepts it). The backward contains no surrogate
+formula: it reads the surrogate derivative of every step, computed by the caller with the
+registered surrogate (so every surrogate, a plugin's included, runs here). An output gradient
+that is one value broadcast (``out.sum().backward()``) is read as a scalar. The kernels compute
+in float32 and float64; float16 and bfloat16 are handed to the PyTorch reference.
 """
 
 from __future__ import annotations
@@ -26,33 +25,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from norse.torch.ops import _reference
 from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["SURROGATES", "CppKernel", "load", "status"]
-
-SURROGATES = (
-    "super",
-    "triangle",
-    "tanh",
-    "circ",
-    "heavi_erfc",
-    "sigmoid",
-    "atan",
-    "fast_sigmoid",
-    "straight_through",
-    "heaviside",
-)
-"""Surrogates whose derivative the C++ backward evaluates inline (index = C++ id)."""
+__all__ = ["BACKWARD", "FORWARD", "CppKernel", "load", "status"]
 
 _SOURCE = r"""
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 #ifdef __linux__
 #include <sys/mman.h>
@@ -65,97 +50,6 @@ namespace {
 template <typename T>
 constexpr int64_t kBlock = 2048 / sizeof(T);
 constexpr int64_t kLine = 64;  // bytes per cache line
-
-template <typename T>
-using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-
-template <typename T>
-inline Bits<T> bits_of(T x) {
-  Bits<T> b;
-  std::memcpy(&b, &x, sizeof(T));
-  return b;
-}
-
-template <typename T>
-inline T from_bits(Bits<T> b) {
-  T x;
-  std::memcpy(&x, &b, sizeof(T));
-  return x;
-}
-
-// exp(x) for x <= 0 in straight-line code that vectorises (a few ulp; 0 where the result
-// is below the smallest normal number). x = n ln2 + r with |r| <= ln2 / 2; exp(r) by its
-// Taylor polynomial (degree 7 for float, 13 for double); 2^n written into the exponent bits.
-template <typename T>
-inline T exp_nonpositive(T x) {
-  constexpr bool single = sizeof(T) == 4;
-  constexpr int mantissa = single ? 23 : 52;
-  constexpr Bits<T> bias = single ? 127 : 1023;
-  constexpr T shifter = single ? T(12582912.0) : T(6755399441055744.0);  // 1.5 * 2^mantissa
-  constexpr T lowest = single ? T(-87.0) : T(-708.0);
-  constexpr T ln2_hi = single ? T(0.693145751953125) : T(6.93147180369123816490e-01);
-  constexpr T ln2_lo = single ? T(1.428606765330187e-06) : T(1.90821492927058770002e-10);
-  const T k = x * T(1.4426950408889634) + shifter;  // n = round(x / ln2) in k's low bits
-  const T n = k - shifter;
-  const T r = (x - n * ln2_hi) - n * ln2_lo;
-  T e;
-  if constexpr (single) {
-    e = T(1.0 / 5040);
-    e = e * r + T(1.0 / 720);
-    e = e * r + T(1.0 / 120);
-  } else {
-    e = T(1.0 / 6227020800.0);
-    e = e * r + T(1.0 / 479001600.0);
-    e = e * r + T(1.0 / 39916800.0);
-    e = e * r + T(1.0 / 3628800.0);
-    e = e * r + T(1.0 / 362880.0);
-    e = e * r + T(1.0 / 40320.0);
-    e = e * r + T(1.0 / 5040.0);
-    e = e * r + T(1.0 / 720.0);
-    e = e * r + T(1.0 / 120.0);
-  }
-  e = e * r + T(1.0 / 24);
-  e = e * r + T(1.0 / 6);
-  e = e * r + T(0.5);
-  e = e * r + T(1);
-  e = e * r + T(1);
-  const T scale = from_bits<T>((bits_of(k) - bits_of(shifter) + bias) << mantissa);
-  return x < lowest ? T(0) : e * scale;
-}
-
-// Surrogate derivative s(x; alpha) of surrogate id S (the order of SURROGATES in _cpp.py).
-template <typename T, int S>
-inline T surrogate(T x, T alpha) {
-  if constexpr (S == 0 || S == 7) {  // super, fast_sigmoid: 1 / (alpha |x| + 1)^2
-    const T d = T(1) / (alpha * std::abs(x) + T(1));
-    return d * d;
-  } else if constexpr (S == 1) {  // triangle: alpha relu(1 - |x|)
-    const T m = T(1) - std::abs(x);
-    return alpha * (m > T(0) ? m : T(0));
-  } else if constexpr (S == 2) {  // tanh: 1 - tanh^2(y) = 4 e / (1 + e)^2, e = exp(-2 |y|)
-    const T e = exp_nonpositive(T(-2) * std::abs(alpha * x));
-    const T d = T(1) / (T(1) + e);
-    return T(4) * e * d * d;
-  } else if constexpr (S == 3) {  // circ: (1 + (x / alpha)^2)^(-3/2)
-    const T y = x / alpha;
-    const T w = T(1) + y * y;
-    return T(1) / (w * std::sqrt(w));
-  } else if constexpr (S == 4) {  // heavi_erfc: 2 / sqrt(pi) exp(-(alpha x)^2)
-    const T y = alpha * x;
-    return T(1.1283791670955126) * exp_nonpositive(-(y * y));
-  } else if constexpr (S == 5) {  // sigmoid: alpha sigma(y) sigma(-y) = alpha e / (1 + e)^2
-    const T e = exp_nonpositive(-std::abs(alpha * x));  // e = exp(-|y|): one exp, no overflow
-    const T d = T(1) / (T(1) + e);
-    return alpha * e * d * d;
-  } else if constexpr (S == 6) {  // atan: (alpha / 2) / (1 + (pi/2 alpha x)^2)
-    const T y = T(1.5707963267948966) * alpha * x;
-    return (T(0.5) * alpha) / (T(1) + y * y);
-  } else if constexpr (S == 8) {  // straight_through
-    return T(1);
-  } else {  // heaviside: no gradient
-    return T(0);
-  }
-}
 
 template <typename T>
 inline void prefetch_row(const T* row, int64_t len, int write) {
@@ -203,7 +97,7 @@ inline void forward_row(const T* __restrict__ xt, T* __restrict__ ot, T* __restr
       if constexpr (SUBTRACT) {
         v[k] = z ? uu - th[k] : uu;
       } else {
-        v[k] = z ? rs[k] : uu;
+        v[k] = z ? rs[k] + T(0) * uu : uu;  // u = +inf leaves NaN, as the step loop does
       }
     } else {
       ot[k] = uu;
@@ -230,15 +124,6 @@ void forward_kernel(const T* x, T* out, T* u, T* v, T* i, Coefficients<T> c, int
       }
     }
   });
-}
-
-template <typename T, int S>
-void surrogate_row(const T* __restrict__ ut, const T* __restrict__ th,
-                          T* __restrict__ s, T alpha, int64_t len) {
-#pragma omp simd
-  for (int64_t k = 0; k < len; ++k) {
-    s[k] = surrogate<T, S>(ut[k] - th[k], alpha);
-  }
 }
 
 // Scratch rows of one block kept for the parameter gradients (PARAMS only).
@@ -381,17 +266,14 @@ void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficie
   }
 }
 
-template <typename T>
-using SurrogateRow = void (*)(const T*, const T*, T*, T, int64_t);
-
-// The surrogate is evaluated for a row of the block first (one compiled loop per surrogate)
-// so that the recursion below is compiled once per model shape, not once per surrogate.
+// The surrogate derivative s_t of every step is an input (computed by the caller from the
+// registered surrogate); `s` is null for a zero derivative (the plain Heaviside).
 template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT, bool DENSE_G, bool PARAMS>
-void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* x_or_d, const T* v0,
-                     Coefficients<T> c, SurrogateRow<T> surrogate_of, T alpha, T* gx, T* gv,
-                     T* gi, Accumulators<T> a, int64_t steps, int64_t n) {
+void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, const T* x_or_d,
+                     const T* v0, Coefficients<T> c, T* gx, T* gv, T* gi, Accumulators<T> a,
+                     int64_t steps, int64_t n) {
   at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
-    T s[kBlock<T>];
+    T zeros[kBlock<T>] = {};
     T sgu[kBlock<T>], sgv[kBlock<T>], sgi[kBlock<T>], sgzs[kBlock<T>];
     const Saved<T> saved{sgu, sgv, sgi, sgzs};
     for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
@@ -400,16 +282,14 @@ void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* x_or_d, co
         const T* ut = u + t * n;
         if (t > 0) {
           prefetch_row(ut - n + b0, len, 0);
+          if (s) prefetch_row(s + (t - 1) * n + b0, len, 0);
           if (DENSE_G) prefetch_row(g_out + (t - 1) * n + b0, len, 0);
         }
-        if constexpr (SPIKING) {
-          surrogate_of(ut + b0, c.th + b0, s, alpha, len);
-        }
         backward_row<T, CURRENT, SPIKING, SUBTRACT, DENSE_G, PARAMS>(
-            ut + b0, s, DENSE_G ? g_out + t * n + b0 : nullptr, g_scalar, c.p + b0,
-            c.q + b0, CURRENT ? c.r + b0 : nullptr, SPIKING ? c.th + b0 : nullptr,
-            SPIKING && !SUBTRACT ? c.rs + b0 : nullptr, gx + t * n + b0, gv + b0,
-            CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
+            ut + b0, s ? s + t * n + b0 : zeros, DENSE_G ? g_out + t * n + b0 : nullptr,
+            g_scalar, c.p + b0, c.q + b0, CURRENT ? c.r + b0 : nullptr,
+            SPIKING ? c.th + b0 : nullptr, SPIKING && !SUBTRACT ? c.rs + b0 : nullptr,
+            gx + t * n + b0, gv + b0, CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
         if constexpr (PARAMS) {
           accumulate<T, CURRENT, SPIKING, SUBTRACT>(
               ut, t > 0 ? ut - n : nullptr, v0, x_or_d ? x_or_d + t * n : nullptr, c, saved,
@@ -471,22 +351,6 @@ void with_kind(bool spiking, bool subtract, F&& f) {
   }
 }
 
-template <typename F>
-void with_surrogate(int64_t id, F&& f) {
-  switch (id) {
-    case 0: f(std::integral_constant<int, 0>{}); break;
-    case 1: f(std::integral_constant<int, 1>{}); break;
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    case 7: f(std::integral_constant<int, 7>{}); break;
-    case 8: f(std::integral_constant<int, 8>{}); break;
-    default: f(std::integral_constant<int, 9>{}); break;
-  }
-}
-
 }  // namespace
 
 std::vector<torch::Tensor> leaky_forward(torch::Tensor x, torch::Tensor v0, torch::Tensor i0,
@@ -516,8 +380,8 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
                                           torch::Tensor g_i, torch::Tensor x_or_d,
                                           torch::Tensor u, torch::Tensor v0, torch::Tensor p,
                                           torch::Tensor q, torch::Tensor r, torch::Tensor th,
-                                          torch::Tensor rs, bool current, bool spiking,
-                                          bool subtract, int64_t surrogate_id, double alpha,
+                                          torch::Tensor rs, torch::Tensor s, bool current,
+                                          bool spiking, bool subtract,
                                           std::vector<bool> needs) {
   const int64_t steps = u.size(0);
   const int64_t n = v0.numel();
@@ -541,17 +405,15 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
     const Accumulators<T> a{ptr<T>(gp), ptr<T>(gq), ptr<T>(go), ptr<T>(gr), ptr<T>(gth),
                             ptr<T>(grs)};
     const T g_scalar = g_out.numel() > 0 && !dense_g ? *g_out.data_ptr<T>() : T(0);
-    SurrogateRow<T> surrogate_of = nullptr;
-    with_surrogate(surrogate_id, [&](auto sid) { surrogate_of = surrogate_row<T, decltype(sid)::value>; });
     with_bool(current, [&](auto cur) {
       with_kind(spiking, subtract, [&](auto spk, auto sub) {
         with_bool(dense_g, [&](auto dense) {
           with_bool(params, [&](auto par) {
             backward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value,
                             decltype(dense)::value, decltype(par)::value>(
-                dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u), ptr<T>(x_or_d),
-                ptr<T>(v0), c, surrogate_of, static_cast<T>(alpha), ptr<T>(gx), ptr<T>(gv),
-                ptr<T>(gi), a, steps, n);
+                dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u),
+                spiking ? ptr<T>(s) : nullptr, ptr<T>(x_or_d), ptr<T>(v0), c, ptr<T>(gx),
+                ptr<T>(gv), ptr<T>(gi), a, steps, n);
           });
         });
       });
@@ -600,8 +462,7 @@ class CppKernel:
     """A registered CPU kernel that uses the C++ extension when it can be built.
 
     ``available()`` returns ``(ok, reason)`` and triggers the one-time build (see
-    :mod:`norse.torch.ops._build`); calling the kernel with an unsupported surrogate delegates
-    to the reference implementation.
+    :mod:`norse.torch.ops._build`); float16 and bfloat16 inputs are handed to the reference.
     """
 
     def __init__(self, name: str, run: Callable[..., Any]) -> None:
@@ -622,7 +483,14 @@ class CppKernel:
         return self._run(*args)
 
 
+_DTYPES = (torch.float32, torch.float64)
+"""The dtypes the C++ kernels compute in; float16 and bfloat16 are handed to the reference,
+which computes in the input's dtype as the step loop does."""
+
+
 def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
+    if x.dtype not in _DTYPES:
+        return _reference.leaky_forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract)
     current = i0 is not None
     out, u, v, i = load().leaky_forward(
         x.contiguous(),
@@ -641,28 +509,10 @@ def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
     return out, u, v, i
 
 
-def _backward(
-    g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, spiking, subtract, method, alpha, needs
-):
-    if spiking and method not in SURROGATES:
+def _backward(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs):
+    if u.dtype not in _DTYPES:
         return _reference.leaky_backward(
-            g_out,
-            g_v,
-            g_i,
-            x,
-            u,
-            v0,
-            i0,
-            p,
-            q,
-            r,
-            v_th,
-            v_reset,
-            spiking,
-            subtract,
-            method,
-            alpha,
-            needs,
+            g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs
         )
     need = dict(zip(_reference.GRAD_NAMES, needs))
     current = i0 is not None
@@ -681,11 +531,10 @@ def _backward(
         _dense(r, u),
         v_th.contiguous(),
         v_reset.contiguous(),
+        _dense(s, u),
         current,
         spiking,
         subtract,
-        SURROGATES.index(method) if spiking else 9,
-        float(alpha),
         [need[name] for name in ("p", "q", "o", "r", "v_th", "v_reset")],
     )
     return [g if need[name] else None for name, g in zip(_reference.GRAD_NAMES, grads)]

@@ -68,44 +68,24 @@ def leaky_sequence_backward(
     r: Tensor | None,
     v_th: Tensor,
     v_reset: Tensor,
+    s: Tensor | None,
     spiking: bool,
     subtract: bool,
-    method: str,
-    alpha: Tensor,
     needs: list[bool],
 ) -> list[Tensor]:
     """Gradients of ``norse::leaky_sequence`` for the inputs named in ``GRAD_NAMES``.
 
-    Returns one tensor per name: the gradient (shape of ``x`` for ``x``, ``S`` otherwise) where
-    ``needs`` is True, an empty tensor where it is False.
+    ``s`` is the surrogate derivative at every step (None: zero). Returns one tensor per name:
+    the gradient (shape of ``x`` for ``x``, ``S`` otherwise) where ``needs`` is True, an empty
+    tensor where it is False.
     """
     impl = _registry.select(_BACKWARD, u.device.type).impl
-    grads = impl(
-        g_out,
-        g_v,
-        g_i,
-        x,
-        u,
-        v0,
-        i0,
-        p,
-        q,
-        r,
-        v_th,
-        v_reset,
-        spiking,
-        subtract,
-        method,
-        alpha,
-        needs,
-    )
+    grads = impl(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs)
     return [g if g is not None else u.new_empty(0) for g in grads]
 
 
 @leaky_sequence_backward.register_fake
-def _(
-    g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, spiking, subtract, method, alpha, needs
-):
+def _(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs):
     grads = []
     for name, need in zip(GRAD_NAMES, needs):
         if not need:
@@ -115,6 +95,20 @@ def _(
         else:
             grads.append(torch.empty_like(v0))
     return grads
+
+
+def surrogate_derivative(u: Tensor, v_th: Tensor, method: str, alpha: Tensor) -> Tensor | None:
+    """``s(u_t - v_th; alpha)`` of every step with the registered surrogate ``method``.
+
+    One vectorised call of the registry's own derivative (a plugin's surrogate included), in
+    ``u``'s dtype; None for a surrogate without a derivative (the plain Heaviside).
+    """
+    from norse import plugins
+
+    derivative = plugins.get("surrogates", method).derivative
+    if derivative is None:
+        return None
+    return derivative(u - v_th, alpha).to(u.dtype)
 
 
 def _setup_context(ctx, inputs, output):
@@ -138,24 +132,9 @@ def _backward(ctx, g_out, g_u, g_v, g_i):
     if not spiking:
         needs[GRAD_NAMES.index("v_th")] = False
         needs[GRAD_NAMES.index("v_reset")] = False
+    s = surrogate_derivative(u, v_th, method, alpha) if spiking else None
     grads = leaky_sequence_backward(
-        g_out,
-        g_v,
-        g_i,
-        x,
-        u,
-        v0,
-        i0,
-        p,
-        q,
-        r,
-        v_th,
-        v_reset,
-        spiking,
-        subtract,
-        method,
-        alpha,
-        needs,
+        g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs
     )
     result = [g if need else None for g, need in zip(grads, needs)]
     return (*result, None, None, None, None)

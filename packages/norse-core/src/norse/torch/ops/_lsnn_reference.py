@@ -68,7 +68,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from norse.torch.ops._reference import chunk_steps, surrogate_derivative
+from norse.torch.ops._reference import chunk_steps
 
 GRAD_NAMES = ("x", "v0", "i0", "b0", "mem", "cur", "syn", "k", "v_leak", "v_th", "v_reset", "beta")
 """The inputs of ``norse::lsnn_sequence`` that get gradients, in the backward's order."""
@@ -250,7 +250,9 @@ def lsnn_backward(
     exact = cur is not None
     need = dict(zip(GRAD_NAMES, needs))
     need["cur"] = need["cur"] and exact
-    derivative = surrogate_derivative(method)
+    from norse import plugins
+
+    derivative = plugins.get("surrogates", method).derivative
     xs = None
     if needs_input(needs, exact):
         if x is None:

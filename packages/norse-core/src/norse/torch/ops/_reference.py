@@ -11,9 +11,10 @@ the shape of one time step (``(B, ...)``) and coefficient tensors of shape ``S``
     v_t   = u_t - z_t * v_th                     (reset by subtraction)
 
 The output is ``z`` (spiking) or ``v`` (non-spiking). The forward saves only ``u`` (for a
-non-spiking model ``u`` is the output itself) and the backward recomputes ``z``, the
-surrogate derivative and ``v_{t-1}`` from it, in chunks of time so that temporaries stay
-small. The backward is the exact adjoint of the recursion above, with ``dz/du`` replaced by
+non-spiking model ``u`` is the output itself) and the backward recomputes ``z`` and
+``v_{t-1}`` from it, in chunks of time so that temporaries stay small. The surrogate
+derivative ``s_t = s(u_t - v_th)`` of all steps is an input of the backward, computed by the
+caller from the registered surrogate (:mod:`norse.torch.ops._library`). The backward is the exact adjoint of the recursion above, with ``dz/du`` replaced by
 the surrogate ``s(u - v_th; alpha)``. Writing ``gv_t`` for the gradient reaching ``v_t``
 from later steps and ``gz_t`` for the one reaching the output::
 
@@ -27,8 +28,6 @@ wraps them as ``torch.library`` custom ops.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -45,8 +44,8 @@ def _reset_(v: Tensor, u: Tensor, v_th: Tensor, v_reset: Tensor, subtract: bool)
     spiked = u > v_th
     if subtract:
         torch.sub(u, v_th * spiked, out=v)
-    else:
-        torch.where(spiked, v_reset, u, out=v)
+    else:  # v_reset + 0 u: u = +inf leaves NaN, as the step loop's (1 - z) v + z v_reset does
+        torch.where(spiked, u.mul(0).add_(v_reset), u, out=v)
 
 
 def reset(u: Tensor, v_th: Tensor, v_reset: Tensor, subtract: bool) -> Tensor:
@@ -106,13 +105,6 @@ def leaky_forward(
     return (u > v_th).to(x.dtype), u, v, i
 
 
-def surrogate_derivative(method: str) -> Callable[[Tensor, float], Tensor] | None:
-    """The registered closed-form derivative of surrogate ``method`` (None: Heaviside)."""
-    from norse import plugins
-
-    return plugins.get("surrogates", method).derivative
-
-
 def chunk_steps(step_numel: int) -> int:
     """Number of time steps per backward chunk for steps of ``step_numel`` elements."""
     return max(1, CHUNK_ELEMENTS // max(1, step_numel))
@@ -141,23 +133,23 @@ def leaky_backward(
     r: Tensor | None,
     v_th: Tensor,
     v_reset: Tensor,
+    s: Tensor | None,
     spiking: bool,
     subtract: bool,
-    method: str,
-    alpha: float,
     needs: list[bool],
 ) -> list[Tensor | None]:
     """Backpropagate through the leaky recursion (see the module docstring).
 
     ``u`` is the pre-reset voltage sequence (the output ``v`` for non-spiking models); ``x``
-    is needed only when ``needs`` asks for the gradient of ``q`` or ``r``. Returns the
-    gradients named by :data:`GRAD_NAMES`, ``None`` where ``needs`` is False; parameter
-    gradients have shape ``S`` (the caller reduces broadcast parameters).
+    is needed only when ``needs`` asks for the gradient of ``q`` or ``r``; ``s`` is the
+    surrogate derivative ``s(u_t - v_th)`` of every step (None: zero, the plain Heaviside).
+    Returns the gradients named by :data:`GRAD_NAMES`, ``None`` where ``needs`` is False;
+    parameter gradients have shape ``S`` (the caller reduces broadcast parameters).
     """
     need = dict(zip(GRAD_NAMES, needs))
     steps = u.shape[0]
     current = i0 is not None
-    derivative = surrogate_derivative(method) if spiking else None
+    s_all = s
     gv = g_v.clone() if g_v is not None else torch.zeros_like(v0)
     gi = None
     if current:
@@ -181,7 +173,7 @@ def leaky_backward(
         a = None
         if spiking:
             spiked = ut > v_th
-            s = derivative(ut - v_th, alpha) if derivative is not None else torch.zeros_like(ut)
+            s = s_all[t0:t1] if s_all is not None else torch.zeros_like(ut)
             gu.mul_(s)
             if subtract:
                 a = 1 - v_th * s

@@ -26,17 +26,27 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from norse.hookspecs import KernelSpec
+from norse.torch.ops.contract import CONTRACT_VERSION, compatible
 
-__all__ = ["KERNELS_ENV", "OPS", "KernelChoice", "kernel_table", "select"]
+__all__ = ["KERNELS_ENV", "KERNELS_VALUES", "OPS", "KernelChoice", "kernel_table", "select"]
 
 KERNELS_ENV = "NORSE_KERNELS"
-"""Environment variable; ``reference`` forces the pure-PyTorch kernels everywhere."""
+"""Environment variable: ``auto`` (or unset/empty, the default) uses registered kernels where
+available; ``reference`` forces the pure-PyTorch kernels everywhere. Any other value is an
+error (:data:`KERNELS_VALUES`)."""
+
+KERNELS_VALUES = ("auto", "reference")
+"""The accepted values of :data:`KERNELS_ENV` (besides unset or empty, meaning ``auto``)."""
 
 OPS = (
     "norse::leaky_sequence",
     "norse::leaky_sequence_backward",
     "norse::lsnn_sequence",
     "norse::lsnn_sequence_backward",
+    "norse::lif_recurrent_sequence",
+    "norse::lif_recurrent_backward",
+    "norse::lsnn_recurrent_sequence",
+    "norse::lsnn_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -45,6 +55,10 @@ _REFERENCE_NAMES = {
     "norse::leaky_sequence_backward": ("_reference", "leaky_backward"),
     "norse::lsnn_sequence": ("_lsnn_reference", "lsnn_forward"),
     "norse::lsnn_sequence_backward": ("_lsnn_reference", "lsnn_backward"),
+    "norse::lif_recurrent_sequence": ("recurrent_reference", "lif_recurrent_forward"),
+    "norse::lif_recurrent_backward": ("recurrent_reference", "lif_recurrent_backward"),
+    "norse::lsnn_recurrent_sequence": ("recurrent_reference", "lsnn_recurrent_forward"),
+    "norse::lsnn_recurrent_backward": ("recurrent_reference", "lsnn_recurrent_backward"),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""
 
@@ -88,7 +102,13 @@ def select(op: str, device: str, *, prepare: bool = True) -> KernelChoice:
     """
     if op not in OPS:
         raise ValueError(f"op must be one of {OPS}, got {op!r}")
-    if os.environ.get(KERNELS_ENV, "") == "reference":
+    mode = os.environ.get(KERNELS_ENV, "") or "auto"
+    if mode not in KERNELS_VALUES:
+        raise ValueError(
+            f"environment variable {KERNELS_ENV} must be one of {KERNELS_VALUES} (or unset), "
+            f"got {mode!r}"
+        )
+    if mode == "reference":
         return _reference_choice(op, device, f"forced by {KERNELS_ENV}=reference")
     from norse import plugins
 
@@ -96,6 +116,9 @@ def select(op: str, device: str, *, prepare: bool = True) -> KernelChoice:
     if entry is None:
         return _reference_choice(op, device, f"no kernel registered for {device}")
     spec: KernelSpec = entry.spec
+    if not compatible(spec.contract):
+        why = f"{entry.plugin}'s kernel implements contract {spec.contract}, not {CONTRACT_VERSION}"
+        return _reference_choice(op, device, why)
     available = getattr(spec.impl, "available", None)
     if not prepare:
         available = getattr(spec.impl, "status", available)

@@ -26,8 +26,16 @@ spikes and states are bitwise the step loop's.
 
 :func:`fused_sequence` returns None when the fused op cannot reproduce the step loop, and
 the caller then loops: an unknown step function, a reset method other than
-``reset_value``/``reset_subtract``, a trainable ``alpha``, sparse inputs, or parameter
-tensors of another dtype than the input.
+``reset_value``/``reset_subtract``, a trainable ``alpha``, sparse inputs, or parameter or
+state tensors of another dtype or device than the input (the loop's type promotion then
+decides the result's dtype: a float64 state gives float64 results).
+
+Non-finite values (an infinite or NaN input, state or coefficient) are also left to the step
+loop, whose arithmetic decides what they become (an infinite current turns NaN under Euler
+integration; a reset of an infinite voltage gives NaN): the fused op never lets a non-finite
+value vanish from the state (see :mod:`norse.torch.ops.contract`), so a non-finite final state
+reveals them, and the sequence is then run again by the loop. Under ``torch.compile`` that
+check (a data-dependent branch) is skipped and the fused result stands.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from norse.torch.functional import _integration as integ
@@ -165,4 +174,14 @@ def fused_sequence(
     """
     if not supports(step, input_tensor, p):
         return None
-    return _FUSED[step](input_tensor, state, p, dt)
+    if any(
+        isinstance(t, Tensor) and (t.dtype != input_tensor.dtype or t.device != input_tensor.device)
+        for t in state
+    ):
+        return None  # the loop promotes (a float64 state gives float64 results)
+    result = _FUSED[step](input_tensor, state, p, dt)
+    if not torch.compiler.is_compiling() and not all(
+        bool(torch.isfinite(t).all()) for t in result[1] if isinstance(t, Tensor)
+    ):
+        return None  # a non-finite value: the step loop's own arithmetic decides (see above)
+    return result

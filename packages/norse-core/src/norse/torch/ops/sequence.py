@@ -64,7 +64,8 @@ def leaky_sequence(
         u_t = p v_{t-1} + q d_t + o ;  z_t = H(u_t - v_th) ;  v_t = reset(u_t, z_t)
 
     Args:
-        input_tensor: ``x`` of shape ``(T, B, ...)``, floating point.
+        input_tensor: ``x`` of shape ``(T, B, ...)`` with ``T >= 1``, floating point (float16,
+            bfloat16, float32 or float64; states and coefficients are cast to its dtype).
         v: initial voltage, broadcastable to one step ``(B, ...)``.
         i: initial synaptic current (same rules), or None for models without one.
         p, q, o, r: coefficients (scalars or tensors broadcastable to a step).
@@ -73,6 +74,13 @@ def leaky_sequence(
         reset: ``"value"`` (``v = v_reset`` after a spike) or ``"subtract"`` (``v -= v_th``).
         method: registered surrogate name used for ``dz/du`` in the backward pass.
         alpha: the surrogate's sharpness, a number or 1-element tensor (no gradient).
+
+    Raises:
+        TypeError: ``input_tensor`` is not a floating-point tensor, or a coefficient is not
+            floating point.
+        ValueError: ``input_tensor`` has fewer than 2 dimensions or no time step, a
+            coefficient or state does not broadcast to one step, ``alpha`` has more than one
+            element, ``reset`` is unknown, or only one of ``i`` and ``r`` is given.
 
     Returns:
         ``(out, v_T, i_T)``: ``z`` (spiking) or ``v`` (not) of shape ``(T, B, ...)``, and
@@ -85,6 +93,15 @@ def leaky_sequence(
     if input_tensor.dim() < 2:
         raise ValueError(
             f"input_tensor must have shape (T, B, ...), got {tuple(input_tensor.shape)}"
+        )
+    if input_tensor.shape[0] == 0:
+        raise ValueError(
+            f"input_tensor must have at least one time step, got shape {tuple(input_tensor.shape)}"
+        )
+    alpha_t = torch.as_tensor(alpha, dtype=torch.float64)
+    if alpha_t.numel() != 1:
+        raise ValueError(
+            f"alpha must be a number or a 1-element tensor, got shape {tuple(alpha_t.shape)}"
         )
     if reset not in RESETS:
         raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
@@ -117,6 +134,6 @@ def leaky_sequence(
         spiking,
         reset == "subtract",
         method,
-        torch.as_tensor(alpha, dtype=torch.float64).detach(),
+        alpha_t.detach().reshape(()),
     )
     return out, v_final, (i_final if i is not None else None)

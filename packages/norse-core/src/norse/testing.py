@@ -1,0 +1,233 @@
+"""Conformance tests for kernel plugins: run a fused-op kernel against the core's reference.
+
+A plugin that registers kernels for the fused ops (see :mod:`norse.torch.ops.contract`) calls
+the checks below from its own tests; the core runs them for its C++ CPU kernels::
+
+    from norse.testing import check_leaky_kernels
+    from my_plugin import leaky_forward, leaky_backward
+
+    def test_my_kernels_conform():
+        check_leaky_kernels(leaky_forward, leaky_backward, device="cuda")
+
+:func:`check_leaky_kernels` runs a fixed set of small random cases (every model kind: with
+and without a synaptic current, spiking or not, reset to value or by subtraction; one-step and
+multi-step sequences; per-neuron and broadcast coefficients; dense, broadcast and missing
+output gradients; partial ``needs``; a zero surrogate derivative) in each dtype, and raises an
+``AssertionError`` naming the case at the first disagreement: spikes must be equal, everything
+else equal to the tolerance of the dtype, and ``None`` exactly where ``needs`` is False.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import torch
+from torch import Tensor
+
+from norse.torch.ops import contract
+
+__all__ = ["LeakyCase", "check_leaky_kernels", "leaky_cases"]
+
+TOLERANCES = {
+    torch.float64: (1e-10, 1e-10),
+    torch.float32: (2e-5, 2e-5),
+    torch.float16: (2e-2, 2e-2),
+    torch.bfloat16: (5e-2, 5e-2),
+}
+"""``(rtol, atol)`` per dtype for everything but spikes."""
+
+
+class LeakyCase(NamedTuple):
+    """One configuration of the leaky op (see :func:`leaky_cases`)."""
+
+    name: str
+    steps: int
+    current: bool
+    spiking: bool
+    subtract: bool
+    broadcast: bool
+    output_gradient: str  # "dense", "broadcast" or "none"
+    all_needs: bool
+    zero_surrogate: bool
+
+
+def leaky_cases() -> list[LeakyCase]:
+    """The configurations :func:`check_leaky_kernels` runs (14 per dtype)."""
+    kinds = [
+        (False, False, False),
+        (True, False, False),
+        (False, True, False),
+        (False, True, True),
+        (True, True, False),
+        (True, True, True),
+    ]
+    cases = []
+    for k, (current, spiking, subtract) in enumerate(kinds):
+        for broadcast in (False, True):
+            steps = (1, 13, 20)[(2 * k + broadcast) % 3]
+            kind = ("current" if current else "plain") + (
+                ("-subtract" if subtract else "-value") if spiking else "-nonspiking"
+            )
+            cases.append(
+                LeakyCase(
+                    f"{kind}-T{steps}{'-broadcast' if broadcast else ''}",
+                    steps,
+                    current,
+                    spiking,
+                    subtract,
+                    broadcast,
+                    "dense",
+                    True,
+                    False,
+                )
+            )
+    cases.append(
+        LeakyCase("sum-gradient-x-only", 17, True, True, False, True, "broadcast", False, False)
+    )
+    cases.append(
+        LeakyCase("state-gradient-heaviside", 9, False, True, True, False, "none", True, True)
+    )
+    return cases
+
+
+def _inputs(case: LeakyCase, dtype: torch.dtype, device: str, seed: int) -> dict[str, Any]:
+    gen = torch.Generator().manual_seed(seed)
+    shape = (2, 5)
+
+    def rand(*size: int, low: float = 0.0, high: float = 1.0) -> Tensor:
+        t = low + (high - low) * torch.rand(size, generator=gen, dtype=torch.float64)
+        return t.to(dtype=dtype, device=device)
+
+    def step(low: float, high: float) -> Tensor:
+        if case.broadcast:
+            return rand(low=low, high=high).expand(shape)
+        return rand(*shape, low=low, high=high)
+
+    x = rand(case.steps, *shape, low=-0.2, high=0.9)
+    return {
+        "x": x,
+        "v0": rand(*shape, high=0.5),
+        "i0": rand(*shape, high=0.3) if case.current else None,
+        "p": step(0.7, 0.95),
+        "q": step(0.3, 0.6),
+        "o": step(-0.02, 0.05),
+        "r": step(0.6, 0.9) if case.current else None,
+        "v_th": step(0.4, 0.6),
+        "v_reset": step(-0.1, 0.1),
+        "gen": gen,
+        "rand": rand,
+    }
+
+
+def _close(what: str, got: Any, want: Any, dtype: torch.dtype, exact: bool = False) -> None:
+    if want is None:
+        assert got is None, f"{what}: expected None, got {type(got).__name__}"
+        return
+    assert isinstance(got, Tensor), f"{what}: expected a tensor, got {type(got).__name__}"
+    assert got.shape == want.shape, f"{what}: shape {tuple(got.shape)} != {tuple(want.shape)}"
+    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} != {want.dtype}"
+    got, want = got.detach().cpu().double(), want.detach().cpu().double()
+    if exact:
+        assert torch.equal(got, want), f"{what}: differs at {(got != want).nonzero()[:5].tolist()}"
+        return
+    rtol, atol = TOLERANCES[dtype]
+    torch.testing.assert_close(got, want, rtol=rtol, atol=atol, msg=lambda m: f"{what}: {m}")
+
+
+def _check_case(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    case: LeakyCase,
+    dtype: torch.dtype,
+    device: str,
+    seed: int,
+) -> None:
+    a = _inputs(case, dtype, device, seed)
+    args = [a[name] for name in contract.LEAKY_FORWARD_ARGS[:9]] + [case.spiking, case.subtract]
+    want = contract.leaky_forward(*args)
+    got = forward(*args)
+    label = f"{case.name} [{dtype}]"
+    assert len(got) == 4, f"{label}: forward must return (out, u, v_T, i_T), got {len(got)} items"
+    for k, name in enumerate(("out", "u", "v_T", "i_T")):
+        _close(
+            f"{label} forward {name}", got[k], want[k], dtype, exact=name == "out" and case.spiking
+        )
+
+    out, u = want[0], (want[1] if case.spiking else want[0])
+    rand = a["rand"]
+    if case.output_gradient == "dense":
+        g_out = rand(*out.shape, low=-1.0, high=1.0)
+    elif case.output_gradient == "broadcast":
+        g_out = torch.ones((), dtype=dtype, device=device).expand(out.shape)
+    else:
+        g_out = None
+    g_v = rand(*a["v0"].shape, low=-1.0, high=1.0)
+    g_i = rand(*a["v0"].shape, low=-1.0, high=1.0) if case.current else None
+    s = None
+    if case.spiking and not case.zero_surrogate:
+        s = rand(*u.shape, high=1.0)
+    needs = [True] * len(contract.LEAKY_GRAD_NAMES)
+    if not case.all_needs:
+        needs = [name == "x" for name in contract.LEAKY_GRAD_NAMES]
+    if not case.current:
+        needs[contract.LEAKY_GRAD_NAMES.index("i0")] = False
+        needs[contract.LEAKY_GRAD_NAMES.index("r")] = False
+    if not case.spiking:
+        needs[contract.LEAKY_GRAD_NAMES.index("v_th")] = False
+        needs[contract.LEAKY_GRAD_NAMES.index("v_reset")] = False
+    names = contract.LEAKY_BACKWARD_ARGS
+    values = {
+        **{name: a[name] for name in ("v0", "i0", "p", "q", "r", "v_th", "v_reset")},
+        "g_out": g_out,
+        "g_v": g_v,
+        "g_i": g_i,
+        "x": a["x"],
+        "u": u,
+        "s": s,
+        "spiking": case.spiking,
+        "subtract": case.subtract,
+        "needs": needs,
+    }
+    backward_args = [values[name] for name in names]
+    want_grads = contract.leaky_backward(*backward_args)
+    got_grads = list(backward(*backward_args))
+    assert len(got_grads) == len(contract.LEAKY_GRAD_NAMES), (
+        f"{label}: backward must return {len(contract.LEAKY_GRAD_NAMES)} gradients, "
+        f"got {len(got_grads)}"
+    )
+    for name, g, w in zip(contract.LEAKY_GRAD_NAMES, got_grads, want_grads):
+        _close(f"{label} gradient of {name}", g, w, dtype)
+
+
+def check_leaky_kernels(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    *,
+    device: str = "cpu",
+    dtypes: Sequence[torch.dtype] = (torch.float32, torch.float64),
+    seed: int = 0,
+) -> int:
+    """Check a ``norse::leaky_sequence`` kernel pair against the reference.
+
+    Args:
+        forward: the kernel of ``norse::leaky_sequence`` (arguments
+            :data:`norse.torch.ops.contract.LEAKY_FORWARD_ARGS`).
+        backward: the kernel of ``norse::leaky_sequence_backward``
+            (:data:`~norse.torch.ops.contract.LEAKY_BACKWARD_ARGS`).
+        device: where the inputs are made (the kernel's device type).
+        dtypes: the dtypes to check; tolerances in :data:`TOLERANCES`.
+        seed: seeds the random inputs.
+
+    Returns:
+        The number of cases checked (each a forward and a backward).
+
+    Raises:
+        AssertionError: at the first disagreement, naming the case, dtype and output.
+    """
+    count = 0
+    for dtype in dtypes:
+        for k, case in enumerate(leaky_cases()):
+            _check_case(forward, backward, case, dtype, device, seed + k)
+            count += 1
+    return count

@@ -1,0 +1,56 @@
+import json
+
+import pytest
+from viz_pictures import inked_fraction, png_pixels
+
+from norse_viz import read_metrics, training_curves
+
+
+def _write(path, rows):
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "metrics.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_training_curves_of_a_supervised_run(tmp_path):
+    rows = [
+        {
+            "epoch": e,
+            "train_loss": 1 / e,
+            "val_loss": 1.2 / e,
+            "val_accuracy": 0.5 + e / 10,
+            "elapsed_s": 3.0 * e,
+            "task": "mnist",
+        }
+        for e in range(1, 5)
+    ]
+    run = _write(tmp_path / "mnist-run", rows)
+    fig, axes = training_curves(run)
+    assert [ax.get_ylabel() for ax in axes] == ["loss (a.u.)", "accuracy (fraction)", "elapsed (s)"]
+    assert [line.get_label() for line in axes[0].lines] == ["train_loss", "val_loss"]
+    assert list(axes[1].lines[0].get_xdata()) == [1, 2, 3, 4]
+    assert list(axes[1].lines[0].get_ydata()) == pytest.approx([0.6, 0.7, 0.8, 0.9])
+    assert all(ax.get_xlabel() == "epoch" for ax in axes)
+    assert fig._suptitle.get_text() == "mnist-run"
+    assert inked_fraction(png_pixels(fig)) > 0.03
+
+
+def test_training_curves_of_cartpole_blocks_read_keys_generically(tmp_path):
+    rows = [
+        {"episode": 20 * b, "mean_return": 20.0 + 50 * b, "max_return": 30.0 + 60 * b}
+        for b in range(6)
+    ]
+    _, axes = training_curves(_write(tmp_path / "cartpole", rows) / "metrics.jsonl")
+    assert len(axes) == 1 and axes[0].get_xlabel() == "episode"
+    assert [line.get_label() for line in axes[0].lines] == ["mean_return", "max_return"]
+
+
+def test_read_metrics_errors_name_the_file_and_line(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no metrics file"):
+        read_metrics(tmp_path)
+    (tmp_path / "metrics.jsonl").write_text('{"epoch": 1}\n\nnot json\n')
+    with pytest.raises(ValueError, match=r"metrics.jsonl:3 is not valid JSON"):
+        read_metrics(tmp_path)
+    (tmp_path / "metrics.jsonl").write_text('{"task": "x"}\n')
+    with pytest.raises(ValueError, match="no numeric series"):
+        training_curves(tmp_path)
