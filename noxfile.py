@@ -11,8 +11,10 @@ Sessions:
 - ``lint``: ``ruff check`` and ``ruff format --check``.
 - ``build``: sdist and wheel of every package, ``twine check``, and a check that each
   plugin's declared ``norse-core`` range admits the core in this tree.
+- ``docs``: the documentation site (``mkdocs build --strict``), with every package installed;
+  its pages' code blocks run during the build.
 - ``tests``: what CI runs (``.ci/run``): all of the above.
-- ``demo``: the main job; trains a small spiking network through ``norse task run``.
+- ``demo``: the main job; trains a spiking policy on CartPole-v1 (``norse task run cartpole``).
 
 Torch: two builds are used, each installed once into a shared environment under
 ``.nox/_torch-*`` and layered under the session environments with a ``.pth`` file (pip in a
@@ -192,6 +194,23 @@ def nir(session: nox.Session) -> None:
     _pytest(session, "nir")
 
 
+NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy"]
+"""nir 1.0.4, the version Sinabs and Rockpool pin (their files and readers)."""
+NIR_LEGACY_NO_DEPS = ("sinabs==3.1.3", "pbr", "nirtorch==1.0")
+"""Sinabs without its ``samna`` dependency (a stub whose import installs from an outside host)."""
+
+
+@nox.session
+def nir_legacy(session: nox.Session) -> None:
+    """norse-nir's nir 1.0.4 files read by nir 1.0.4 and Sinabs, in their own environment."""
+    _shared_torch(session, "cpu")
+    _install(session, "core", "nir")
+    python = _peer_env(session, "nir-1.0.4", NIR_LEGACY, NIR_LEGACY_NO_DEPS)
+    tests = str(PACKAGES["nir"] / "tests" / "test_legacy_nir.py")
+    env = {"NORSE_NIR_LEGACY_PYTHON": str(python)}
+    session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env)
+
+
 @nox.session
 def oracle(session: nox.Session) -> None:
     """norse-core against Norse 1.1.0 (in its own environment): traces and Norse-1.x user code."""
@@ -212,7 +231,7 @@ def oracle(session: nox.Session) -> None:
 
 @nox.session
 def tasks(session: nox.Session) -> None:
-    """norse-core + norse-tasks (torchvision, gymnasium)."""
+    """norse-core + norse-tasks (lightning, torchvision, gymnasium, scikit-learn for test data)."""
     _shared_torch(session, "gpu")
     session.install(TORCHVISION)
     _install(session, "core", "tasks")
@@ -275,9 +294,51 @@ def build(session: nox.Session) -> None:
         session.log(f"{wheel.name}: {requirement} admits norse-core {core_version}")
 
 
+DOCS_TOOLS = [
+    "mkdocs==1.6.1",
+    "mkdocs-material==9.8.2",
+    "mkdocstrings==1.0.8",
+    "mkdocstrings-python==2.0.11",
+    "markdown-exec==1.12.6",
+]
+"""The site's build tools, pinned: a strict build fails on their new warnings."""
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into ``site/`` (``mkdocs build --strict``).
+
+    Every package and the example plugin are installed (editable), so that the pages' code
+    blocks, which run during the build, and the neuron gallery see all of them. Extra
+    arguments go to ``mkdocs build`` (e.g. ``nox -s docs -- --site-dir /tmp/site``).
+    """
+    _shared_torch(session, "gpu")
+    session.install(TORCHVISION)
+    _install(session, *PACKAGES, test=False)
+    session.install(*DOCS_TOOLS)
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        *session.posargs,
+        env={"MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
 @nox.session(
     venv_backend="none",
-    requires=["core", "oracle", "cuda", "nir", "tasks", "viz", "integration", "lint", "build"],
+    requires=[
+        "core",
+        "oracle",
+        "cuda",
+        "nir",
+        "tasks",
+        "viz",
+        "integration",
+        "lint",
+        "build",
+        "docs",
+    ],
 )
 def tests(session: nox.Session) -> None:
     """Everything CI runs: every package session, integration, lint and build."""
@@ -286,12 +347,16 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job: list the plugins, then train a spiking network on a synthetic task."""
+    """The main job: list the plugins, then train a spiking policy on CartPole-v1 until it is
+    solved (offline, about a minute on 2 CPU cores), printing its progress and where its
+    metrics and summary went."""
     _shared_torch(session, "gpu")
     session.install(TORCHVISION)
     _install(session, "core", "tasks", "viz", "example", test=False)
     session.run("norse", "plugins")
-    session.run("norse", "task", "run", "synthetic", *session.posargs)
+    session.run(
+        "norse", "task", "run", "cartpole", "--output", "runs/cartpole", *session.posargs
+    )
 
 
 def _version(path: Path) -> str:
