@@ -145,7 +145,8 @@ def state_traces(
        the static threshold ``v_th`` (dotted horizontal line) and one ``|`` mark per spike
        at the threshold level (or at the top of the voltage range);
     2. currents and conductances (``current_fields``);
-    3. every other state field (recovery variables, refractory counters, ...).
+    3. every other state field (recovery variables, refractory counters, ...), except the
+       spikes ``z`` of a recurrent state.
 
     Args:
         recording: a :class:`~norse_viz.LayerRecording` (from :func:`norse_viz.record` or
@@ -178,7 +179,8 @@ def state_traces(
     voltages = [f for f in voltages if f in fields]
     currents = [f for f in currents if f in fields]
     thresholds = [f for f in thresholds if f in fields]
-    others = [f for f in fields if f not in {*voltages, *currents, *thresholds}]
+    # A recurrent state's ``z`` repeats the output, which the spike marks show already.
+    others = [f for f in fields if f not in {*voltages, *currents, *thresholds, "z"}]
     panels = ["voltage", *(["current"] if currents else []), *(["other"] if others else [])]
     if ax is None:
         fig, created = plt.subplots(
