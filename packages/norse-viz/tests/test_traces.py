@@ -92,3 +92,10 @@ def test_state_traces_of_a_recurrent_layer_leave_out_its_spike_field():
     _, axes = state_traces(recording)
     assert len(axes) == 2  # voltage and current, no panel for z
     assert len(_spike_marks(axes[0]).get_xdata()) == int(recording.output[:, 0, 0].sum()) > 0
+
+
+def test_state_traces_into_an_array_of_axes():
+    recording, _ = simulate_neuron("lif", steps=60)
+    _, grid = plt.subplots(2, 1)
+    _, axes = state_traces(recording, ax=grid)
+    assert axes == list(grid) and [line.get_label() for line in grid[1].lines] == ["i"]

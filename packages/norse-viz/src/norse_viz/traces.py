@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -153,7 +154,7 @@ def state_traces(
             :func:`simulate_neuron`); state fields and output are ``(T, B, ...)``.
         index: which neuron, counted over the flattened ``(B, ...)`` dimensions.
         ax: None (a new figure with one row per panel), one axes (only the voltage panel
-            is drawn) or a sequence of axes, one per panel.
+            is drawn) or a sequence or array of axes, one per panel.
         neuron: the registry name of the model; default ``recording.neuron``. Without
             one, fields named ``v`` are voltages and the rest are drawn as "other".
         threshold: the static threshold; default ``v_th`` from ``recording.parameters``.
@@ -187,15 +188,15 @@ def state_traces(
             len(panels), 1, sharex=True, figsize=(7, 1.2 + 1.8 * len(panels)), squeeze=False
         )
         axes = list(created[:, 0])
-    elif isinstance(ax, Sequence):
-        axes = list(ax)
+    elif hasattr(ax, "plot"):
+        axes, panels, fig = [ax], ["voltage"], ax.figure
+    else:  # a sequence or array of axes, e.g. from plt.subplots(3)
+        axes = list(np.asarray(ax, dtype=object).flat)
         if len(axes) < len(panels):
             raise ValueError(
                 f"ax must hold {len(panels)} axes ({', '.join(panels)}), got {len(axes)}"
             )
         fig = axes[0].figure
-    else:
-        axes, panels, fig = [ax], ["voltage"], ax.figure
     dt = recording.dt if recording.dt is not None else 1e-3
     steps = recording.output.shape[0]
     time = torch.arange(1, steps + 1, dtype=torch.float64) * dt * 1e3
