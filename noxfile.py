@@ -283,8 +283,10 @@ DOCS_TOOLS = [
     "mkdocstrings==1.0.8",
     "mkdocstrings-python==2.0.11",
     "markdown-exec==1.12.6",
+    "scikit-learn",
 ]
-"""The site's build tools, pinned: a strict build fails on their new warnings."""
+"""The site's build tools, pinned: a strict build fails on their new warnings; scikit-learn's
+handwritten digits are the small MNIST-format data set of the MNIST tutorial."""
 
 
 @nox.session
@@ -337,9 +339,7 @@ def demo(session: nox.Session) -> None:
     session.install(TORCHVISION)
     _install(session, "core", "tasks", "viz", "example", test=False)
     session.run("norse", "plugins")
-    session.run(
-        "norse", "task", "run", "cartpole", "--output", "runs/cartpole", *session.posargs
-    )
+    session.run("norse", "task", "run", "cartpole", "--output", "runs/cartpole", *session.posargs)
 
 
 def _version(path: Path) -> str:
