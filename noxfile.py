@@ -194,6 +194,23 @@ def nir(session: nox.Session) -> None:
     _pytest(session, "nir")
 
 
+NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy"]
+"""nir 1.0.4, the version Sinabs and Rockpool pin (their files and readers)."""
+NIR_LEGACY_NO_DEPS = ("sinabs==3.1.3", "pbr", "nirtorch==1.0")
+"""Sinabs without its ``samna`` dependency (a stub whose import installs from an outside host)."""
+
+
+@nox.session
+def nir_legacy(session: nox.Session) -> None:
+    """norse-nir's nir 1.0.4 files read by nir 1.0.4 and Sinabs, in their own environment."""
+    _shared_torch(session, "cpu")
+    _install(session, "core", "nir")
+    python = _peer_env(session, "nir-1.0.4", NIR_LEGACY, NIR_LEGACY_NO_DEPS)
+    tests = str(PACKAGES["nir"] / "tests" / "test_legacy_nir.py")
+    env = {"NORSE_NIR_LEGACY_PYTHON": str(python)}
+    session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env)
+
+
 @nox.session
 def oracle(session: nox.Session) -> None:
     """norse-core against Norse 1.1.0 (in its own environment): traces and Norse-1.x user code."""

@@ -37,7 +37,7 @@ def _cell(spec):
 
 
 def test_every_builtin_model_is_registered():
-    assert len(SPECS) == len(NEURON_MODULES) == 11
+    assert len(SPECS) == len(NEURON_MODULES) == 12
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

@@ -597,8 +597,14 @@ class SNNRecurrent(SNNRecurrentCell):
         w_in, w_rec = self.weights(input_tensor.dtype)
         p = self.p
         step = self._step_function(input_tensor)
-        # The one place a recurrent sequence chooses between a fused op and the step loop;
-        # no fused recurrent op serves it yet, so it loops.
+        # The one place a recurrent sequence chooses: the fused recurrent op
+        # (norse.torch.ops.recurrent) when it supports this model, else the step loop.
+        if not self.record_states:
+            from norse.torch.ops.recurrent import fused_recurrent
+
+            fused = fused_recurrent(step, input_tensor, state, w_in, w_rec, p, self.dt)
+            if fused is not None:
+                return fused
         return _step_loop(step, input_tensor, state, (w_in, w_rec, p, self.dt), self.record_states)
 
     def extra_repr(self) -> str:
