@@ -310,7 +310,23 @@ def mc_cells_conv_sensors():
     return out
 
 
+def dataset():
+    from norse.dataset.memory import MemoryStoreRecallDataset
+
+    data = MemoryStoreRecallDataset(3, 4, 6, 2, 2, poisson_rate=500, dt=0.001, seed=1)
+    x, y = data[0]
+    return {  # the random draws differ between the two; the layout does not
+        "len": torch.tensor(float(len(data))),
+        "x.shape": torch.tensor(x.shape, dtype=torch.float),
+        "y.shape": torch.tensor(y.shape, dtype=torch.float),
+        "y.uint8": torch.tensor(float(y.dtype == torch.uint8)),
+        "recalls": y.sum(0).sum().float(),
+        "x.binary": torch.tensor(float(((x == 0) | (x == 1)).all())),
+    }
+
+
 CASES = [
+    dataset,
     multicompartment,
     adex_refrac,
     mc_cells_conv_sensors,

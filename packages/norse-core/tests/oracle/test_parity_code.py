@@ -73,7 +73,7 @@ def results(tmp_path_factory):
     return _run(sys.executable, tmp / "ours.pt"), _run(oracle, tmp / "theirs.pt")
 
 
-@pytest.mark.parametrize("case", ["multicompartment", "adex_refrac", "mc_cells_conv_sensors",
+@pytest.mark.parametrize("case", ["dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
                                   "ada_lif_step", "lif_sparse_steps", "thresholds", "defaults",
                                   "lift_and_containers", "utils", "decoders"])  # fmt: skip
 def test_numbers_match_norse_1(results, case):
