@@ -6,20 +6,22 @@ Sessions:
   assertions of ``packages/norse-core/tests/test_isolation.py`` switched on.
 - ``cuda``, ``nir``, ``tasks``, ``viz``: norse-core plus that one plugin and its own
   dependencies; runs the plugin's tests.
-- ``integration``: every package plus the example plugin; runs every test suite and checks
-  that ``norse plugins --json`` lists all six distributions with their versions.
 - ``lint``: ``ruff check`` and ``ruff format --check``.
-- ``build``: sdist and wheel of every package, ``twine check``, and a check that each
-  plugin's declared ``norse-core`` range admits the core in this tree.
+- ``build``: the release check: sdist and wheel of every package, ``twine check``, each
+  plugin's declared ``norse-core`` range against the core in this tree; then the built wheels
+  installed together into a fresh environment, ``norse plugins --json`` checked to list all six
+  distributions, and every package's tests run against the wheels.
+- ``docs``: the documentation site (``mkdocs build --strict``), with every package installed;
+  its pages' code blocks run during the build.
 - ``tests``: what CI runs (``.ci/run``): all of the above.
-- ``demo``: the main job; trains a small spiking network through ``norse task run``.
+- ``demo``: the main job; trains a spiking policy on CartPole-v1 (``norse task run cartpole``).
 
 Torch: two builds are used, each installed once into a shared environment under
 ``.nox/_torch-*`` and layered under the session environments with a ``.pth`` file (pip in a
 session sees that torch as installed and does not fetch another):
 
 - ``torch==2.13.0`` (the CPU wheel): core, nir, viz;
-- ``torch==2.14.1`` (the CUDA build, which brings triton): cuda, tasks, integration, demo;
+- ``torch==2.14.1`` (the CUDA build, which brings triton): cuda, tasks, build, demo;
   the sessions that need torchvision install 0.29.1 (the build that imports beside it) on
   top, so the cuda session does not see it.
 
@@ -192,6 +194,23 @@ def nir(session: nox.Session) -> None:
     _pytest(session, "nir")
 
 
+NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy"]
+"""nir 1.0.4, the version Sinabs and Rockpool pin (their files and readers)."""
+NIR_LEGACY_NO_DEPS = ("sinabs==3.1.3", "pbr", "nirtorch==1.0")
+"""Sinabs without its ``samna`` dependency (a stub whose import installs from an outside host)."""
+
+
+@nox.session
+def nir_legacy(session: nox.Session) -> None:
+    """norse-nir's nir 1.0.4 files read by nir 1.0.4 and Sinabs, in their own environment."""
+    _shared_torch(session, "cpu")
+    _install(session, "core", "nir")
+    python = _peer_env(session, "nir-1.0.4", NIR_LEGACY, NIR_LEGACY_NO_DEPS)
+    tests = str(PACKAGES["nir"] / "tests" / "test_legacy_nir.py")
+    env = {"NORSE_NIR_LEGACY_PYTHON": str(python)}
+    session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env)
+
+
 @nox.session
 def oracle(session: nox.Session) -> None:
     """norse-core against Norse 1.1.0 (in its own environment): traces and Norse-1.x user code."""
@@ -212,7 +231,7 @@ def oracle(session: nox.Session) -> None:
 
 @nox.session
 def tasks(session: nox.Session) -> None:
-    """norse-core + norse-tasks (torchvision, gymnasium)."""
+    """norse-core + norse-tasks (lightning, torchvision, gymnasium, scikit-learn for test data)."""
     _shared_torch(session, "gpu")
     session.install(TORCHVISION)
     _install(session, "core", "tasks")
@@ -228,26 +247,6 @@ def viz(session: nox.Session) -> None:
 
 
 @nox.session
-def integration(session: nox.Session) -> None:
-    """Every package and the example plugin together: all tests and ``norse plugins``."""
-    _shared_torch(session, "gpu")
-    session.install(TORCHVISION)
-    _install(session, *PACKAGES)
-    # stdout only: torch may print notices on stderr (e.g. building the C++ CPU kernel).
-    session.log("norse plugins --json")
-    listing = subprocess.check_output([str(Path(session.bin) / "norse"), "plugins", "--json"])
-    plugins = {p["distribution"]: p for p in json.loads(listing)["plugins"]}
-    for name, distribution in DISTRIBUTIONS.items():
-        if distribution not in plugins:
-            session.error(f"norse plugins does not list {distribution}: {sorted(plugins)}")
-        found = plugins[distribution]
-        if found["version"] != _version(PACKAGES[name]) or found["errors"]:
-            session.error(f"norse plugins lists {distribution} wrongly: {found}")
-        session.log(f"norse plugins: {distribution} {found['version']} {found['registered']}")
-    _pytest(session, *PACKAGES, env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"})
-
-
-@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
     session.install("ruff")
@@ -257,41 +256,137 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build every package, check the metadata, and check each plugin's norse-core range."""
+    """Release check: build every package, install the wheels together, run every suite.
+
+    Builds the sdist and wheel of each package, runs ``twine check --strict``, checks that each
+    plugin's declared ``norse-core`` range admits the core in this tree, then installs the
+    built wheels (not the editable trees) with their test extras into a fresh environment on
+    the GPU torch build, checks that ``norse plugins --json`` lists all six distributions with
+    their versions, and runs every package's tests there, all plugins present at once.
+    """
     session.install("build", "twine", "packaging")
-    dist = Path(session.create_tmp()) / "dist"
+    tmp = Path(session.create_tmp()).resolve()
+    dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     for name, path in PACKAGES.items():
         session.run("python", "-m", "build", "--outdir", str(dist / name), str(path))
     session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.glob("*/*"))))
     core_version = _version(PACKAGES["core"])
+    wheels = {}
     for name in PACKAGES:
+        (wheel,) = (dist / name).glob("*.whl")
+        wheels[name] = wheel
         if name == "core":
             continue
-        (wheel,) = (dist / name).glob("*.whl")
         requirement = Requirement(_core_requirement(wheel))
         if not requirement.specifier.contains(core_version):
             session.error(f"{wheel.name} requires {requirement}, not norse-core {core_version}")
         session.log(f"{wheel.name}: {requirement} admits norse-core {core_version}")
 
+    env = tmp / "wheels-env"
+    shutil.rmtree(env, ignore_errors=True)
+    session.run(sys.executable, "-m", "venv", str(env), external=True)
+    python = env / "bin" / "python"
+    _layer_torch(session, python, "gpu")
+    requirements = [
+        f"{DISTRIBUTIONS[name]}[test] @ {wheel.as_uri()}" for name, wheel in wheels.items()
+    ]
+    session.run(
+        str(python), "-m", "pip", "install", "-q", TORCHVISION, *requirements, external=True
+    )
+    session.log("norse plugins --json")
+    listing = subprocess.check_output([str(env / "bin" / "norse"), "plugins", "--json"])
+    plugins = {p["distribution"]: p for p in json.loads(listing)["plugins"]}
+    for name, distribution in DISTRIBUTIONS.items():
+        if distribution not in plugins:
+            session.error(f"norse plugins does not list {distribution}: {sorted(plugins)}")
+        found = plugins[distribution]
+        if found["version"] != _version(PACKAGES[name]) or found["errors"]:
+            session.error(f"norse plugins lists {distribution} wrongly: {found}")
+        session.log(f"norse plugins: {distribution} {found['version']} {found['registered']}")
+    failed = []
+    for name, path in PACKAGES.items():
+        # src layouts: the tests import the installed wheels, not the source trees.
+        tests = path / "tests"
+        try:
+            session.run(
+                str(python),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(tests),
+                *session.posargs,
+                env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"},
+                external=True,
+            )
+        except nox.command.CommandFailed:
+            failed.append(DISTRIBUTIONS[name])
+    if failed:
+        session.error(f"tests failed against the built wheels in: {', '.join(failed)}")
+
+
+DOCS_TOOLS = [
+    "mkdocs==1.6.1",
+    "mkdocs-material==9.8.2",
+    "mkdocstrings==1.0.8",
+    "mkdocstrings-python==2.0.11",
+    "markdown-exec==1.12.6",
+]
+"""The site's build tools, pinned: a strict build fails on their new warnings."""
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into ``site/`` (``mkdocs build --strict``).
+
+    Every package and the example plugin are installed (editable), so that the pages' code
+    blocks, which run during the build, and the neuron gallery see all of them. Extra
+    arguments go to ``mkdocs build`` (e.g. ``nox -s docs -- --site-dir /tmp/site``).
+    """
+    _shared_torch(session, "gpu")
+    session.install(TORCHVISION)
+    _install(session, *PACKAGES, test=False)
+    session.install(*DOCS_TOOLS)
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        *session.posargs,
+        env={"MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"},
+    )
+
 
 @nox.session(
     venv_backend="none",
-    requires=["core", "oracle", "cuda", "nir", "tasks", "viz", "integration", "lint", "build"],
+    requires=[
+        "core",
+        "oracle",
+        "cuda",
+        "nir",
+        "tasks",
+        "viz",
+        "lint",
+        "build",
+        "docs",
+    ],
 )
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: every package session, integration, lint and build."""
+    """Everything CI runs: every package session, lint, and the release check on built wheels."""
     session.log("all test sessions passed")
 
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job: list the plugins, then train a spiking network on a synthetic task."""
+    """The main job: list the plugins, then train a spiking policy on CartPole-v1 until it is
+    solved (offline, about a minute on 2 CPU cores), printing its progress and where its
+    metrics and summary went."""
     _shared_torch(session, "gpu")
     session.install(TORCHVISION)
     _install(session, "core", "tasks", "viz", "example", test=False)
     session.run("norse", "plugins")
-    session.run("norse", "task", "run", "synthetic", *session.posargs)
+    session.run("norse", "task", "run", "cartpole", "--output", "runs/cartpole", *session.posargs)
 
 
 def _version(path: Path) -> str:

@@ -188,7 +188,7 @@ def test_recurrent_modules():
         z, s = cell(x[t], s)
         zs.append(z)
     assert out.shape == (5, 2, 4) and torch.equal(out, torch.stack(zs))
-    assert torch.equal(state.i, s.i)
+    torch.testing.assert_close(state.i, s.i)  # fused op: products grouped differently
 
 
 def test_bad_inputs_are_rejected():

@@ -1,4 +1,9 @@
+import os
 from pathlib import Path
+
+# These tests check conversions, not kernels: the reference path spares a C++ kernel build
+# (minutes on a loaded machine) in the nir session. The kernels have their own tests.
+os.environ.setdefault("NORSE_KERNELS", "reference")
 
 import pytest
 

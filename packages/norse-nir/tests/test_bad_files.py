@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import norse_nir
+import norse_nir.limits
 from norse_nir import NIRFormatError
-from norse_nir.validate import graph_to_dict
+from norse_nir.validation import graph_to_dict
 
 
 def _graph():
@@ -217,3 +218,56 @@ def test_corrupted_files_raise_only_nir_format_errors(tmp_path, flips, cut):
     except NIRFormatError:
         return
     norse_nir.from_nir(graph)
+
+
+def test_huge_declared_dataset_is_refused_before_reading(tmp_path):
+    """A small file declaring 3×4×20000×20000 elements: refused from its shape alone."""
+    path = tmp_path / "huge.nir"
+    norse_nir.write(path, _graph())
+    with h5py.File(path, "a") as f:
+        del f["node/nodes/fc/weight"]
+        f["node/nodes/fc"].create_dataset(
+            "weight", shape=(3, 4, 20000, 20000), dtype="f4", chunks=(1, 1, 100, 100)
+        )
+    assert path.stat().st_size < 100_000
+    with pytest.raises(NIRFormatError, match="size limit") as error:
+        norse_nir.read(path)
+    assert (error.value.node, error.value.field) == ("fc", "weight")
+
+
+def test_huge_delay_and_shape_are_refused_and_the_limit_is_overridable(monkeypatch):
+    graph = nir.NIRGraph.from_list(nir.Delay(delay=np.full(4, 1e4)))
+    with pytest.raises(NIRFormatError, match="size limit") as error:
+        norse_nir.from_nir(graph, dt=1e-4)  # 1e8 steps: never allocated
+    assert error.value.field == "delay"
+    monkeypatch.setattr(norse_nir.limits, "MAX_ELEMENTS", 100)
+    data = _data()
+    data["nodes"]["input"]["shape"] = np.array([1000])
+    with pytest.raises(NIRFormatError, match="size limit") as error:
+        norse_nir.validate(data)
+    assert error.value.node == "input"
+
+
+def test_shape_stored_as_a_string_says_so():
+    data = _data()
+    data["nodes"]["input"]["shape"] = "3"
+    with pytest.raises(NIRFormatError, match="got the string '3'") as error:
+        norse_nir.validate(data)
+    assert (error.value.node, error.value.field) == ("input", "shape")
+
+
+def test_lenient_mode_repairs_rockpool_and_sinabs_style_files(data_dir):
+    """Rockpool's paper file has batch dims in its Output; Sinabs writes scalar parameters."""
+    with pytest.raises(NIRFormatError, match="output"):
+        norse_nir.read(data_dir / "lif_rockpool.nir")
+    with pytest.warns(UserWarning, match=r"repaired: output: batch dims dropped"):
+        module = norse_nir.from_nir(data_dir / "lif_rockpool.nir", dt=1e-4, lenient=True)
+    assert module(torch.ones(5, 1, 1))[0].shape == (5, 1, 1)
+    data = _data()
+    data["nodes"]["lif"].update(v_threshold=np.float32(1.0), r=np.float32(1.0))
+    data["nodes"]["input"]["shape"] = np.array([1, 3])  # with a batch dim
+    data["nodes"]["lif"]["tau_syn"] = np.float32(2e-3)
+    with pytest.warns(UserWarning, match=r"lif: parameters broadcast to shape \(4,\).*input"):
+        graph, _ = norse_nir.validate(data, lenient=True)
+    assert graph.nodes["lif"].v_threshold.shape == (4,)
+    assert graph.nodes["input"].input_type["input"].tolist() == [3]

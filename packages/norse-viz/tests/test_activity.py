@@ -60,7 +60,10 @@ def test_layer_summary_has_one_bar_per_spiking_layer():
     )
     recordings = record(model, torch.rand(50, 2, 3) * 4)
     ax = layer_summary(recordings)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "3"]  # the LI readout is left out
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "1\nLIFCell",
+        "3\nLIFCell",
+    ]  # the LI readout is left out
     expected = float((recordings["1"].output.sum(0) / 0.05).mean())
     assert ax.patches[0].get_height() == pytest.approx(expected)
     assert ax.get_ylabel() == "mean firing rate (Hz)"

@@ -13,12 +13,12 @@ import argparse
 import importlib.metadata
 import json
 import sys
-from typing import Any
-
-import nir
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from norse.hookspecs import CommandSpec
+
+if TYPE_CHECKING:
+    import nir
 
 __all__ = ["NIR_COMMAND", "describe"]
 
@@ -32,6 +32,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _summary(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
         if value.size == 0:
             return {"shape": list(value.shape)}
@@ -48,13 +50,15 @@ def _summary(value: Any) -> Any:
 
 def describe(graph: nir.NIRGraph) -> dict[str, Any]:
     """A JSON-ready description of a validated graph (nested graphs are described inside)."""
-    from norse_nir.validate import validate
+    from norse_nir.validation import validate
 
     clean, shapes = validate(graph)
     return _describe(clean, shapes)
 
 
 def _describe(graph: nir.NIRGraph, shapes: Any) -> dict[str, Any]:
+    import nir
+
     nodes = {}
     for name in sorted(graph.nodes):
         node = graph.nodes[name]

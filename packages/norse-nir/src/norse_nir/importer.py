@@ -1,6 +1,6 @@
 """Import: any NIR graph of the 19 node types becomes an executable, stateful module.
 
-:func:`from_nir` validates the graph (:mod:`norse_nir.validate`), turns every node into a
+:func:`from_nir` validates the graph (:mod:`norse_nir.validation`), turns every node into a
 torch module and wraps them in a :class:`GraphModule` that runs the graph step by step:
 
 * node order is a depth-first order from the ``Input`` nodes; an edge into a node that is
@@ -27,6 +27,7 @@ Plugins can take over a node type, or nodes tagged with their converter's name, 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -35,11 +36,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from norse_nir.dynamics import INTEGRATIONS, DelayNode, NeuronNode, ThresholdNode
+from norse_nir import limits
 from norse_nir.errors import NIRFormatError
-from norse_nir.validate import GraphShapes, validate
+from norse_nir.neurons import import_neuron
+from norse_nir.nodes import DelayNode, ThresholdNode
+from norse_nir.validation import GraphShapes, validate
 
-__all__ = ["GraphModule", "GraphState", "from_nir"]
+__all__ = ["INTEGRATIONS", "GraphModule", "GraphState", "from_nir"]
+
+INTEGRATIONS = ("euler", "exact")
+"""The discretisations offered by :func:`from_nir` (the core neurons' ``integrator``)."""
+
+DEFAULT_DT = 1e-4
+"""The step (s) used when neither ``from_nir``'s ``dt`` nor the graph's metadata gives one."""
 
 
 def _tensor(value: Any) -> torch.Tensor:
@@ -155,19 +164,26 @@ class GraphState(NamedTuple):
     values: dict[str, torch.Tensor]
 
 
+class _Options(NamedTuple):
+    dt: float
+    integration: str | None
+    reset_method: Any
+
+
 def _node_module(
-    name: str, node: nir.NIRNode, shapes: GraphShapes, key: str, dt: float, integration: str
+    name: str, node: nir.NIRNode, shapes: GraphShapes, key: str, options: _Options
 ) -> torch.nn.Module | None:
     from norse_nir.converters import import_converter
 
     kind = type(node).__name__
+    dt = options.dt
     custom = import_converter(kind, getattr(node, "metadata", None))
     if custom is not None:
         return custom(node, dt)
     if isinstance(node, (nir.Input, nir.Output)):
         return None
     if isinstance(node, nir.NIRGraph):
-        return GraphModule(node, shapes.subgraphs[key], dt, integration)
+        return GraphModule(node, shapes.subgraphs[key], options)
     if isinstance(node, nir.Affine):
         return Affine(node.weight, node.bias)
     if isinstance(node, nir.Linear):
@@ -185,22 +201,28 @@ def _node_module(
     if isinstance(node, nir.Threshold):
         return ThresholdNode(node.threshold)
     if isinstance(node, nir.Delay):
+        delay = np.asarray(node.delay, dtype=np.float64)
+        limits.check(name, "delay", delay.size * (float(delay.max(initial=0.0)) / dt + 1))
         try:
-            return DelayNode(node.delay, dt)
+            return DelayNode(delay, dt)
         except ValueError as error:
             raise NIRFormatError(str(error), node=name, field="delay") from error
     if kind in _NEURON_FIELDS:
         fields = {field: getattr(node, field) for field in _NEURON_FIELDS[kind]}
-        return NeuronNode(kind, fields, dt, integration)
+        metadata = getattr(node, "metadata", None) or {}
+        integration = options.integration
+        if integration is None:
+            own = metadata.get("norse", {}) if isinstance(metadata, dict) else {}
+            integration = own.get("integrator") if isinstance(own, dict) else None
+            integration = integration if integration in INTEGRATIONS else "euler"
+        return import_neuron(kind, fields, metadata, dt, integration, options.reset_method)
     raise NIRFormatError(
         f"no import for node type {kind}", node=name, field="type"
     )  # pragma: no cover
 
 
 def _is_stateful(module: torch.nn.Module | None) -> bool:
-    return isinstance(module, (NeuronNode, DelayNode, GraphModule)) or bool(
-        getattr(module, "nir_stateful", False)
-    )
+    return isinstance(module, GraphModule) or bool(getattr(module, "nir_stateful", False))
 
 
 class GraphModule(torch.nn.Module):
@@ -217,20 +239,18 @@ class GraphModule(torch.nn.Module):
     Attributes:
         graph: the validated ``nir.NIRGraph``.
         dt: the step in seconds.
-        integration: ``"euler"`` or ``"exact"``.
     """
 
-    def __init__(self, graph: nir.NIRGraph, shapes: GraphShapes, dt: float, integration: str):
+    def __init__(self, graph: nir.NIRGraph, shapes: GraphShapes, options: _Options):
         super().__init__()
         self.graph = graph
         self.shapes = shapes
-        self.dt = dt
-        self.integration = integration
+        self.dt = options.dt
         self.keys: dict[str, str] = {}
         self.layers = torch.nn.ModuleDict()
         prefix_free: set[str] = set()
         for name, node in graph.nodes.items():
-            module = _node_module(name, node, shapes, name, dt, integration)
+            module = _node_module(name, node, shapes, name, options)
             key = name.replace(".", "_") or "_"
             while key in prefix_free:
                 key += "_"
@@ -281,12 +301,20 @@ class GraphModule(torch.nn.Module):
         return leads.pop()
 
     def initial_state(self, x: torch.Tensor) -> GraphState:
-        """Rest state for a batch like ``x`` (one step, ``(B, ...)``)."""
+        """Rest state for a batch like ``x`` (one step, ``(B, ...)``).
+
+        The source of a recurrent edge starts from its output for zero input: zeros for
+        neurons and Input nodes, the bias for ``Affine`` and convolutions (NIR's
+        ``y = W·x + b`` at the first step, as snnTorch's recurrent layers).
+        """
         batch = x.shape[0]
-        values = {
-            src: torch.zeros((batch, *self.shapes.outputs[src]), dtype=x.dtype, device=x.device)
-            for src in self.delayed_sources
-        }
+        values = {}
+        for src in self.delayed_sources:
+            zeros = x.new_zeros((batch, *self.shapes.outputs[src]))
+            layer = self._layer(src)
+            if layer is not None and not _is_stateful(layer):
+                zeros = layer(x.new_zeros((batch, *self.shapes.inputs[src])))
+            values[src] = zeros
         return GraphState({}, values)
 
     def step(
@@ -344,39 +372,75 @@ class GraphModule(torch.nn.Module):
         return outputs, state
 
 
+def _graph_dt(graph: nir.NIRGraph) -> float | None:
+    value = graph.metadata.get("dt") if isinstance(graph.metadata, dict) else None
+    try:
+        value = float(np.asarray(value).reshape(()))
+    except (TypeError, ValueError):
+        return None
+    return value if np.isfinite(value) and value > 0 else None
+
+
 def from_nir(
     graph: nir.NIRGraph | str | os.PathLike,
-    dt: float = 1e-4,
-    integration: str = "euler",
+    dt: float | None = None,
+    integration: str | None = None,
+    *,
+    reset_method: Any = None,
+    ignore_warnings: bool = False,
+    lenient: bool = False,
 ) -> GraphModule:
-    """Import a NIR graph (or a ``.nir`` file) as an executable module.
+    """Import a NIR graph (or a ``.nir`` file) as an executable module of core neurons.
 
     Args:
         graph: a ``nir.NIRGraph`` or the path of a NIR HDF5 file.
-        dt: the step in seconds used to discretise the continuous-time neurons (NIR stores
-            no dt; 1e-4 s is the convention of the NIR paper graphs, snnTorch and
-            SpikingJelly). Graphs from Sinabs count time in steps: import those with
-            ``dt=1.0``.
-        integration: ``"euler"`` (forward Euler, default) or ``"exact"`` (exact
-            exponential integration with the input held over each step); see
-            :mod:`norse_nir.dynamics`.
+        dt: the step in seconds used to discretise the continuous-time neurons. None
+            (default) takes ``graph.metadata["dt"]`` (norse-nir writes it), else 1e-4 s,
+            the convention of the NIR paper graphs, snnTorch and SpikingJelly. An explicit
+            ``dt`` that differs from the graph's own wins, with a warning naming both. Graphs
+            from Sinabs count time in steps: import those with ``dt=1.0``.
+        integration: ``"euler"`` (forward Euler) or ``"exact"`` (exact exponential
+            integration); None (default) takes each neuron's integrator from the norse
+            metadata of a Norse export, else ``"euler"``.
+        reset_method: the reset of the spiking neurons (``norse.torch.functional.reset``);
+            None (default) is ``reset_value``, NIR's reset to ``v_reset``. Norse 1.x
+            keyword.
+        ignore_warnings: do not warn about a ``dt`` that differs from the graph's (Norse 1.x
+            keyword).
+        lenient: repair what Sinabs, Rockpool and nir <= 1.0.4 write (scalar neuron
+            parameters broadcast, batch dims in Input/Output types dropped), with a warning
+            that lists the repairs (:func:`norse_nir.validation.validate`).
 
     Returns:
         A :class:`GraphModule`; ``module(x, state)`` runs one step ``(B, ...)`` or a
         sequence ``(T, B, ...)``.
 
     Raises:
-        NIRFormatError: for a malformed graph or file (naming the node and field).
+        NIRFormatError: for a malformed graph or file (naming the node and field), or
+            arrays, shapes or delays above :data:`norse_nir.limits.MAX_ELEMENTS`.
         ValueError: for ``dt <= 0`` or an unknown ``integration``.
         TypeError: if ``graph`` is neither a graph nor a path.
     """
-    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0:
-        raise ValueError(f"dt must be a positive number of seconds, got {dt!r}")
-    if integration not in INTEGRATIONS:
-        raise ValueError(f"integration must be one of {INTEGRATIONS}, got {integration!r}")
+    if dt is not None and (isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0):
+        raise ValueError(f"dt must be a positive number of seconds or None, got {dt!r}")
+    if integration is not None and integration not in INTEGRATIONS:
+        raise ValueError(f"integration must be one of {INTEGRATIONS} or None, got {integration!r}")
     if isinstance(graph, (str, os.PathLike)):
         from norse_nir.io import read
 
-        graph = read(graph)
-    clean, shapes = validate(graph)
-    return GraphModule(clean, shapes, float(dt), integration)
+        graph = read(graph, lenient)
+    clean, shapes = validate(graph, lenient)
+    own = _graph_dt(clean)
+    if dt is None:
+        dt = own if own is not None else DEFAULT_DT
+    elif own is not None and not np.isclose(own, dt, rtol=1e-9, atol=0.0) and not ignore_warnings:
+        warnings.warn(
+            f"from_nir: dt={dt} was passed, but the graph was exported with dt={own} "
+            f"(metadata); using dt={dt}, which changes the time scale of every neuron",
+            stacklevel=2,
+        )
+    if reset_method is None:
+        from norse.torch.functional.reset import reset_value
+
+        reset_method = reset_value
+    return GraphModule(clean, shapes, _Options(float(dt), integration, reset_method))

@@ -17,13 +17,17 @@ import h5py
 import nir
 import numpy as np
 
+from norse_nir import limits
 from norse_nir.errors import NIRFormatError
-from norse_nir.validate import GraphShapes, validate
+from norse_nir.validation import GraphShapes, validate
 
 __all__ = ["read", "read_version", "write"]
 
 
 def _dataset_value(dataset: h5py.Dataset, where: str) -> Any:
+    parts = where.split("/")  # /node/nodes/<name>/[nodes/<inner>/...]<field>
+    node = ".".join(p for p in parts[3:-1] if p != "nodes") or None
+    limits.check(node, parts[-1], dataset.size if dataset.shape is not None else 0)
     try:
         value = dataset[()]
     except Exception as error:  # h5py raises OSError, ValueError, KeyError, ... on corruption
@@ -85,16 +89,18 @@ def read_version(path: str | os.PathLike) -> str | None:
         return str(_dataset_value(dataset, "/version"))
 
 
-def read(path: str | os.PathLike) -> nir.NIRGraph:
+def read(path: str | os.PathLike, lenient: bool = False) -> nir.NIRGraph:
     """Read and validate a NIR graph from an HDF5 file.
 
     Files of any NIR version (0.1.1 and 0.2.0 included) are read; a missing ``v_reset`` is
-    filled with zeros and a missing ``w_in`` with ones, as in NIR.
+    filled with zeros and a missing ``w_in`` with ones, as in NIR. ``lenient=True`` repairs
+    the files of Sinabs and Rockpool (see :func:`norse_nir.validation.validate`) with a
+    warning that lists the repairs.
 
     Raises:
         FileNotFoundError: if there is no file at ``path``.
         NIRFormatError: if the file is not HDF5, is truncated or corrupt, or holds a graph
-            that fails :func:`norse_nir.validate.validate`; the message names the node and
+            that fails :func:`norse_nir.validation.validate`; the message names the node and
             field.
     """
     with _open(path) as f:
@@ -102,19 +108,73 @@ def read(path: str | os.PathLike) -> nir.NIRGraph:
         if not isinstance(node, h5py.Group):
             raise NIRFormatError(f"{str(path)!r} has no /node group; it is not a NIR file")
         data = _group_to_dict(node, "/node")
-    graph, _ = validate(data)
+    graph, _ = validate(data, lenient)
     return graph
 
 
-def write(path: str | os.PathLike, graph: nir.NIRGraph) -> None:
-    """Validate ``graph`` and write it with ``nir.write`` (gzip-compressed HDF5).
+WRITE_VERSIONS = ("1.0.8", "1.0.4")
+"""The NIR versions :func:`write` can target (1.0.4: what Sinabs and Rockpool pin)."""
+
+
+def write(path: str | os.PathLike, graph: nir.NIRGraph, nir_version: str = "1.0.8") -> None:
+    """Validate ``graph`` and write it as a gzip-compressed NIR HDF5 file.
+
+    Args:
+        path: the file to write.
+        graph: the graph.
+        nir_version: ``"1.0.8"`` (default) or ``"1.0.4"``, the version Sinabs and Rockpool
+            pin, which has no ``v_reset`` field and no ``CubaLI`` node. Both leave out
+            ``v_reset`` where it is 0 (NIR's default since 1.0.7, 1.0.4's only reset), so a
+            graph that nir 1.0.4 can express is readable by it either way; ``"1.0.4"``
+            refuses, naming the node, any other reset and ``CubaLI``.
 
     Raises:
-        NIRFormatError: if the graph is invalid (nothing is written then).
+        NIRFormatError: if the graph is invalid, or not expressible in ``nir_version``
+            (naming node and field); nothing is written then.
     """
+    if nir_version not in WRITE_VERSIONS:
+        raise ValueError(f"nir_version must be one of {WRITE_VERSIONS}, got {nir_version!r}")
     clean, shapes = validate(graph)
     _fill_shapes(clean, shapes)
-    nir.write(path, clean)
+    data = clean.to_dict()
+    strict = nir_version == "1.0.4"
+    _drop_zero_resets(data, "", strict)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("version", data=nir_version, dtype=h5py.string_dtype())
+        _write_group(f.create_group("node"), data)
+
+
+def _drop_zero_resets(data: dict[str, Any], prefix: str, strict: bool) -> None:
+    """Leave out zero ``v_reset`` fields; ``strict``: refuse what nir 1.0.4 cannot read."""
+    for name, node in data["nodes"].items():
+        where = f"{prefix}{name}"
+        if node["type"] == "NIRGraph":
+            _drop_zero_resets(node, f"{where}.", strict)
+        elif node["type"] == "CubaLI" and strict:
+            raise NIRFormatError("nir 1.0.4 has no CubaLI node", node=where, field="type")
+        elif "v_reset" in node:
+            if np.any(np.asarray(node["v_reset"]) != 0):
+                if not strict:
+                    continue
+                raise NIRFormatError(
+                    "nir 1.0.4 has no v_reset field and resets to 0; this node resets elsewhere",
+                    node=where,
+                    field="v_reset",
+                )
+            del node["v_reset"]
+
+
+def _write_group(group: h5py.Group, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            if value or key != "metadata":
+                _write_group(group.create_group(str(key)), value)
+        elif isinstance(value, str):
+            group.create_dataset(key, data=value, dtype=h5py.string_dtype())
+        elif isinstance(value, np.ndarray):
+            group.create_dataset(key, data=value, compression="gzip")
+        else:
+            group.create_dataset(key, data=value)
 
 
 def _fill_shapes(graph: nir.NIRGraph, shapes: GraphShapes) -> None:

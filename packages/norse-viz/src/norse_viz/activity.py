@@ -152,8 +152,8 @@ def layer_summary(recordings: Mapping[str, LayerRecording], ax: Axes | None = No
         ax: the axes to draw into; a new figure when None.
 
     Returns:
-        The axes: one bar per layer (``ax.patches``), labelled with the percentage of its
-        neurons that spiked at least once.
+        The axes: one bar per layer (``ax.patches``), ticked with the layer's name and
+        class and labelled with the percentage of its neurons that spiked at least once.
     """
     import matplotlib.pyplot as plt
 
@@ -165,7 +165,7 @@ def layer_summary(recordings: Mapping[str, LayerRecording], ax: Axes | None = No
         if layer.neuron is not None and not neurons[layer.neuron].spiking:
             continue
         rates = firing_rates(layer.output, layer.dt or 1e-3)
-        names.append(name)
+        names.append(f"{name}\n{layer.module}")
         means.append(float(rates.mean()))
         active.append(float((rates > 0).double().mean()))
     if ax is None:

@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
 
             fig, ax = plt.subplots(figsize=(8, 5))
             raster(spikes, ax=ax, dt=args.dt)
-            ax.set_title(f"{args.file}: {int((spikes != 0).sum())} spikes")
+            ax.set_title(f"{Path(args.file).name}: {int((spikes != 0).sum())} spikes")
             _save(fig, args.output)
         elif command == "metrics":
             from norse_viz.metrics import training_curves

@@ -597,8 +597,14 @@ class SNNRecurrent(SNNRecurrentCell):
         w_in, w_rec = self.weights(input_tensor.dtype)
         p = self.p
         step = self._step_function(input_tensor)
-        # The one place a recurrent sequence chooses between a fused op and the step loop;
-        # no fused recurrent op serves it yet, so it loops.
+        # The one place a recurrent sequence chooses: the fused recurrent op
+        # (norse.torch.ops.recurrent) when it supports this model, else the step loop.
+        if not self.record_states:
+            from norse.torch.ops.recurrent import fused_recurrent
+
+            fused = fused_recurrent(step, input_tensor, state, w_in, w_rec, p, self.dt)
+            if fused is not None:
+                return fused
         return _step_loop(step, input_tensor, state, (w_in, w_rec, p, self.dt), self.record_states)
 
     def extra_repr(self) -> str:
@@ -662,6 +668,11 @@ class _FromSpec:
         super().__init_subclass__(**kwargs)
         if spec is None:
             return
+        if spec.step is None and issubclass(cls, SNNRecurrentCell):
+            raise TypeError(
+                f"{cls.__name__}: the NeuronSpec {spec.name!r} has no recurrent step "
+                "(NeuronSpec.step), so it has no recurrent modules"
+            )
         cls.spec = spec
         # Worked out once here, so that forward (and torch.compile) only fills tensors.
         cls._initial_sources = tuple(spec.initial_state.items())
@@ -671,6 +682,11 @@ class _FromSpec:
         }
 
     def _parameters(self, p: NamedTuple | None) -> NamedTuple:
+        if getattr(type(self), "spec", None) is None:
+            raise TypeError(
+                f"{type(self).__name__} names no NeuronSpec; declare it as "
+                f"class {type(self).__name__}({type(self).__mro__[1].__name__}, spec=...)"
+            )
         return self.spec.parameters() if p is None else p
 
     def _initial_values(self) -> Mapping[str, Any]:
@@ -709,10 +725,11 @@ class NeuronCell(_FromSpec, SNNCell):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.feed_forward_step,
             self.initial_state,
-            self._parameters(p),
+            p,
             dt,
             trainable=trainable,
         )
@@ -740,10 +757,11 @@ class NeuronSequence(_FromSpec, SNN):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.feed_forward_step,
             self.initial_state,
-            self._parameters(p),
+            p,
             dt,
             record_states=record_states,
             trainable=trainable,
@@ -781,12 +799,13 @@ class NeuronRecurrentCell(_FromSpec, SNNRecurrentCell):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.step,
             self.initial_state,
             input_size,
             hidden_size,
-            self._parameters(p),
+            p,
             input_weights,
             recurrent_weights,
             autapses,
@@ -820,12 +839,13 @@ class NeuronRecurrent(_FromSpec, SNNRecurrent):
         *,
         trainable: Iterable[str] = (),
     ) -> None:
+        p = self._parameters(p)
         super().__init__(
             self.spec.step,
             self.initial_state,
             input_size,
             hidden_size,
-            self._parameters(p),
+            p,
             input_weights,
             recurrent_weights,
             autapses,

@@ -43,6 +43,10 @@ OPS = (
     "norse::leaky_sequence_backward",
     "norse::lsnn_sequence",
     "norse::lsnn_sequence_backward",
+    "norse::lif_recurrent_sequence",
+    "norse::lif_recurrent_backward",
+    "norse::lsnn_recurrent_sequence",
+    "norse::lsnn_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -51,6 +55,10 @@ _REFERENCE_NAMES = {
     "norse::leaky_sequence_backward": ("_reference", "leaky_backward"),
     "norse::lsnn_sequence": ("_lsnn_reference", "lsnn_forward"),
     "norse::lsnn_sequence_backward": ("_lsnn_reference", "lsnn_backward"),
+    "norse::lif_recurrent_sequence": ("recurrent_reference", "lif_recurrent_forward"),
+    "norse::lif_recurrent_backward": ("recurrent_reference", "lif_recurrent_backward"),
+    "norse::lsnn_recurrent_sequence": ("recurrent_reference", "lsnn_recurrent_forward"),
+    "norse::lsnn_recurrent_backward": ("recurrent_reference", "lsnn_recurrent_backward"),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""
 

@@ -17,13 +17,16 @@ Every graph that Norse reads or imports goes through :func:`validate`, whatever 
 
 from __future__ import annotations
 
+import copy
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import nir
 import numpy as np
 
+from norse_nir import limits
 from norse_nir.errors import NIRFormatError
 
 __all__ = ["NODE_TYPES", "GraphShapes", "graph_to_dict", "infer_shapes", "validate"]
@@ -100,6 +103,8 @@ def _fail(node: str, field: str | None, message: str) -> NIRFormatError:
 
 
 def _real_array(node: str, field: str, value: Any) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise _fail(node, field, f"expected a numeric array, got the string {_str(value)!r}")
     try:
         array = np.asarray(value)
     except Exception as error:  # ragged lists, objects numpy cannot convert
@@ -108,6 +113,7 @@ def _real_array(node: str, field: str, value: Any) -> np.ndarray:
         raise _fail(node, field, f"expected a real numeric array, got dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.complexfloating):
         raise _fail(node, field, f"expected a real numeric array, got dtype {array.dtype}")
+    limits.check(node, field, array.size)
     if not np.all(np.isfinite(array)):
         raise _fail(node, field, "expected finite values, got NaN or infinity")
     if np.issubdtype(array.dtype, np.integer):
@@ -116,8 +122,12 @@ def _real_array(node: str, field: str, value: Any) -> np.ndarray:
 
 
 def _int_array(node: str, field: str, value: Any) -> np.ndarray:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "SUO" and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, (str, bytes)):
+        raise _fail(node, field, f"expected integers, got the string {_str(value)!r}")
     try:
-        array = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(0.5)
+        array = np.asarray(value)
     except Exception as error:  # ragged lists, objects numpy cannot convert
         raise _fail(node, field, f"expected integers, got {type(value).__name__}") from error
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
@@ -547,7 +557,9 @@ def infer_shapes(graph: nir.NIRGraph, prefix: str | None = None) -> GraphShapes:
             in_shape, out_shape = _node_shapes(dotted(name), node, first)
         if in_shape is not None:
             inputs[name] = tuple(int(s) for s in in_shape)
+            limits.check(dotted(name), "input_type", math.prod(inputs[name]))
         outputs[name] = tuple(int(s) for s in out_shape)
+        limits.check(dotted(name), "output_type", math.prod(outputs[name]))
     for src, dst in graph.edges:
         if isinstance(graph.nodes[dst], nir.Input):
             raise _fail(dotted(dst), "edges", f"an Input node cannot receive edges (from {src!r})")
@@ -564,8 +576,76 @@ def infer_shapes(graph: nir.NIRGraph, prefix: str | None = None) -> GraphShapes:
     return GraphShapes(inputs, outputs, order, recurrent, subgraphs)
 
 
-def validate(graph: nir.NIRGraph | Mapping[str, Any]) -> tuple[nir.NIRGraph, GraphShapes]:
+def _neighbour_shape(node: Mapping[str, Any], side: str) -> tuple[int, ...] | None:
+    """The input (``side="in"``) or output shape a node's own fields fix, if any."""
+    node_type = _str(node.get("type"))
+    if node_type in ("Affine", "Linear") and np.ndim(node.get("weight")) >= 2:
+        weight = np.shape(node["weight"])
+        return (*weight[:-2], weight[-1] if side == "in" else weight[-2])
+    if node_type in _NEURON_FIELDS and node.get("r") is not None and np.ndim(node["r"]) > 0:
+        return tuple(np.shape(node["r"]))
+    return None
+
+
+def _repair(data: dict[str, Any], prefix: str, repairs: list[str]) -> None:
+    """Lenient mode: broadcast scalar neuron parameters, drop batch dims of Input/Output."""
+    nodes = data.get("nodes")
+    edges = data.get("edges")
+    if not isinstance(nodes, dict) or edges is None:
+        return
+    pairs = [(_str(a), _str(b)) for a, b in np.asarray(edges, dtype=object).reshape(-1, 2)]
+    for name, node in nodes.items():
+        if not isinstance(node, dict):
+            continue
+        dotted = f"{prefix}{_str(name)}"
+        node_type = _str(node.get("type"))
+        if node_type == "NIRGraph":
+            _repair(node, f"{dotted}.", repairs)
+        if node_type not in _NEURON_FIELDS:
+            continue
+        present = {
+            f: np.asarray(node[f]) for f in _NEURON_FIELDS[node_type] if node.get(f) is not None
+        }
+        try:
+            shape = np.broadcast_shapes(*(v.shape for v in present.values()))
+        except ValueError:
+            continue  # left to validation, which names the field
+        if shape == ():
+            sources = [nodes.get(src) for src, dst in pairs if dst == _str(name)]
+            found = [_neighbour_shape(n, "out") for n in sources if isinstance(n, dict)]
+            shape = next((s for s in found if s is not None), ())
+        if shape != () and any(v.shape != shape for v in present.values()):
+            for f, v in present.items():
+                node[f] = np.broadcast_to(v, shape).copy()
+            repairs.append(f"{dotted}: parameters broadcast to shape {tuple(shape)}")
+    for name, node in nodes.items():
+        node_type = _str(node.get("type")) if isinstance(node, dict) else None
+        if node_type not in ("Input", "Output") or node.get("shape") is None:
+            continue
+        if node_type == "Input":
+            others = [nodes.get(dst) for src, dst in pairs if src == _str(name)]
+        else:
+            others = [nodes.get(src) for src, dst in pairs if dst == _str(name)]
+        side = "in" if node_type == "Input" else "out"
+        found = [_neighbour_shape(n, side) for n in others if isinstance(n, dict)]
+        wanted = next((s for s in found if s is not None), None)
+        shape = tuple(int(v) for v in np.asarray(node["shape"]).reshape(-1))
+        if wanted and len(shape) > len(wanted) and shape[len(shape) - len(wanted) :] == wanted:
+            node["shape"] = np.asarray(wanted, dtype=np.int64)
+            repairs.append(f"{prefix}{_str(name)}: batch dims dropped, shape {shape} -> {wanted}")
+
+
+def validate(
+    graph: nir.NIRGraph | Mapping[str, Any], lenient: bool = False
+) -> tuple[nir.NIRGraph, GraphShapes]:
     """Validate a graph (or its dict form) and return a clean copy and its shapes.
+
+    Args:
+        graph: a ``nir.NIRGraph`` or its dict form.
+        lenient: repair what older exporters (Sinabs, Rockpool, nir <= 1.0.4) write: scalar
+            or mismatched neuron parameters are broadcast to the layer shape (taken from the
+            other parameters or the preceding ``Affine``/``Linear``), and batch dims in
+            ``Input``/``Output`` shapes are dropped. A ``UserWarning`` lists every repair.
 
     Raises:
         TypeError: if ``graph`` is neither a ``nir.NIRGraph`` nor a mapping.
@@ -577,6 +657,12 @@ def validate(graph: nir.NIRGraph | Mapping[str, Any]) -> tuple[nir.NIRGraph, Gra
         data = graph
     else:
         raise TypeError(f"graph must be a nir.NIRGraph, got {type(graph).__name__}")
+    if lenient:
+        data = copy.deepcopy(dict(data))
+        repairs: list[str] = []
+        _repair(data, "", repairs)
+        if repairs:
+            warnings.warn("lenient NIR import repaired: " + "; ".join(repairs), stacklevel=3)
     node_type = _str(data.get("type", "NIRGraph"))
     if not isinstance(node_type, str) or node_type != "NIRGraph":
         raise NIRFormatError(

@@ -1,0 +1,114 @@
+"""Convolutional spiking networks for 28x28 (MNIST-sized) images: :class:`ConvNet` and
+:class:`ConvNet4` (Norse 1.x signatures).
+
+Both map a sequence of images ``(T, B, C, H, W)`` (for example the same image repeated over
+``T`` steps, constant-current encoding) to readout voltages ``(T, B, 10)``::
+
+    conv 5x5 -> spiking -> max-pool 2 -> conv 5x5 -> spiking -> max-pool 2
+      -> linear -> spiking -> leaky-integrator readout (no spikes)
+
+The prediction of a sequence is usually the readout voltage's maximum over time.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from norse.torch.models.neurons import neuron_layer
+from norse.torch.module.leaky_integrator import LILinearCell
+
+__all__ = ["ConvNet", "ConvNet4"]
+
+
+class _ConvSNN(nn.Module):
+    def __init__(
+        self,
+        num_channels: int,
+        feature_size: int,
+        channels: tuple[int, int],
+        hidden: int,
+        method: str,
+        dtype: torch.dtype,
+        neuron: str,
+        conv_threshold: float,
+    ) -> None:
+        super().__init__()
+        if not isinstance(feature_size, int) or feature_size < 16 or (feature_size - 12) % 4:
+            raise ValueError(
+                "feature_size must be an int >= 16 with feature_size - 12 divisible by 4 "
+                f"(28 for MNIST), got {feature_size!r}"
+            )
+        self.features = ((feature_size - 4) // 2 - 4) // 2
+        self.conv1 = nn.Conv2d(num_channels, channels[0], 5, 1, dtype=dtype)
+        self.conv2 = nn.Conv2d(channels[0], channels[1], 5, 1, dtype=dtype)
+        self.fc1 = nn.Linear(self.features**2 * channels[1], hidden, dtype=dtype)
+        self.lif0 = neuron_layer(neuron, method, sequence=False, v_th=conv_threshold)
+        self.lif1 = neuron_layer(neuron, method, sequence=False, v_th=conv_threshold)
+        self.lif2 = neuron_layer(neuron, method, sequence=False)
+        self.out = LILinearCell(hidden, 10)
+        self.out.input_weights.data = self.out.input_weights.data.to(dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Readout voltages ``(T, B, 10)`` of input images ``(T, B, C, H, W)``."""
+        if x.dim() != 5:
+            raise ValueError(f"x must be (T, B, C, H, W), got shape {tuple(x.shape)}")
+        s0 = s1 = s2 = so = None
+        voltages = []
+        for x_t in x:
+            z = self.conv1(x_t)
+            z, s0 = self.lif0(z, s0)
+            z = nn.functional.max_pool2d(z, 2, 2)
+            z = 10 * self.conv2(z)
+            z, s1 = self.lif1(z, s1)
+            z = nn.functional.max_pool2d(z, 2, 2).flatten(1)
+            z = 10 * self.fc1(z)
+            z, s2 = self.lif2(z, s2)
+            v, so = self.out(z, so)
+            voltages.append(v)
+        return torch.stack(voltages)
+
+
+class ConvNet(_ConvSNN):
+    """A small convolutional SNN: 20 and 50 5x5 channels, 500 hidden neurons, 10 readouts.
+
+    Args:
+        num_channels: input channels (1 for MNIST).
+        feature_size: input height and width (28 for MNIST).
+        method: surrogate gradient of every spiking layer (a registered name).
+        dtype: parameter dtype.
+        neuron: registered neuron model of the spiking layers (default ``"lif"``); any
+            spiking model with a cell fits (see ``norse plugins``).
+
+    ``forward(x)`` maps ``(T, B, C, H, W)`` to readout voltages ``(T, B, 10)``.
+    """
+
+    def __init__(
+        self,
+        num_channels: int = 1,
+        feature_size: int = 28,
+        method: str = "super",
+        dtype: torch.dtype = torch.float32,
+        *,
+        neuron: str = "lif",
+    ) -> None:
+        super().__init__(num_channels, feature_size, (20, 50), 500, method, dtype, neuron, 1.0)
+
+
+class ConvNet4(_ConvSNN):
+    """A wider convolutional SNN: 32 and 64 5x5 channels, 1024 hidden neurons, 10 readouts;
+    the convolutional layers' threshold is 0.7 (where the neuron model has ``v_th``).
+
+    Arguments and shapes as :class:`ConvNet`.
+    """
+
+    def __init__(
+        self,
+        num_channels: int = 1,
+        feature_size: int = 28,
+        method: str = "super",
+        dtype: torch.dtype = torch.float32,
+        *,
+        neuron: str = "lif",
+    ) -> None:
+        super().__init__(num_channels, feature_size, (32, 64), 1024, method, dtype, neuron, 0.7)

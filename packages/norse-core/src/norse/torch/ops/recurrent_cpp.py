@@ -1,0 +1,128 @@
+"""C++ CPU kernels of the fused recurrent ops, compiled on first use.
+
+The source is ``recurrent_cpp.cpp`` next to this file. It is built by
+:func:`norse.torch.ops._build.build_extension` the first time a recurrent op runs on the CPU
+(about a minute on two cores; cached in torch's extension directory), with the flags of the
+leaky kernels (:mod:`norse.torch.ops._cpp`). If it cannot be built, a
+:class:`~norse.torch.ops._build.KernelFallbackWarning` says why, once, and the PyTorch
+reference serves. Half-precision inputs are served by the reference.
+
+The forward adds the outgoing weights of the spiking neurons while at most
+:data:`DENSE_ABOVE` of the previous step's spikes are nonzero, and uses one dense product per
+step above it; the recurrent weight gradient is chosen the same way over all stored spikes
+(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from norse.torch.ops import _cpp, recurrent_reference
+from norse.torch.ops._build import build_extension, extension_status
+
+__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status"]
+
+DENSE_ABOVE = 0.1
+"""Fraction of nonzero spikes above which the recurrent products are dense (measured with
+``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
+
+_SOURCE = (Path(__file__).with_name("recurrent_cpp.cpp")).read_text(encoding="utf-8")
+_NAME = "norse_recurrent_cpu"
+_FUNCTIONS = (
+    "lif_recurrent_forward",
+    "lif_recurrent_backward",
+    "lsnn_recurrent_forward",
+    "lsnn_recurrent_backward",
+    "spike_weight_gradient",
+)
+
+
+def load() -> Any:
+    """The extension module, built on first use (None if it cannot be built; warned once)."""
+    return build_extension(
+        _NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS, description="Norse's recurrent CPU kernels"
+    )
+
+
+def status() -> tuple[bool, str]:
+    """``(ok, reason)`` of the extension, without building it."""
+    return extension_status(_NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS)
+
+
+class RecurrentCppKernel:
+    """A registered CPU kernel that runs the C++ extension for float32/float64 tensors and
+    the PyTorch reference otherwise. ``available()`` builds the extension on first call."""
+
+    def __init__(self, name: str, run: Callable[..., Any], reference: Callable[..., Any]):
+        self.__name__ = name
+        self._run = run
+        self._reference = reference
+
+    def available(self) -> tuple[bool, str]:
+        """Whether the extension is built (building it on first call), and why not."""
+        if load() is None:
+            return status()
+        return True, "compiled"
+
+    def status(self) -> tuple[bool, str]:
+        """Like :meth:`available`, but never builds."""
+        return status()
+
+    def __call__(self, *args: Any) -> Any:
+        dtype = args[0].dtype
+        if dtype not in (torch.float32, torch.float64):
+            return self._reference(*args)
+        return self._run(*(a.contiguous() if isinstance(a, Tensor) else a for a in args))
+
+
+def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_current):
+    args = (x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_current, DENSE_ABOVE)
+    return tuple(load().lif_recurrent_forward(*args))
+
+
+def _weight_gradient(g: Tensor, z: Tensor, z0: Tensor, need_w: bool) -> Tensor:
+    if not need_w:
+        return g.new_empty(0)
+    h = g.shape[-1]
+    z_prev = recurrent_reference.previous_spikes(z, z0).reshape(-1, h)
+    return load().spike_weight_gradient(g.reshape(-1, h), z_prev, DENSE_ABOVE)
+
+
+def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
+    gu, gj, gv0, gi0, gz0 = load().lif_recurrent_backward(g_z, g_v, g_i, s, z, w, p, q, r, subtract)
+    return gu, gj, gv0, gi0, gz0, _weight_gradient(gj, z, z0, need_w)
+
+
+def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtract, keep):
+    args = (x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtract, keep, DENSE_ABOVE)
+    return tuple(load().lsnn_recurrent_forward(*args))
+
+
+def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
+    results = load().lsnn_recurrent_backward(g_z, g_v, g_i, g_b, s, z, w, p, q, r, kb, subtract)
+    gu, gc, gi, gv0, gi0, gb0, gz0 = results
+    return gu, gc, gi, gv0, gi0, gb0, gz0, _weight_gradient(gi, z, z0, need_w)
+
+
+_R = recurrent_reference
+LIF_FORWARD = RecurrentCppKernel(
+    "lif_recurrent_forward_cpp", _lif_forward, _R.lif_recurrent_forward
+)
+"""The C++ forward of ``norse::lif_recurrent_sequence`` (CPU)."""
+LIF_BACKWARD = RecurrentCppKernel(
+    "lif_recurrent_backward_cpp", _lif_backward, _R.lif_recurrent_backward
+)
+"""The C++ backward recursion of ``norse::lif_recurrent_sequence`` (CPU)."""
+LSNN_FORWARD = RecurrentCppKernel(
+    "lsnn_recurrent_forward_cpp", _lsnn_forward, _R.lsnn_recurrent_forward
+)
+"""The C++ forward of ``norse::lsnn_recurrent_sequence`` (CPU)."""
+LSNN_BACKWARD = RecurrentCppKernel(
+    "lsnn_recurrent_backward_cpp", _lsnn_backward, _R.lsnn_recurrent_backward
+)
+"""The C++ backward recursion of ``norse::lsnn_recurrent_sequence`` (CPU)."""

@@ -1,0 +1,218 @@
+"""The fused recurrent ops (``norse.torch.ops.recurrent``) against the step loop.
+
+In float64: spikes equal to looping ``lif_step`` / ``lsnn_step``; gradients for the input,
+both weight matrices, the initial state and every parameter within 1e-9 of autograd through
+the loop, for both resets, both integrators and every registered surrogate; float64
+gradcheck where the op is differentiable (the ``heaviside`` surrogate: every path but the
+spike's); the modules' routing (autapses, fallbacks); ``torch.compile(fullgraph=True)``.
+Every equivalence test runs on both CPU kernels: C++ and the PyTorch reference.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+import norse.torch as norse_torch
+from norse import plugins
+from norse.torch.functional.lif import LIFParameters, LIFState, lif_step
+from norse.torch.functional.lsnn import LSNNParameters, LSNNState, lsnn_step
+from norse.torch.functional.reset import reset_subtract, reset_value
+from norse.torch.ops import select
+from norse.torch.ops.recurrent import (
+    fused_recurrent,
+    lif_recurrent_sequence,
+    lsnn_recurrent_sequence,
+)
+
+F64 = torch.float64
+T, B, N_IN, H = 25, 3, 4, 6
+
+
+@pytest.fixture(params=["cpp", "reference"])
+def kernels(request, monkeypatch):
+    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
+    if request.param == "reference":
+        monkeypatch.setenv("NORSE_KERNELS", "reference")
+    else:
+        monkeypatch.delenv("NORSE_KERNELS", raising=False)
+        if select("norse::lif_recurrent_sequence", "cpu").source == "reference":
+            pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    return request.param
+
+
+def _loop(step, x, state, w_in, w_rec, p):
+    outs = []
+    for t in range(x.shape[0]):
+        z, state = step(x[t], state, w_in, w_rec, p)
+        outs.append(z)
+    return torch.stack(outs), state
+
+
+def _scalar(value):
+    return torch.tensor(value, dtype=F64, requires_grad=True)
+
+
+def _case(model, reset, integrator, method, gen):
+    """Random float64 inputs, weights, initial state and trainable parameters."""
+
+    def rnd(*shape, scale=1.0, shift=0.0):
+        return (torch.rand(shape, generator=gen, dtype=F64) * scale + shift).requires_grad_()
+
+    x = rnd(T, B, N_IN, scale=2.0)
+    w_in = (torch.randn(H, N_IN, generator=gen, dtype=F64)).requires_grad_()
+    w_rec = (torch.randn(H, H, generator=gen, dtype=F64) * 0.5).requires_grad_()
+    common = {
+        "tau_syn_inv": _scalar(200.0),
+        "tau_mem_inv": rnd(H, scale=50.0, shift=80.0),
+        "v_leak": _scalar(0.1),
+        "v_th": rnd(H, scale=0.2, shift=0.4),
+        "v_reset": _scalar(-0.1),
+        "method": method,
+        "alpha": 10.0 if method == "triangle" else 20.0,
+        "integrator": integrator,
+        "reset_method": reset,
+    }
+    z0 = (torch.rand(B, H, generator=gen, dtype=F64) < 0.3).to(F64).requires_grad_()
+    v0, i0 = rnd(B, H, scale=0.5), rnd(B, H, scale=0.5)
+    if model == "lif":
+        return x, w_in, w_rec, LIFState(z0, v0, i0), LIFParameters(**common)
+    p = LSNNParameters(tau_adapt_inv=_scalar(20.0), beta=_scalar(0.3), **common)
+    return x, w_in, w_rec, LSNNState(z0, v0, i0, rnd(B, H, scale=0.3, shift=0.4)), p
+
+
+_STEPS = {"lif": (lif_step, lif_recurrent_sequence), "lsnn": (lsnn_step, lsnn_recurrent_sequence)}
+
+
+def _compare(model, reset, integrator, method, seed):
+    gen = torch.Generator().manual_seed(seed)
+    x, w_in, w_rec, state, p = _case(model, reset, integrator, method, gen)
+    step, fused = _STEPS[model]
+    tensors = [v for v in p if isinstance(v, torch.Tensor)]
+    leaves = [x, w_in, w_rec, *state, *tensors]
+    weights = torch.rand(T, B, H, generator=gen, dtype=F64)
+
+    def loss(z, final):
+        return (z * weights).sum() + sum((f * f).sum() for f in final)
+
+    z_loop, s_loop = _loop(step, x, state, w_in, w_rec, p)
+    g_loop = torch.autograd.grad(loss(z_loop, s_loop), leaves, allow_unused=True)
+    z_fused, s_fused = fused(x, state, w_in, w_rec, p)
+    g_fused = torch.autograd.grad(loss(z_fused, s_fused), leaves, allow_unused=True)
+    assert torch.equal(z_fused, z_loop)
+    assert 0 < z_loop.mean() < 0.9  # spikes, and not everywhere
+    for a, b in zip(s_fused, s_loop):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+    for leaf, a, b in zip(leaves, g_fused, g_loop):
+        if b is None:  # v_reset under reset_subtract
+            assert a is None or not a.any()
+            continue
+        assert a is not None and a.shape == leaf.shape
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("integrator", ["euler", "exact"])
+@pytest.mark.parametrize("reset", [reset_value, reset_subtract])
+@pytest.mark.parametrize("model", ["lif", "lsnn"])
+def test_equals_step_loop(kernels, model, reset, integrator):
+    _compare(model, reset, integrator, "super", seed=1)
+
+
+@pytest.mark.parametrize("model", ["lif", "lsnn"])
+def test_every_registered_surrogate(kernels, model):
+    for seed, method in enumerate(plugins.registry("surrogates")):
+        _compare(model, reset_value if seed % 2 else reset_subtract, "euler", method, seed)
+
+
+@pytest.mark.parametrize("model", ["lif", "lsnn"])
+def test_gradcheck(kernels, model):
+    """float64 gradcheck with the ``heaviside`` surrogate (no gradient through the spike):
+    the op is then differentiable, so every other path (currents, voltages, resets, both
+    weight matrices through the stored spikes, the initial spikes) is checked exactly."""
+    gen = torch.Generator().manual_seed(3)
+    x, w_in, w_rec, state, p = _case(model, reset_value, "euler", "heaviside", gen)
+    x = x[:5, :2].detach().requires_grad_()
+    state = type(state)(*(f[:2].detach().requires_grad_() for f in state))
+    fused = _STEPS[model][1]
+    names = ("tau_mem_inv", "v_th", "v_reset", "tau_syn_inv")
+
+    def f(x, w_in, w_rec, *rest):
+        s = type(state)(*rest[: len(state)])
+        q = p._replace(**dict(zip(names, rest[len(state) :])))
+        z, final = fused(x, s, w_in, w_rec, q)
+        return (z, *final)
+
+    args = (x, w_in, w_rec, *state, *(getattr(p, n) for n in names))
+    assert torch.autograd.gradcheck(f, args)
+
+
+def test_modules_route_through_fused_op_with_autapses_masked(kernels):
+    torch.manual_seed(0)
+    for cls in (norse_torch.LIFRecurrent, norse_torch.LSNNRecurrent):
+        for autapses in (False, True):
+            m = cls(5, 7, autapses=autapses, trainable=("tau_mem_inv",)).double()
+            with torch.no_grad():
+                m.recurrent_weights.add_(torch.eye(7, dtype=F64))  # a diagonal to mask
+            x = torch.rand(30, 2, 5, dtype=F64) * 4
+            z, _ = m(x)
+            z.sum().backward()
+            grads = [q.grad.clone() for q in m.parameters()]
+            m.zero_grad()
+            m.record_states = True  # the step loop
+            z_loop, _ = m(x)
+            z_loop.sum().backward()
+            assert torch.equal(z, z_loop) and z.any()
+            for g, q in zip(grads, m.parameters()):
+                torch.testing.assert_close(g, q.grad, rtol=0, atol=1e-9)
+            diagonal = torch.diagonal(m.recurrent_weights.grad)
+            assert diagonal.any() == autapses
+
+
+def test_unsupported_arguments_fall_back_with_a_warning():
+    x = torch.rand(4, 2, 3)
+    m = norse_torch.LIFRecurrent(3, 5, p=LIFParameters(reset_method=lambda z, v, r, th: v))
+    state = m.initial_state(x[0])
+    with pytest.warns(UserWarning, match="reset_method"):
+        fused_recurrent(lif_step, x, state, *m.weights(), m.p, m.dt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # other models: no fused op, no warning
+        assert fused_recurrent(_other_step, x, state, *m.weights(), m.p, m.dt) is None
+        norse_torch.LIFRecurrent(3, 5)(x)  # supported: no warning
+
+
+def _other_step(input_tensor, state, w_in, w_rec, p, dt):
+    raise AssertionError("never called")
+
+
+def test_rejects_bad_shapes():
+    x = torch.rand(4, 2, 3)
+    state = LIFState(torch.zeros(2, 5), torch.zeros(2, 5), torch.zeros(2, 5))
+    with pytest.raises(ValueError, match="input_weights must have shape"):
+        lif_recurrent_sequence(x, state, torch.zeros(5, 4), torch.zeros(5, 5), LIFParameters())
+    with pytest.raises(ValueError, match="recurrent_weights must have shape"):
+        lif_recurrent_sequence(x, state, torch.zeros(5, 3), torch.zeros(5, 4), LIFParameters())
+    with pytest.raises(ValueError, match=r"\(T, B, input_size\)"):
+        lif_recurrent_sequence(x[0], state, torch.zeros(5, 3), torch.zeros(5, 5), LIFParameters())
+
+
+@pytest.mark.parametrize("backend", ["aot_eager", "inductor"])
+def test_torch_compile_fullgraph_matches_eager(backend):
+    torch.manual_seed(2)
+    models = [norse_torch.LIFRecurrent(4, 6), norse_torch.LSNNRecurrent(4, 6)]
+    if backend == "inductor":
+        models = models[:1]  # one inductor compile (slow on two cores) is enough
+    for model in models:
+        x = torch.rand(12, 3, 4) * 3
+        eager, _ = model(x)
+        eager.sum().backward()
+        eager_grads = [q.grad.clone() for q in model.parameters()]
+        model.zero_grad()
+        torch._dynamo.reset()
+        compiled = torch.compile(model, fullgraph=True, backend=backend)
+        out, _ = compiled(x)
+        assert torch.equal(out, eager) and out.any()
+        out.sum().backward()
+        for q, g in zip(model.parameters(), eager_grads):
+            torch.testing.assert_close(q.grad, g)

@@ -1,0 +1,119 @@
+"""CIFAR-10 with a VGG-style convolutional SNN, trained with Lightning.
+
+Data: torchvision's ``CIFAR10`` reading the python pickle batches in
+``DATA_ROOT/cifar-10-batches-py`` (``--download`` fetches them); training images get the usual
+augmentation (random 32x32 crop of the 4-pixel padded image, random horizontal flip). Network
+(:func:`norse.torch.models.vgg.make_layers` with batch norm, configuration
+``64 64 M 128 128 M 256 256 M``): ``conv 3x3 -> batch norm -> spiking`` blocks with 2x2
+max-pools, then ``linear(256 * 4 * 4, 10)`` into a leaky-integrator readout. Each image is a
+constant input current for ``--timesteps`` steps; the prediction is the readout voltage's
+maximum over time.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from torch import Tensor, nn
+
+from norse_tasks.common import DataNotFound, add_common_options, check_common, require
+
+DEFAULTS: dict[str, Any] = {
+    "epochs": 30,
+    "batch_size": 64,
+    "lr": 1e-3,
+    "seed": 0,
+    "timesteps": 8,
+    "neuron": "lif",
+    "surrogate": "super",
+    "output": "runs/cifar10",
+    "data_root": "data",
+    "accelerator": "auto",
+    "devices": 1,
+    "precision": "32-true",
+}
+CONFIGURATION: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, "M"]
+"""The convolutional layers (channels; ``"M"`` a 2x2 max-pool)."""
+FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5")
+FILES = (*FILES, "test_batch", "batches.meta")
+"""The pickle files torchvision's CIFAR10 reads from ``DATA_ROOT/cifar-10-batches-py``."""
+
+
+class CifarSNN(nn.Module):
+    """The VGG-style SNN of the module docstring: ``(T, B, 3, 32, 32) -> (T, B, 10)``."""
+
+    def __init__(self, neuron: str = "lif", surrogate: str = "super") -> None:
+        from norse.torch import LI
+        from norse.torch.models.vgg import make_layers
+
+        super().__init__()
+        self.features = make_layers(CONFIGURATION, batch_norm=True, method=surrogate, neuron=neuron)
+        self.classifier = nn.Linear(256 * 4 * 4, 10)
+        self.readout = LI()
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Readout voltages ``(T, B, 10)`` of images ``(T, B, 3, 32, 32)``."""
+        from norse.torch.models.vgg import run_over_time
+
+        features = run_over_time(self.features, x).flatten(2)
+        return self.readout(self.classifier(features))[0]
+
+
+def parser() -> argparse.ArgumentParser:
+    """The options of ``norse task run cifar10``."""
+    options = argparse.ArgumentParser(
+        prog="norse task run cifar10", description="Train a VGG-style SNN on CIFAR-10."
+    )
+    add_common_options(options, DEFAULTS)
+    return options
+
+
+def check_data(root: str) -> None:
+    """Raise :class:`DataNotFound` unless CIFAR-10's pickle batches are in
+    ``root/cifar-10-batches-py``; the message names them and the command that fetches them."""
+    folder = Path(root) / "cifar-10-batches-py"
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        raise DataNotFound(
+            f"CIFAR-10 is not in {folder} (missing {', '.join(missing)}). Fetch it (about "
+            f"170 MB) with: norse task run cifar10 --data-root {root} --download"
+        )
+
+
+def run(argv: list[str], dataset_class: type | None = None) -> int:
+    """``norse task run cifar10 [options]``.
+
+    ``dataset_class`` replaces ``torchvision.datasets.CIFAR10`` (default); the tests pass a
+    subclass whose file checksums are those of the small files they write, so loading runs
+    torchvision's own integrity check and unpickling code.
+    """
+    options = parser()
+    args = options.parse_args(argv)
+    check_common(args, options)
+    require("lightning", "lightning", "cifar10")
+    datasets = require("torchvision.datasets", "torchvision", "cifar10")
+    transforms = require("torchvision.transforms", "torchvision", "cifar10")
+    if not args.download:
+        check_data(args.data_root)
+    import lightning as L
+
+    from norse_tasks.supervised import ImageDataModule, fit
+
+    dataset_class = datasets.CIFAR10 if dataset_class is None else dataset_class
+    normalise = transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
+    augment = [transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip()]
+    train_transform = transforms.Compose([*augment, transforms.ToTensor(), normalise])
+    test_transform = transforms.Compose([transforms.ToTensor(), normalise])
+
+    def make_dataset(train: bool, download: bool) -> Any:
+        transform = train_transform if train else test_transform
+        return dataset_class(
+            args.data_root, train=train, download=download and args.download, transform=transform
+        )
+
+    L.seed_everything(args.seed, workers=True, verbose=False)
+    network = CifarSNN(args.neuron, args.surrogate)
+    fit("cifar10", args, network, ImageDataModule(make_dataset, args.batch_size, args.seed))
+    return 0
