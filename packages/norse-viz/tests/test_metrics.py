@@ -54,3 +54,13 @@ def test_read_metrics_errors_name_the_file_and_line(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"task": "x"}\n')
     with pytest.raises(ValueError, match="no numeric series"):
         training_curves(tmp_path)
+
+
+def test_training_curves_into_an_array_of_axes():
+    import matplotlib.pyplot as plt
+
+    _, grid = plt.subplots(2, 2)
+    _, axes = training_curves(
+        [{"step": 1, "loss": 2.0, "lr": 0.1}, {"step": 2, "loss": 1.0, "lr": 0.1}], axes=grid
+    )
+    assert axes == [grid[0, 0], grid[0, 1]] and axes[1].get_ylabel() == "lr (a.u.)"

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -115,8 +117,8 @@ def training_curves(
 
     Args:
         source: a run directory, a ``metrics.jsonl`` file, or the rows themselves.
-        axes: one axes per panel (families in order of first appearance); a new figure
-            when None.
+        axes: one axes per panel (families in order of first appearance), as a sequence
+            or an array (``plt.subplots(1, 3)[1]``); a new figure when None.
         title: the figure title (default: the run directory's name).
 
     Returns:
@@ -150,7 +152,7 @@ def training_curves(
         for extra in axes[len(families) :]:
             extra.set_visible(False)
     else:
-        axes = list(axes)
+        axes = list(np.asarray(axes, dtype=object).flat)
         if len(axes) < len(families):
             raise ValueError(
                 f"axes must hold {len(families)} axes ({', '.join(families)}), got {len(axes)}"
