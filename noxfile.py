@@ -6,11 +6,11 @@ Sessions:
   assertions of ``packages/norse-core/tests/test_isolation.py`` switched on.
 - ``cuda``, ``nir``, ``tasks``, ``viz``: norse-core plus that one plugin and its own
   dependencies; runs the plugin's tests.
-- ``integration``: every package plus the example plugin; runs every test suite and checks
-  that ``norse plugins --json`` lists all six distributions with their versions.
 - ``lint``: ``ruff check`` and ``ruff format --check``.
-- ``build``: sdist and wheel of every package, ``twine check``, and a check that each
-  plugin's declared ``norse-core`` range admits the core in this tree.
+- ``build``: the release check: sdist and wheel of every package, ``twine check``, each
+  plugin's declared ``norse-core`` range against the core in this tree; then the built wheels
+  installed together into a fresh environment, ``norse plugins --json`` checked to list all six
+  distributions, and every package's tests run against the wheels.
 - ``docs``: the documentation site (``mkdocs build --strict``), with every package installed;
   its pages' code blocks run during the build.
 - ``tests``: what CI runs (``.ci/run``): all of the above.
@@ -21,7 +21,7 @@ Torch: two builds are used, each installed once into a shared environment under
 session sees that torch as installed and does not fetch another):
 
 - ``torch==2.13.0`` (the CPU wheel): core, nir, viz;
-- ``torch==2.14.1`` (the CUDA build, which brings triton): cuda, tasks, integration, demo;
+- ``torch==2.14.1`` (the CUDA build, which brings triton): cuda, tasks, build, demo;
   the sessions that need torchvision install 0.29.1 (the build that imports beside it) on
   top, so the cuda session does not see it.
 
@@ -247,26 +247,6 @@ def viz(session: nox.Session) -> None:
 
 
 @nox.session
-def integration(session: nox.Session) -> None:
-    """Every package and the example plugin together: all tests and ``norse plugins``."""
-    _shared_torch(session, "gpu")
-    session.install(TORCHVISION)
-    _install(session, *PACKAGES)
-    # stdout only: torch may print notices on stderr (e.g. building the C++ CPU kernel).
-    session.log("norse plugins --json")
-    listing = subprocess.check_output([str(Path(session.bin) / "norse"), "plugins", "--json"])
-    plugins = {p["distribution"]: p for p in json.loads(listing)["plugins"]}
-    for name, distribution in DISTRIBUTIONS.items():
-        if distribution not in plugins:
-            session.error(f"norse plugins does not list {distribution}: {sorted(plugins)}")
-        found = plugins[distribution]
-        if found["version"] != _version(PACKAGES[name]) or found["errors"]:
-            session.error(f"norse plugins lists {distribution} wrongly: {found}")
-        session.log(f"norse plugins: {distribution} {found['version']} {found['registered']}")
-    _pytest(session, *PACKAGES, env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"})
-
-
-@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
     session.install("ruff")
@@ -276,22 +256,75 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build every package, check the metadata, and check each plugin's norse-core range."""
+    """Release check: build every package, install the wheels together, run every suite.
+
+    Builds the sdist and wheel of each package, runs ``twine check --strict``, checks that each
+    plugin's declared ``norse-core`` range admits the core in this tree, then installs the
+    built wheels (not the editable trees) with their test extras into a fresh environment on
+    the GPU torch build, checks that ``norse plugins --json`` lists all six distributions with
+    their versions, and runs every package's tests there, all plugins present at once.
+    """
     session.install("build", "twine", "packaging")
-    dist = Path(session.create_tmp()) / "dist"
+    tmp = Path(session.create_tmp()).resolve()
+    dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     for name, path in PACKAGES.items():
         session.run("python", "-m", "build", "--outdir", str(dist / name), str(path))
     session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.glob("*/*"))))
     core_version = _version(PACKAGES["core"])
+    wheels = {}
     for name in PACKAGES:
+        (wheel,) = (dist / name).glob("*.whl")
+        wheels[name] = wheel
         if name == "core":
             continue
-        (wheel,) = (dist / name).glob("*.whl")
         requirement = Requirement(_core_requirement(wheel))
         if not requirement.specifier.contains(core_version):
             session.error(f"{wheel.name} requires {requirement}, not norse-core {core_version}")
         session.log(f"{wheel.name}: {requirement} admits norse-core {core_version}")
+
+    env = tmp / "wheels-env"
+    shutil.rmtree(env, ignore_errors=True)
+    session.run(sys.executable, "-m", "venv", str(env), external=True)
+    python = env / "bin" / "python"
+    _layer_torch(session, python, "gpu")
+    requirements = [
+        f"{DISTRIBUTIONS[name]}[test] @ {wheel.as_uri()}" for name, wheel in wheels.items()
+    ]
+    session.run(
+        str(python), "-m", "pip", "install", "-q", TORCHVISION, *requirements, external=True
+    )
+    session.log("norse plugins --json")
+    listing = subprocess.check_output([str(env / "bin" / "norse"), "plugins", "--json"])
+    plugins = {p["distribution"]: p for p in json.loads(listing)["plugins"]}
+    for name, distribution in DISTRIBUTIONS.items():
+        if distribution not in plugins:
+            session.error(f"norse plugins does not list {distribution}: {sorted(plugins)}")
+        found = plugins[distribution]
+        if found["version"] != _version(PACKAGES[name]) or found["errors"]:
+            session.error(f"norse plugins lists {distribution} wrongly: {found}")
+        session.log(f"norse plugins: {distribution} {found['version']} {found['registered']}")
+    failed = []
+    for name, path in PACKAGES.items():
+        # src layouts: the tests import the installed wheels, not the source trees.
+        tests = path / "tests"
+        try:
+            session.run(
+                str(python),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(tests),
+                *session.posargs,
+                env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"},
+                external=True,
+            )
+        except nox.command.CommandFailed:
+            failed.append(DISTRIBUTIONS[name])
+    if failed:
+        session.error(f"tests failed against the built wheels in: {', '.join(failed)}")
 
 
 DOCS_TOOLS = [
@@ -300,8 +333,10 @@ DOCS_TOOLS = [
     "mkdocstrings==1.0.8",
     "mkdocstrings-python==2.0.11",
     "markdown-exec==1.12.6",
+    "scikit-learn",
 ]
-"""The site's build tools, pinned: a strict build fails on their new warnings."""
+"""The site's build tools, pinned: a strict build fails on their new warnings; scikit-learn's
+handwritten digits are the small MNIST-format data set of the MNIST tutorial."""
 
 
 @nox.session
@@ -334,14 +369,13 @@ def docs(session: nox.Session) -> None:
         "nir",
         "tasks",
         "viz",
-        "integration",
         "lint",
         "build",
         "docs",
     ],
 )
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: every package session, integration, lint and build."""
+    """Everything CI runs: every package session, lint, and the release check on built wheels."""
     session.log("all test sessions passed")
 
 
@@ -354,9 +388,7 @@ def demo(session: nox.Session) -> None:
     session.install(TORCHVISION)
     _install(session, "core", "tasks", "viz", "example", test=False)
     session.run("norse", "plugins")
-    session.run(
-        "norse", "task", "run", "cartpole", "--output", "runs/cartpole", *session.posargs
-    )
+    session.run("norse", "task", "run", "cartpole", "--output", "runs/cartpole", *session.posargs)
 
 
 def _version(path: Path) -> str:

@@ -145,3 +145,54 @@ def test_norse_1_keywords_are_accepted():
 
     module = norse_nir.from_nir(graph, ignore_warnings=True, reset_method=reset_subtract, dt=1e-3)
     assert module(torch.zeros(1, 2))[0].shape == (1, 3)
+
+
+class ChannelNet(nn.Module):
+    """Two conv branches concatenated along channels, scaled, through a lifted sub-network."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(1, 2, 3, padding=1)
+        self.b = nn.Conv2d(1, 1, 3, padding=1)
+        self.neuron = snn.LIFBox(snn.LIFBoxParameters(tau_mem_inv=torch.tensor(400.0)), dt=DT)
+        self.head = snn.Lift(nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 2)))
+
+    def forward(self, x):
+        lifted = [torch.cat([self.a(x[t]), self.b(x[t])], 1) for t in range(x.shape[0])]
+        z, _ = self.neuron(0.5 * torch.stack(lifted))
+        return self.head(z)
+
+
+def test_channel_concatenation_scale_and_lifted_subnetwork_round_trip():
+    torch.manual_seed(3)
+    model = ChannelNet()
+    x = 60 * torch.rand(6, 2, 1, 4, 4)
+    with pytest.raises(TypeError, match="Python control flow"):  # a loop over time
+        norse_nir.to_nir(model, x)
+    wrapped = _Wrapped(model)
+    graph = norse_nir.to_nir(wrapped, x)
+    kinds = sorted(type(n).__name__ for n in graph.nodes.values())
+    assert kinds.count("Conv2d") == 4 and "Scale" in kinds and "Flatten" in kinds
+    actual, _ = norse_nir.from_nir(graph)(x)
+    expected = wrapped(x)
+    assert torch.equal(actual, expected) and expected.abs().sum() > 0
+
+
+class _Cat(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = a, b
+
+    def forward(self, x):
+        return torch.cat([self.a(x), self.b(x)], 1)
+
+
+class _Wrapped(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.cat = snn.Lift(_Cat(model.a, model.b))
+        self.neuron, self.head = model.neuron, model.head
+
+    def forward(self, x):
+        z, _ = self.neuron(0.5 * self.cat(x))
+        return self.head(z)

@@ -30,7 +30,9 @@ def test_task_list_prints_each_task_with_its_description(argv, capsys):
 
 def test_unknown_task_and_no_subcommand_exit_with_status_2(capsys):
     assert main(["task", "run", "nope"]) == 2
-    assert "unknown task 'nope'; registered tasks: cartpole, cifar10, mnist" in capsys.readouterr().err
+    assert (
+        "unknown task 'nope'; registered tasks: cartpole, cifar10, mnist" in capsys.readouterr().err
+    )
     assert main(["task"]) == 2
 
 
@@ -77,3 +79,13 @@ def test_bad_options_are_rejected(argv, message, capsys):
     with pytest.raises(SystemExit):
         cartpole.run(argv)
     assert message in capsys.readouterr().err
+
+
+def test_norse_task_resolves_to_norse_tasks():
+    import norse.task
+    import norse_tasks.cartpole
+    from norse.task import cartpole
+
+    assert cartpole is norse_tasks.cartpole
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        norse.task.nope  # noqa: B018

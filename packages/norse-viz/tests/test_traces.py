@@ -81,3 +81,21 @@ def test_state_traces_of_a_recorded_layer_into_given_axes():
 def test_unknown_neuron_is_a_clear_error():
     with pytest.raises(ValueError, match="no_such_neuron"):
         plot_neuron("no_such_neuron")
+
+
+def test_state_traces_of_a_recurrent_layer_leave_out_its_spike_field():
+    cell = snn.LIFRecurrentCell(1, 3)
+    with torch.no_grad():
+        cell.input_weights.fill_(1.0)
+    recording = record(cell, torch.ones(60, 1, 1))["LIFRecurrentCell"]
+    assert set(recording.state) == {"z", "v", "i"} and recording.neuron == "lif"
+    _, axes = state_traces(recording)
+    assert len(axes) == 2  # voltage and current, no panel for z
+    assert len(_spike_marks(axes[0]).get_xdata()) == int(recording.output[:, 0, 0].sum()) > 0
+
+
+def test_state_traces_into_an_array_of_axes():
+    recording, _ = simulate_neuron("lif", steps=60)
+    _, grid = plt.subplots(2, 1)
+    _, axes = state_traces(recording, ax=grid)
+    assert axes == list(grid) and [line.get_label() for line in grid[1].lines] == ["i"]

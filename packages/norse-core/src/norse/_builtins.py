@@ -33,6 +33,7 @@ NEURON_MODULES = (
     "lsnn",
     "coba_lif",
     "izhikevich",
+    "lif_adex_refrac",
 )
 
 

@@ -6,7 +6,9 @@ inputs). ``test_parity_code.py`` runs this file under norse-core and under Norse
 oracle, ``NORSE_ORACLE_PYTHON``) and compares what the two save. ``SURFACE`` lists Norse 1.x
 public modules; the script also saves the public names each one defines here.
 
-Surrogate gradients use ``alpha=1`` with ``"super"`` because Norse 1.1.0 ignored ``alpha``
+Refractory models are compared forward only: Norse 1.x passes a
+surrogate gradient through the refractory counter ``rho``, norse-core does not (a documented
+difference). Surrogate gradients use ``alpha=1`` with ``"super"`` because Norse 1.1.0 ignored ``alpha``
 (see docs/differences-from-norse-1.md).
 """
 
@@ -187,7 +189,193 @@ def decoders():
     }
 
 
-CASES = [ada_lif_step, lif_sparse_steps, thresholds, defaults, lift_and_containers, utils, decoders]
+def _trace(step, x, state, extract):
+    zs, vs = [], []
+    for t in range(x.shape[0]):
+        z, state = step(x[t], state)
+        zs.append(z)
+        vs.append(extract(state))
+    return torch.stack(zs), torch.stack(vs), state
+
+
+def _grads(z, v, *tensors):
+    (z.sum() + v.pow(2).sum()).backward()
+    return [t.grad for t in tensors]
+
+
+def multicompartment():
+    from norse.torch.functional.lif import LIFFeedForwardState, LIFParameters, LIFState
+    from norse.torch.functional.lif_mc import lif_mc_feed_forward_step, lif_mc_step
+    from norse.torch.functional.lif_mc_refrac import (
+        lif_mc_refrac_feed_forward_step,
+        lif_mc_refrac_step,
+    )
+    from norse.torch.functional.lif_refrac import (
+        LIFRefracFeedForwardState,
+        LIFRefracParameters,
+        LIFRefracState,
+    )
+
+    p = LIFParameters(alpha=torch.tensor(1.0))
+    pr = LIFRefracParameters(lif=p)
+    z0 = torch.zeros(2, 4)
+    out = {}
+    for name in ("mc", "mc_ff", "mcr", "mcr_ff"):
+        x = _rand(30, 2, 3 if name in ("mc", "mcr") else 4, seed=50, scale=2.0).requires_grad_()
+        w_in = _randn(4, 3, seed=51, scale=2.0).requires_grad_()
+        w_rec = _randn(4, 4, seed=52).fill_diagonal_(0.0)
+        g = _randn(4, 4, seed=53, scale=0.05 if name.startswith("mcr") else 0.5).requires_grad_()
+        if name == "mc":
+            step = lambda xt, s: lif_mc_step(xt, s, w_in, w_rec, g, p)  # noqa: E731, B023
+            z, v, _ = _trace(step, x, LIFState(z0, z0, z0), lambda s: s.v)
+        elif name == "mc_ff":
+            step = lambda xt, s: lif_mc_feed_forward_step(xt, s, g, p)  # noqa: E731, B023
+            z, v, _ = _trace(step, x, LIFFeedForwardState(z0, z0), lambda s: s.v)
+        elif name == "mcr":
+            step = lambda xt, s: lif_mc_refrac_step(xt, s, w_in, w_rec, g, pr)  # noqa: E731, B023
+            state = LIFRefracState(LIFState(z0, z0, z0), z0)
+            z, v, _ = _trace(step, x, state, lambda s: s.lif.v)
+        else:
+            step = lambda xt, s: lif_mc_refrac_feed_forward_step(xt, s, g, pr)  # noqa: E731, B023
+            state = LIFRefracFeedForwardState(LIFFeedForwardState(z0, z0), z0)
+            z, v, _ = _trace(step, x, state, lambda s: s.lif.v)
+        out.update({f"{name}.z": z, f"{name}.v": v})
+        if not name.startswith("mcr"):  # refractory: forward only (module docstring)
+            gx, gg = _grads(z, v, x, g)
+            out.update({f"{name}.gx": gx, f"{name}.gg": gg})
+    return out
+
+
+def adex_refrac():
+    import norse.torch as norse
+    from norse.torch.functional.lif_adex import LIFAdExParameters
+    from norse.torch.functional.lif_adex_refrac import LIFAdExRefracParameters
+
+    p = LIFAdExRefracParameters(lif_adex=LIFAdExParameters(alpha=1.0))
+    x = _rand(40, 2, 3, seed=60, scale=3.0).requires_grad_()
+    z, v, s = _trace(norse.LIFAdExRefracCell(p), x, None, lambda s: s.lif_adex.v)
+    out = {"cell.z": z, "cell.v": v, "cell.a": s.lif_adex.a, "cell.rho": s.rho}
+    cell = norse.LIFAdExRefracRecurrentCell(3, 4, p)
+    with torch.no_grad():  # Norse 1.x keeps input_weights= as a plain tensor: copy instead
+        cell.input_weights.copy_(_randn(4, 3, seed=61, scale=2.0))
+        cell.recurrent_weights.copy_(_randn(4, 4, seed=62).fill_diagonal_(0.0))
+    x = _rand(40, 2, 3, seed=63, scale=2.0).requires_grad_()
+    z, v, s = _trace(cell, x, None, lambda s: s.lif_adex.v)
+    out.update({"rec.z": z, "rec.v": v, "rec.rho": s.rho})
+    return out
+
+
+def mc_cells_conv_sensors():
+    import norse.torch as norse
+    from norse.torch.functional import logical
+    from norse.torch.functional.lif import LIFParameters
+    from norse.torch.functional.lif_refrac import LIFRefracParameters
+
+    out = {}
+    p = LIFParameters(alpha=torch.tensor(1.0))
+    for name, cls, params in (
+        ("mc", norse.LIFMCRecurrentCell, p),
+        ("mcr", norse.LIFMCRefracRecurrentCell, LIFRefracParameters(lif=p)),
+    ):
+        cell = cls(3, 4, params)
+        with torch.no_grad():
+            cell.input_weights.copy_(_randn(4, 3, seed=70, scale=2.0))
+            cell.recurrent_weights.copy_(_randn(4, 4, seed=71).fill_diagonal_(0.0))
+            cell.g_coupling.copy_(_randn(4, 4, seed=72, scale=0.05))
+        x = _rand(30, 2, 3, seed=73, scale=2.0)
+        extract = (lambda s: s.v) if name == "mc" else (lambda s: s.lif.v)
+        z, v, _ = _trace(cell, x, None, extract)
+        out.update({f"{name}.z": z, f"{name}.v": v})
+        if name == "mc":
+            _grads(z, v)
+            out[f"{name}.gg"] = cell.g_coupling.grad
+    conv = norse.LConv2d(2, 3, 3, padding=1)
+    with torch.no_grad():
+        conv.weight.copy_(_randn(*conv.weight.shape, seed=74))
+    out["lconv"] = conv(_randn(4, 2, 2, 5, 5, seed=75))
+    s = norse.STDPSensorState(torch.zeros(2, 3), torch.zeros(2, 3))
+    for t in range(20):
+        z_pre = (_rand(2, 3, seed=80 + t) < 0.3).float()
+        z_post = (_rand(2, 3, seed=120 + t) < 0.3).float()
+        s = norse.stdp_sensor_step(
+            z_pre, z_post, s, norse.STDPSensorParameters(eta_m=torch.tensor(0.5))
+        )
+    out.update({"a_pre": s.a_pre, "a_post": s.a_post})
+    a, b = (_rand(50, seed=90) < 0.5).float(), (_rand(50, seed=91) < 0.5).float()
+    out.update({
+        "and": norse.logical_and(a, b), "or": norse.logical_or(a, b),
+        "xor": norse.logical_xor(a, b), "posedge": logical.posedge_detector(a, b),
+        "muller": logical.muller_c((_rand(50, seed=92) < 0.5).float(), a, b),
+    })  # fmt: skip
+    return out
+
+
+def dataset():
+    from norse.dataset.memory import MemoryStoreRecallDataset
+
+    data = MemoryStoreRecallDataset(3, 4, 6, 2, 2, poisson_rate=500, dt=0.001, seed=1)
+    x, y = data[0]
+    return {  # the random draws differ between the two; the layout does not
+        "len": torch.tensor(float(len(data))),
+        "x.shape": torch.tensor(x.shape, dtype=torch.float),
+        "y.shape": torch.tensor(y.shape, dtype=torch.float),
+        "y.uint8": torch.tensor(float(y.dtype == torch.uint8)),
+        "recalls": y.sum(0).sum().float(),
+        "x.binary": torch.tensor(float(((x == 0) | (x == 1)).all())),
+    }
+
+
+def correlation():
+    import norse.torch as norse
+
+    p = norse.CorrelationSensorParameters(
+        eta_p=torch.tensor(2.0), eta_m=torch.tensor(0.5), tau_ac_inv=torch.tensor(50.0)
+    )
+    s = norse.CorrelationSensorState(
+        torch.zeros(1, 3, 4), _rand(1, 3, 4, seed=100), _rand(1, 3, 4, seed=101)
+    )
+    for t in range(25):
+        z_pre = (_rand(1, 3, seed=102 + t) < 0.3).float()
+        z_post = (_rand(1, 4, seed=140 + t) < 0.3).float()
+        s = norse.correlation_sensor_step(z_pre, z_post, s, p)
+    out = {"post_pre": s.post_pre, "c": s.correlation_trace, "a": s.anti_correlation_trace}
+    torch.manual_seed(3)
+    update = torch.nn.Linear(24, 12)
+    with torch.no_grad():
+        update.weight.copy_(_randn(12, 24, seed=103))
+        update.bias.copy_(_randn(12, seed=104))
+    w = _randn(4, 3, seed=105)
+    out["w1"] = norse.correlation_based_update(1, update, w, s, 0.1, 2).detach()
+    out["w0"] = norse.correlation_based_update(4, update, w, s, 0.1, 2).detach()
+    out["c_zeroed"] = s.correlation_trace.clone()
+    cell = norse.LIFCorrelation(3, 4)
+    w_in, w_rec = _randn(4, 3, seed=106, scale=3.0), _randn(4, 4, seed=107)
+    state = None
+    for t in range(25):
+        _, state = cell((_rand(1, 3, seed=170 + t) < 0.5).float(), w_in, w_rec, state)
+    out.update({
+        "lif.v": state.lif_state.v, "in.c": state.input_correlation_state.correlation_trace,
+        "in.a": state.input_correlation_state.anti_correlation_trace,
+        "rec.c": state.recurrent_correlation_state.correlation_trace,
+        "rec.flag": state.recurrent_correlation_state.post_pre,
+    })  # fmt: skip
+    return out
+
+
+CASES = [
+    correlation,
+    dataset,
+    multicompartment,
+    adex_refrac,
+    mc_cells_conv_sensors,
+    ada_lif_step,
+    lif_sparse_steps,
+    thresholds,
+    defaults,
+    lift_and_containers,
+    utils,
+    decoders,
+]
 
 SURFACE = """
 norse.torch norse.torch.functional.coba_lif norse.torch.functional.decode
@@ -205,13 +393,20 @@ norse.torch.module.leaky_integrator norse.torch.module.leaky_integrator_box
 norse.torch.module.lif norse.torch.module.lif_adex norse.torch.module.lif_box
 norse.torch.module.lif_ex norse.torch.module.lif_refrac norse.torch.module.lift
 norse.torch.module.lsnn norse.torch.module.regularization norse.torch.module.sequential
-norse.torch.module.snn norse.torch.module.spikes_to_times_decoder norse.torch.utils.clone
+norse.torch.module.snn norse.torch.module.spikes_to_times_decoder
+norse.torch.functional.lif_adex_refrac norse.torch.module.lif_adex_refrac
+norse.torch.functional.lif_mc norse.torch.module.lif_mc norse.torch.functional.lif_mc_refrac
+norse.torch.module.lif_mc_refrac norse.torch.functional.logical norse.torch.functional.stdp_sensor
+norse.torch.module.conv norse.torch.functional.correlation_sensor
+norse.torch.functional.lif_correlation norse.torch.module.lif_correlation norse.torch.utils.clone norse.torch.functional.adjoint.lif_adjoint
+norse.torch.functional.adjoint.lif_refrac_adjoint norse.torch.functional.adjoint.lsnn_adjoint
 norse.torch.utils.pytree norse.torch.utils.state
 """.split()
 
 
 def surface() -> dict:
-    """For every module of ``SURFACE``: its public names defined by norse (None if absent)."""
+    """For every module of ``SURFACE`` (None if absent): ``"all"`` its public names from
+    norse, ``"defined"`` those it defines itself (not imported from another module)."""
     names = {}
     for module_name in SURFACE:
         try:
@@ -219,13 +414,17 @@ def surface() -> dict:
         except ImportError:
             names[module_name] = None
             continue
-        names[module_name] = sorted(
-            k
+        public = {
+            k: v
             for k, v in vars(module).items()
             if not k.startswith("_")
             and not isinstance(v, types.ModuleType)
             and str(getattr(v, "__module__", "") or "").startswith("norse")
-        )
+        }
+        names[module_name] = {
+            "all": sorted(public),
+            "defined": sorted(k for k, v in public.items() if v.__module__ == module_name),
+        }
     return names
 
 

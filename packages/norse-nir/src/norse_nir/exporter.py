@@ -419,7 +419,14 @@ class _Exporter:
             for n, p in list(signature.items())[1:]
             if p.default is not inspect.Parameter.empty
         }
-        graph = tracer.trace(module, concrete_args=concrete or None)
+        try:
+            graph = tracer.trace(module, concrete_args=concrete or None)
+        except (TypeError, torch.fx.proxy.TraceError) as error:
+            raise TypeError(
+                f"to_nir traces {type(module).__name__}.forward with torch.fx, which cannot "
+                f"follow Python control flow on the data ({error}); move per-step loops into "
+                "Lift(...) or a neuron module, and branches on values out of forward"
+            ) from error
         traced = torch.fx.GraphModule(tracer.root, graph)
         recorder = _Recorder(traced)
         with torch.no_grad():

@@ -40,7 +40,7 @@ SCALE = (2.4, 3.0, 0.21, 3.0)
 DEFAULTS: dict[str, Any] = {
     "epochs": 150,
     "batch_size": 32,
-    "lr": 0.02,
+    "lr": 0.05,
     "seed": 0,
     "timesteps": 2,
     "neuron": "lif",
@@ -159,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument(
         "--eval-threshold",
         type=float,
-        default=300.0,
+        default=350.0,
         help="mean training return from which the greedy policy is evaluated (default %(default)s)",
     )
     return options

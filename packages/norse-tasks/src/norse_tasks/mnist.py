@@ -17,9 +17,9 @@ from norse_tasks.common import DataNotFound, add_common_options, check_common, r
 DEFAULTS: dict[str, Any] = {
     "epochs": 10,
     "batch_size": 32,
-    "lr": 2e-3,
+    "lr": 1e-3,
     "seed": 0,
-    "timesteps": 8,
+    "timesteps": 4,
     "neuron": "lif",
     "surrogate": "super",
     "output": "runs/mnist",

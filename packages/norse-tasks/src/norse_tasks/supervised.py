@@ -3,7 +3,7 @@
 :class:`SpikingClassifier` is the ``LightningModule``: images ``(B, C, H, W)`` are fed as a
 constant input current (``input_gain`` times the normalised pixels) for ``timesteps`` steps
 into a network returning readout voltages
-``(T, B, classes)``; the logits are their maxima over time; the loss is cross-entropy, the
+``(T, B, classes)``; the logits are ``readout_gain`` times their maxima over time; the loss is cross-entropy, the
 optimiser Adam with a constant learning rate. :func:`fit` runs it with ``lightning.Trainer``
 (progress bar, checkpoints, resume, devices, precision and DDP are the Trainer's) and writes
 the outputs of :mod:`norse_tasks.common`.
@@ -31,22 +31,30 @@ class SpikingClassifier(L.LightningModule):
     Args:
         network: the spiking network. timesteps: steps ``T`` each image is presented.
         lr: Adam's learning rate. input_gain: factor from normalised pixel to input current.
+        readout_gain: factor from readout voltage to logit.
     """
 
     def __init__(
-        self, network: nn.Module, timesteps: int, lr: float, input_gain: float = 5.0
+        self,
+        network: nn.Module,
+        timesteps: int,
+        lr: float,
+        input_gain: float = 5.0,
+        readout_gain: float = 10.0,
     ) -> None:
         super().__init__()
         self.network = network
         self.timesteps = timesteps
         self.lr = lr
         self.input_gain = input_gain
+        self.readout_gain = readout_gain
 
     def forward(self, images: Tensor) -> Tensor:
-        """Logits ``(B, classes)``: the readout voltages' maxima over the ``T`` steps."""
+        """Logits ``(B, classes)``: ``readout_gain`` times the readout voltages' maxima over
+        the ``T`` steps."""
         current = self.input_gain * images
         steps = current.unsqueeze(0).expand(self.timesteps, *images.shape)
-        return self.network(steps).amax(dim=0)
+        return self.readout_gain * self.network(steps).amax(dim=0)
 
     def _step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
         images, labels = batch

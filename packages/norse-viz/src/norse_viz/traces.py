@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -145,14 +146,15 @@ def state_traces(
        the static threshold ``v_th`` (dotted horizontal line) and one ``|`` mark per spike
        at the threshold level (or at the top of the voltage range);
     2. currents and conductances (``current_fields``);
-    3. every other state field (recovery variables, refractory counters, ...).
+    3. every other state field (recovery variables, refractory counters, ...), except the
+       spikes ``z`` of a recurrent state.
 
     Args:
         recording: a :class:`~norse_viz.LayerRecording` (from :func:`norse_viz.record` or
             :func:`simulate_neuron`); state fields and output are ``(T, B, ...)``.
         index: which neuron, counted over the flattened ``(B, ...)`` dimensions.
         ax: None (a new figure with one row per panel), one axes (only the voltage panel
-            is drawn) or a sequence of axes, one per panel.
+            is drawn) or a sequence or array of axes, one per panel.
         neuron: the registry name of the model; default ``recording.neuron``. Without
             one, fields named ``v`` are voltages and the rest are drawn as "other".
         threshold: the static threshold; default ``v_th`` from ``recording.parameters``.
@@ -178,22 +180,23 @@ def state_traces(
     voltages = [f for f in voltages if f in fields]
     currents = [f for f in currents if f in fields]
     thresholds = [f for f in thresholds if f in fields]
-    others = [f for f in fields if f not in {*voltages, *currents, *thresholds}]
+    # A recurrent state's ``z`` repeats the output, which the spike marks show already.
+    others = [f for f in fields if f not in {*voltages, *currents, *thresholds, "z"}]
     panels = ["voltage", *(["current"] if currents else []), *(["other"] if others else [])]
     if ax is None:
         fig, created = plt.subplots(
             len(panels), 1, sharex=True, figsize=(7, 1.2 + 1.8 * len(panels)), squeeze=False
         )
         axes = list(created[:, 0])
-    elif isinstance(ax, Sequence):
-        axes = list(ax)
+    elif hasattr(ax, "plot"):
+        axes, panels, fig = [ax], ["voltage"], ax.figure
+    else:  # a sequence or array of axes, e.g. from plt.subplots(3)
+        axes = list(np.asarray(ax, dtype=object).flat)
         if len(axes) < len(panels):
             raise ValueError(
                 f"ax must hold {len(panels)} axes ({', '.join(panels)}), got {len(axes)}"
             )
         fig = axes[0].figure
-    else:
-        axes, panels, fig = [ax], ["voltage"], ax.figure
     dt = recording.dt if recording.dt is not None else 1e-3
     steps = recording.output.shape[0]
     time = torch.arange(1, steps + 1, dtype=torch.float64) * dt * 1e3

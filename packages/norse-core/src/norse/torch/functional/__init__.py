@@ -24,6 +24,14 @@ from norse.torch.functional.stdp import *  # noqa: F403
 from norse.torch.functional.tsodyks_makram import *  # noqa: F403
 from norse.torch.functional.regularization import *  # noqa: F403
 from norse.torch.functional.lift import *  # noqa: F403
+from norse.torch.functional.lif_adex_refrac import *  # noqa: F403
+from norse.torch.functional.lif_mc import *  # noqa: F403
+from norse.torch.functional.lif_mc_refrac import *  # noqa: F403
+from norse.torch.functional.logical import *  # noqa: F403
+from norse.torch.functional.stdp_sensor import *  # noqa: F403
+from norse.torch.functional.adjoint import *  # noqa: F403
+from norse.torch.functional.correlation_sensor import *  # noqa: F403
+from norse.torch.functional.lif_correlation import *  # noqa: F403
 
 _SUBMODULES = (
     "threshold",
@@ -46,6 +54,14 @@ _SUBMODULES = (
     "tsodyks_makram",
     "regularization",
     "lift",
+    "lif_adex_refrac",
+    "lif_mc",
+    "lif_mc_refrac",
+    "logical",
+    "stdp_sensor",
+    "adjoint",
+    "correlation_sensor",
+    "lif_correlation",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]

@@ -20,6 +20,10 @@ from norse.torch.module.decode import *  # noqa: F403
 from norse.torch.module.regularization import *  # noqa: F403
 from norse.torch.module.sequential import *  # noqa: F403
 from norse.torch.module.lift import *  # noqa: F403
+from norse.torch.module.lif_adex_refrac import *  # noqa: F403
+from norse.torch.module.lif_mc import *  # noqa: F403
+from norse.torch.module.conv import *  # noqa: F403
+from norse.torch.module.lif_correlation import *  # noqa: F403
 
 _SUBMODULES = (
     "snn",
@@ -39,6 +43,10 @@ _SUBMODULES = (
     "regularization",
     "sequential",
     "lift",
+    "lif_adex_refrac",
+    "lif_mc",
+    "conv",
+    "lif_correlation",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]

@@ -1,0 +1,30 @@
+"""Shared checks and helpers of the adjoint steps."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from norse import plugins
+from norse.torch.functional.reset import reset_value
+
+
+def check_supported(p, owner: str) -> None:
+    """The adjoint steps implement Euler integration with reset to a value only."""
+    if getattr(p, "integrator", "euler") != "euler":
+        raise ValueError(
+            f"{owner}: the adjoint step supports integrator='euler' only, got {p.integrator!r}"
+        )
+    if getattr(p, "reset_method", reset_value) is not reset_value:
+        raise ValueError(f"{owner}: the adjoint step supports reset_method=reset_value only")
+
+
+def surrogate(x: Tensor, method: str, alpha) -> Tensor:
+    """The registered surrogate derivative of ``method`` at ``x`` (0 for ``heaviside``)."""
+    derivative = plugins.get("surrogates", method).derivative
+    return x * 0 if derivative is None else derivative(x, alpha)
+
+
+def reduce_to(grad: Tensor, shape: torch.Size) -> Tensor:
+    """``grad`` summed over the dimensions along which a tensor of ``shape`` was broadcast."""
+    return grad if grad.shape == shape else grad.sum_to_size(shape)
