@@ -16,6 +16,9 @@ One short run on a CUDA machine with norse-core and norse-cuda installed::
    ``out`` and ``u``; backward reads ``u`` and ``g_out`` and writes ``g_x`` (24 bytes per
    element and step in float32).
 
+3. The fused recurrent layers (``cuda_recurrent.py``): checks against the step loop, and
+   forward + backward times at N = 256 and 1024 (served by the reference on CUDA).
+
 ``--device cpu`` runs the same script on tiny sizes under Triton's interpreter
 (``TRITON_INTERPRET=1``), to check the script itself on a machine without a GPU.
 """
@@ -45,14 +48,21 @@ ARGS = parse_args()
 if ARGS.device == "cpu":
     os.environ["TRITON_INTERPRET"] = "1"  # must precede the first import of triton
 
+import cuda_recurrent  # noqa: E402  (the fused recurrent layers, next to this script)
 import torch  # noqa: E402
 import triton  # noqa: E402
 
+from norse import plugins  # noqa: E402
 from norse.torch import ops  # noqa: E402
-from norse.torch.ops import _reference  # noqa: E402
+from norse.torch.ops import contract  # noqa: E402
 from norse_cuda import leaky  # noqa: E402
 
-GRADS = _reference.GRAD_NAMES
+GRADS = contract.LEAKY_GRAD_NAMES
+
+
+def surrogate(method, u, v_th, alpha):
+    """The surrogate derivative of every step, as the core passes it to a kernel."""
+    return plugins.get("surrogates", method).derivative(u - v_th, alpha).to(u.dtype)
 failures: list[str] = []
 
 
@@ -116,7 +126,7 @@ def check_kernels(device, shape, steps):
         c = case(shape, steps, current=current, dtype=dtype, device=device, seed=seed)
         f_args = [*fwd_args(c), spiking, subtract]
         got = leaky.leaky_forward(*f_args)
-        want = _reference.leaky_forward(*f_args)
+        want = contract.leaky_forward(*f_args)
         name = f"{str(dtype)[6:]} current={current:d} spiking={spiking:d} subtract={subtract:d}"
         if spiking:
             flips = (got[0] != want[0]).sum().item()
@@ -128,9 +138,10 @@ def check_kernels(device, shape, steps):
         g_out = torch.randn(u.shape, generator=torch.Generator().manual_seed(seed)).to(u)
         needs = [True, True, current, True, True, True, current, spiking, spiking]
         method = methods[seed % len(methods)]
-        tail = [c["v_th"], c["v_reset"], spiking, subtract, method, 4.0, needs]
+        s = surrogate(method, u, c["v_th"], 4.0) if spiking else None
+        tail = [c["v_th"], c["v_reset"], s, spiking, subtract, needs]
         got_g = leaky.leaky_backward(*bwd_args(c, u, g_out), *tail)
-        want_g = _reference.leaky_backward(*bwd_args(c, u, g_out), *tail)
+        want_g = contract.leaky_backward(*bwd_args(c, u, g_out), *tail)
         compare(f"{name} backward ({method})", got_g, want_g, rtol * 10, atol * 10)
 
 
@@ -191,8 +202,9 @@ def time_size(device, steps, batch, n, peak):
     }
     f_args = [x, v0, None, k["p"], k["q"], k["o"], None, k["v_th"], k["v_reset"], True, False]
     g_out = torch.ones_like(x)
-    tail = [k["v_th"], k["v_reset"], True, False, "super", 100.0, [True] + [False] * 8]
     out, u, _, _ = leaky.leaky_forward(*f_args)
+    s = surrogate("super", u, k["v_th"], 100.0)
+    tail = [k["v_th"], k["v_reset"], s, True, False, [True] + [False] * 8]
 
     def backward(kernels):
         return kernels.leaky_backward(g_out, None, None, None, u, v0, None, k["p"], k["q"], None,
@@ -213,9 +225,9 @@ def time_size(device, steps, batch, n, peak):
 
     rows = [
         ("forward", lambda: leaky.leaky_forward(*f_args),
-         lambda: _reference.leaky_forward(*f_args), 12),
-        ("backward", lambda: backward(leaky), lambda: backward(_reference), 12),
-        ("forward+backward", lambda: both(leaky), lambda: both(_reference), 24),
+         lambda: contract.leaky_forward(*f_args), 12),
+        ("backward", lambda: backward(leaky), lambda: backward(contract), 12),
+        ("forward+backward", lambda: both(leaky), lambda: both(contract), 24),
     ]  # fmt: skip
     if device == "cuda":  # on the CPU the op is served by the core's C++ kernels
         rows.append(("autograd op fwd+bwd", lambda: op(False), lambda: op(True), 24))
@@ -265,12 +277,15 @@ def main() -> int:
         check_kernels(device, shape, 40 if device == "cuda" else 6)
         if device == "cuda":
             check_op(device, (4, 96), 40)
+        failures.extend(cuda_recurrent.check(device))
         if failures:
             print("FAILED:", *failures, sep="\n  ")
             return 1
         print("all checks passed")
     if not ARGS.skip_timing:
         time_sizes(device, steps, batch, sizes)
+        recurrent_sizes = [256, 1024] if device == "cuda" else [16]
+        cuda_recurrent.time_sizes(device, steps, batch, recurrent_sizes)
     return 0
 
 

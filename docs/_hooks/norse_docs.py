@@ -170,10 +170,11 @@ def figure(fig: Any, name: str, alt: str) -> str:
     return f'<img src="{src}" alt="{alt}" class="norse-figure" loading="lazy">'
 
 
-def command(line: str) -> str:
+def command(line: str, tail: int | None = None) -> str:
     """Run a ``norse ...`` command line in this process; return it and its output as Markdown.
 
     In-process (``norse.cli.main``), so that a page does not pay for a new Python with torch.
+    ``tail`` keeps only the output's last lines (after a ``...`` line), for long progress logs.
 
     Raises:
         RuntimeError: if the command exits with a non-zero status (the build then fails).
@@ -189,10 +190,17 @@ def command(line: str) -> str:
         raise ValueError(f"command() runs norse command lines only, got {line!r}")
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        status = main(argv[1:])
+        try:
+            status = main(argv[1:])
+        except SystemExit as exit_:  # argparse's --help and usage errors exit
+            status = exit_.code
     if status:
         raise RuntimeError(f"`{line}` exited with status {status}:\n{output.getvalue()}")
-    return f"```console\n$ {line}\n{output.getvalue().rstrip()}\n```\n"
+    lines = output.getvalue().rstrip().splitlines()
+    if tail is not None and len(lines) > tail:
+        lines = ["...", *lines[-tail:]]
+    text = "\n".join(lines)
+    return f"```console\n$ {line}\n{text}\n```\n"
 
 
 def docstring_markdown(obj: Any) -> str:

@@ -46,6 +46,20 @@ def test_nir_1_0_4_file_has_no_v_reset_and_imports_equal(tmp_path):
     assert torch.equal(old, new)
 
 
+def test_default_files_leave_out_zero_resets_and_nir_1_0_8_reads_them(tmp_path):
+    import h5py
+    import nir
+
+    p = snn.LIFBoxParameters(v_reset=torch.tensor([0.0, -0.5]))
+    model = snn.SequentialState(nn.Linear(2, 2), snn.IAFCell(), nn.Linear(2, 2), snn.LIFBoxCell(p))
+    norse_nir.write(tmp_path / "new.nir", norse_nir.to_nir(model, torch.zeros(1, 2)))
+    with h5py.File(tmp_path / "new.nir") as f:
+        assert f["version"][()] == b"1.0.8"
+        assert "v_reset" not in f["node/nodes/1"] and "v_reset" in f["node/nodes/3"]
+    graph = nir.read(tmp_path / "new.nir")
+    assert graph.nodes["1"].v_reset.tolist() == [0.0, 0.0]
+
+
 def test_nir_1_0_4_refuses_what_it_cannot_express(tmp_path):
     p = snn.LIFBoxParameters(v_reset=torch.tensor(-0.5))
     graph = norse_nir.to_nir(snn.LIFBoxCell(p, dt=1e-4), torch.zeros(1, 2))
@@ -87,7 +101,7 @@ def test_sinabs_reads_our_integrate_and_fire_file(tmp_path):
     """
     torch.manual_seed(0)
     model = snn.SequentialState(nn.Linear(3, 5), snn.IAFCell(dt=1e-4))
-    norse_nir.write(tmp_path / "if.nir", norse_nir.to_nir(model, torch.zeros(1, 3)), "1.0.4")
+    norse_nir.write(tmp_path / "if.nir", norse_nir.to_nir(model, torch.zeros(1, 3)))  # default
     code = (
         "import importlib.util, nir\n"
         "if importlib.util.find_spec('sinabs') is None: print('no sinabs'); raise SystemExit\n"

@@ -35,14 +35,25 @@ def test_training_curves_of_a_supervised_run(tmp_path):
     assert inked_fraction(png_pixels(fig)) > 0.03
 
 
-def test_training_curves_of_cartpole_blocks_read_keys_generically(tmp_path):
+def test_training_curves_of_cartpole_updates_read_keys_generically(tmp_path):
     rows = [
-        {"episode": 20 * b, "mean_return": 20.0 + 50 * b, "max_return": 30.0 + 60 * b}
-        for b in range(6)
+        {
+            "update": u,
+            "episodes": 16 * u,
+            "train_mean_return": 20.0 + 50 * u,
+            "train_max_return": 30.0 + 60 * u,
+            "loss": 1.0 / u,
+            "eval_mean_return": 480.0 if u == 6 else None,
+            "elapsed_s": 2.0 * u,
+        }
+        for u in range(1, 7)
     ]
     _, axes = training_curves(_write(tmp_path / "cartpole", rows) / "metrics.jsonl")
-    assert len(axes) == 1 and axes[0].get_xlabel() == "episode"
-    assert [line.get_label() for line in axes[0].lines] == ["mean_return", "max_return"]
+    assert [ax.get_ylabel() for ax in axes] == ["return (a.u.)", "loss (a.u.)", "elapsed (s)"]
+    assert all(ax.get_xlabel() == "episodes" for ax in axes)
+    labels = [line.get_label() for line in axes[0].lines]
+    assert labels == ["train_mean_return", "train_max_return", "eval_mean_return"]
+    assert list(axes[0].lines[2].get_xdata()) == [96.0]  # the one evaluated row
 
 
 def test_read_metrics_errors_name_the_file_and_line(tmp_path):

@@ -23,7 +23,7 @@ def test_plot_neuron_lif_draws_voltage_threshold_spikes_and_current():
     marks = _spike_marks(volt)
     assert len(marks.get_xdata()) == spikes
     np.testing.assert_allclose(marks.get_ydata(), 1.0)  # drawn at v_th
-    threshold = [line for line in volt.lines if line.get_label() == "v_th = 1"]
+    threshold = [line for line in volt.lines if line.get_label() == "threshold = 1"]
     assert len(threshold) == 1 and threshold[0].get_ydata()[0] == 1.0
     assert [line.get_label() for line in current.lines] == ["i"]
     assert (volt.get_ylabel(), current.get_ylabel()) == ("voltage (a.u.)", "current (a.u.)")
@@ -99,3 +99,21 @@ def test_state_traces_into_an_array_of_axes():
     _, grid = plt.subplots(2, 1)
     _, axes = state_traces(recording, ax=grid)
     assert axes == list(grid) and [line.get_label() for line in grid[1].lines] == ["i"]
+
+
+def test_the_static_threshold_is_found_under_each_models_name():
+    recording, _ = simulate_neuron("coba_lif", steps=80, onset=10)
+    _, axes = state_traces(recording)
+    assert "threshold = -10" in [line.get_label() for line in axes[0].lines]
+    recording, _ = simulate_neuron("lif_refrac", steps=80, onset=10)
+    _, axes = state_traces(recording)
+    assert "threshold = 1" in [line.get_label() for line in axes[0].lines]
+
+
+def test_a_neuron_that_never_spikes_enough_is_drawn_with_a_warning(monkeypatch):
+    import norse_viz.traces
+
+    monkeypatch.setattr(norse_viz.traces, "_AMPLITUDES", torch.tensor([1e-4, 1.0, 2e-4]))
+    with pytest.warns(UserWarning, match="'lif' spiked fewer than 4 times .* drawing amplitude 1"):
+        recording, amplitude = simulate_neuron("lif", steps=40)
+    assert amplitude == 1.0 and recording.output.shape == (40, 1, 1)

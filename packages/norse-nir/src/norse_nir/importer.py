@@ -5,8 +5,9 @@ torch module and wraps them in a :class:`GraphModule` that runs the graph step b
 
 * node order is a depth-first order from the ``Input`` nodes; an edge into a node that is
   already on the path closes a cycle and is *recurrent*: it carries the source's output of
-  the previous step (zeros at the first step), so ``lif ⇄ w_rec`` behaves like Norse's
-  ``LIFRecurrentCell`` (``W_rec·z[t−1]``);
+  the previous step, so ``lif ⇄ w_rec`` behaves like Norse's ``LIFRecurrentCell``
+  (``W_rec·z[t−1]``); at the first step it carries the source's output for zero input
+  (an ``Affine``'s bias, as NIR's ``y = W·x + b`` and snnTorch define);
 * several edges into one node are summed; a node without incoming edges gets zeros;
 * nested ``NIRGraph`` nodes become nested :class:`GraphModule` s (one Input, one Output);
 * state is explicit: ``forward(x, state) -> (output, state)``, ``state`` a
@@ -14,12 +15,13 @@ torch module and wraps them in a :class:`GraphModule` that runs the graph step b
 * ``x`` is one step ``(B, *input_shape)`` or a sequence ``(T, B, *input_shape)``; a
   sequence returns outputs stacked over time.
 
-Node mapping (``dt`` in seconds; neurons per :mod:`norse_nir.dynamics`): ``Affine`` and
+Node mapping (``dt`` in seconds): the neurons ``LIF``, ``CubaLIF``, ``IF``, ``LI``,
+``CubaLI`` become the core's own modules and ``I`` an integrator (:mod:`norse_nir.neurons`);
+``Threshold`` and ``Delay`` per :mod:`norse_nir.nodes`; ``Affine`` and
 ``Linear`` → ``y = W·x (+ b)``; ``Scale`` → ``x ⊙ s``; ``Conv1d``/``Conv2d`` →
 ``torch.nn.functional.conv*d``; ``SumPool2d`` → sum over windows (zero padding);
 ``AvgPool2d`` → mean over windows with padding counted (``count_include_pad=True``);
-``Flatten`` → flatten of the non-batch dims ``start_dim..end_dim``; ``Threshold``,
-``Delay``, ``I``, ``IF``, ``LI``, ``LIF``, ``CubaLI``, ``CubaLIF`` → stateful steps.
+``Flatten`` → flatten of the non-batch dims ``start_dim..end_dim``.
 Plugins can take over a node type, or nodes tagged with their converter's name, through
 ``norse_register_nir_converters`` (see :mod:`norse_nir.converters`).
 """

@@ -122,9 +122,11 @@ def write(path: str | os.PathLike, graph: nir.NIRGraph, nir_version: str = "1.0.
     Args:
         path: the file to write.
         graph: the graph.
-        nir_version: ``"1.0.8"`` (default, ``nir.write``) or ``"1.0.4"``, the version Sinabs
-            and Rockpool pin, which has no ``v_reset`` field and no ``CubaLI`` node: ``v_reset``
-            is left out where it is 0 (1.0.4's reset), anything else is refused.
+        nir_version: ``"1.0.8"`` (default) or ``"1.0.4"``, the version Sinabs and Rockpool
+            pin, which has no ``v_reset`` field and no ``CubaLI`` node. Both leave out
+            ``v_reset`` where it is 0 (NIR's default since 1.0.7, 1.0.4's only reset), so a
+            graph that nir 1.0.4 can express is readable by it either way; ``"1.0.4"``
+            refuses, naming the node, any other reset and ``CubaLI``.
 
     Raises:
         NIRFormatError: if the graph is invalid, or not expressible in ``nir_version``
@@ -134,26 +136,26 @@ def write(path: str | os.PathLike, graph: nir.NIRGraph, nir_version: str = "1.0.
         raise ValueError(f"nir_version must be one of {WRITE_VERSIONS}, got {nir_version!r}")
     clean, shapes = validate(graph)
     _fill_shapes(clean, shapes)
-    if nir_version == "1.0.8":
-        nir.write(path, clean)
-        return
     data = clean.to_dict()
-    _to_1_0_4(data, "")
+    strict = nir_version == "1.0.4"
+    _drop_zero_resets(data, "", strict)
     with h5py.File(path, "w") as f:
-        f.create_dataset("version", data="1.0.4", dtype=h5py.string_dtype())
+        f.create_dataset("version", data=nir_version, dtype=h5py.string_dtype())
         _write_group(f.create_group("node"), data)
 
 
-def _to_1_0_4(data: dict[str, Any], prefix: str) -> None:
-    """Rewrite a graph dict in place for nir 1.0.4 (no v_reset, no CubaLI)."""
+def _drop_zero_resets(data: dict[str, Any], prefix: str, strict: bool) -> None:
+    """Leave out zero ``v_reset`` fields; ``strict``: refuse what nir 1.0.4 cannot read."""
     for name, node in data["nodes"].items():
         where = f"{prefix}{name}"
         if node["type"] == "NIRGraph":
-            _to_1_0_4(node, f"{where}.")
-        elif node["type"] == "CubaLI":
+            _drop_zero_resets(node, f"{where}.", strict)
+        elif node["type"] == "CubaLI" and strict:
             raise NIRFormatError("nir 1.0.4 has no CubaLI node", node=where, field="type")
         elif "v_reset" in node:
             if np.any(np.asarray(node["v_reset"]) != 0):
+                if not strict:
+                    continue
                 raise NIRFormatError(
                     "nir 1.0.4 has no v_reset field and resets to 0; this node resets elsewhere",
                     node=where,

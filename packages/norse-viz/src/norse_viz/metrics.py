@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["metric_series", "read_metrics", "training_curves"]
 
-X_KEYS = ("epoch", "step", "episode", "episodes", "iteration", "block")
-"""Keys used as the x axis, first present wins (otherwise the row number)."""
+X_KEYS = ("epoch", "episodes", "episode", "step", "update", "iteration", "block")
+"""Counter keys: the first present is the x axis (otherwise the row number); the others are
+not drawn as series."""
 
 _PREFIXES = ("train_", "val_", "valid_", "test_", "eval_", "mean_")
 
@@ -78,8 +79,9 @@ def metric_series(
     """Every numeric series in ``rows``, against the x key of :data:`X_KEYS`.
 
     Returns:
-        ``(x_label, {key: (xs, ys)})``: rows without a finite number for a key are left out
-        of that key's series; the x key itself is not a series.
+        ``(x_label, {key: (xs, ys)})``: rows without a finite number for a key (e.g.
+        ``null``) are left out of that key's series; counters (:data:`X_KEYS`) are not
+        series.
     """
     x_key = next((k for k in X_KEYS if any(_is_number(r.get(k)) for r in rows)), None)
     series: dict[str, tuple[list[float], list[float]]] = {}
@@ -88,7 +90,7 @@ def metric_series(
         if not _is_number(x):
             continue
         for key, value in row.items():
-            if key != x_key and _is_number(value):
+            if key not in X_KEYS and _is_number(value):
                 xs, ys = series.setdefault(key, ([], []))
                 xs.append(float(x))
                 ys.append(float(value))

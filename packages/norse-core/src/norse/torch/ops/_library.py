@@ -97,18 +97,33 @@ def _(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtrac
     return grads
 
 
+SURROGATE_CHUNK_ELEMENTS = 1 << 18
+"""The surrogate derivative is evaluated over this many elements at a time (1 MiB of float32),
+so that its temporaries stay in the cache instead of each being a fresh full-size tensor."""
+
+
 def surrogate_derivative(u: Tensor, v_th: Tensor, method: str, alpha: Tensor) -> Tensor | None:
     """``s(u_t - v_th; alpha)`` of every step with the registered surrogate ``method``.
 
-    One vectorised call of the registry's own derivative (a plugin's surrogate included), in
-    ``u``'s dtype; None for a surrogate without a derivative (the plain Heaviside).
+    The registry's own derivative (a plugin's surrogate included) is the one definition; it
+    is called on chunks of :data:`SURROGATE_CHUNK_ELEMENTS` elements (one call when compiled,
+    where the compiler fuses it). Returns a tensor in ``u``'s dtype, or None for a surrogate
+    without a derivative (the plain Heaviside).
     """
     from norse import plugins
 
     derivative = plugins.get("surrogates", method).derivative
     if derivative is None:
         return None
-    return derivative(u - v_th, alpha).to(u.dtype)
+    if torch.compiler.is_compiling():
+        return derivative(u - v_th, alpha).to(u.dtype)
+    s = torch.empty_like(u)
+    chunk = max(1, SURROGATE_CHUNK_ELEMENTS // max(1, u[0].numel()))
+    for t0 in range(0, u.shape[0], chunk):
+        part = s[t0 : t0 + chunk]
+        torch.sub(u[t0 : t0 + chunk], v_th, out=part)
+        part.copy_(derivative(part, alpha))
+    return s
 
 
 def _setup_context(ctx, inputs, output):
