@@ -16,6 +16,9 @@ One short run on a CUDA machine with norse-core and norse-cuda installed::
    ``out`` and ``u``; backward reads ``u`` and ``g_out`` and writes ``g_x`` (24 bytes per
    element and step in float32).
 
+3. The fused recurrent layers (``cuda_recurrent.py``): checks against the step loop, and
+   forward + backward times at N = 256 and 1024 (served by the reference on CUDA).
+
 ``--device cpu`` runs the same script on tiny sizes under Triton's interpreter
 (``TRITON_INTERPRET=1``), to check the script itself on a machine without a GPU.
 """
@@ -45,6 +48,7 @@ ARGS = parse_args()
 if ARGS.device == "cpu":
     os.environ["TRITON_INTERPRET"] = "1"  # must precede the first import of triton
 
+import cuda_recurrent  # noqa: E402  (the fused recurrent layers, next to this script)
 import torch  # noqa: E402
 import triton  # noqa: E402
 
@@ -273,12 +277,15 @@ def main() -> int:
         check_kernels(device, shape, 40 if device == "cuda" else 6)
         if device == "cuda":
             check_op(device, (4, 96), 40)
+        failures.extend(cuda_recurrent.check(device))
         if failures:
             print("FAILED:", *failures, sep="\n  ")
             return 1
         print("all checks passed")
     if not ARGS.skip_timing:
         time_sizes(device, steps, batch, sizes)
+        recurrent_sizes = [256, 1024] if device == "cuda" else [16]
+        cuda_recurrent.time_sizes(device, steps, batch, recurrent_sizes)
     return 0
 
 

@@ -36,9 +36,13 @@ def read_table(path: str) -> dict[str, dict[int, dict[str, float]]]:
 def plot(results: dict[str, dict[int, dict[str, float]]], out: str) -> None:
     """Draw one log-scale bar panel per configuration and save it to ``out``."""
     configs = sorted(results)
-    fig, axes = plt.subplots(1, len(configs), figsize=(6 * len(configs), 4), squeeze=False)
+    columns = min(3, len(configs))
+    rows = -(-len(configs) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6 * columns, 4 * rows), squeeze=False)
     width = 0.8 / len(LIBRARIES)
-    for ax, config in zip(axes[0], configs):
+    for ax in axes.flat[len(configs) :]:
+        ax.set_visible(False)
+    for ax, config in zip(axes.flat, configs):
         sizes = sorted(results[config])
         for k, library in enumerate(LIBRARIES):
             points = [
@@ -53,10 +57,11 @@ def plot(results: dict[str, dict[int, dict[str, float]]], out: str) -> None:
             for x, y, n in points:
                 ratio = y / results[config][n]["norse-core"]
                 ax.annotate(f"{ratio:.1f}x", (x, y), ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(range(len(sizes)), [f"N={n}" for n in sizes])
+        ax.set_xticks(range(len(sizes)), [f"N={n}" if n else "MNIST-shaped" for n in sizes])
         ax.set_yscale("log")
         ax.set_ylabel("forward + backward, median (s)")
-        ax.set_title(f"{config}, T=500, B=16 (lower is better)")
+        shape = "T=32, B=32" if config == "conv" else "T=500, B=16"
+        ax.set_title(f"{config}, {shape} (lower is better)")
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=120)

@@ -7,8 +7,21 @@ in ``--sizes``, T=500, B=16, forward + backward of ``spikes.sum()``:
 - ``lifbox``: a neuron-only box LIF layer (gradient to the input);
 - ``linear+lif``: Linear(N, N) followed by the box LIF layer (the Open Neuromorphic setup).
 
-Before timing, every library's spikes for one shared input are compared with ours. Writes a
-Markdown table (``--markdown``) and prints ratios. ``nox -s bench`` creates the environments.
+Before timing, every library's spikes for one shared input are compared with ours.
+
+Whole networks (``network_worker.py``; ``--network-configs``), with the same weights and
+input in every library:
+
+- ``rlif``, ``rlsnn``: a recurrent LIF / LSNN layer, N in ``--recurrent-sizes`` neurons,
+  ``--recurrent-inputs`` inputs, T=500, B=16, forward + backward with weight gradients
+  (Norse 1.1.0; snnTorch's closest ``RSynaptic`` for ``rlif``). Recurrent float32 networks
+  amplify rounding differences, so the total spike counts are compared (the last column is
+  the relative difference of the count), not every spike.
+- ``conv``: a convolutional SNN training step on MNIST-shaped input, T=32, B=32 (every
+  library); the first run's spikes are compared element by element.
+
+Writes a Markdown table (``--markdown``) and prints ratios. ``nox -s bench`` creates the
+environments.
 """
 
 from __future__ import annotations
@@ -25,12 +38,19 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIBRARIES = ("norse-core", "spikingjelly", "snntorch", "norse-1.1.0")
+NETWORK_LIBRARIES = {
+    "rlif": ("norse-core", "snntorch", "norse-1.1.0"),
+    "rlsnn": ("norse-core", "norse-1.1.0"),
+    "conv": LIBRARIES,
+}
+CONV_STEPS, CONV_BATCH = 32, 32
 
 
 def run_worker(python, library, config, n, steps, batch, repeats, inp, out):
+    script = "worker.py" if config in ("lifbox", "linear+lif") else "network_worker.py"
     cmd = [
         python,
-        os.path.join(HERE, "worker.py"),
+        os.path.join(HERE, script),
         library,
         config,
         str(n),
@@ -46,6 +66,34 @@ def run_worker(python, library, config, n, steps, batch, repeats, inp, out):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def write_network_input(config, n, inputs, steps, batch, path):
+    """Shared input and weights of a network configuration (see ``network_worker.py``)."""
+    rng = np.random.default_rng(n + 1)
+    if config == "conv":
+        np.save(path, (rng.random((steps, batch, 1, 28, 28)) * 8).astype(np.float32))
+        np.save(path.replace(".npy", "_labels.npy"), rng.integers(0, 10, batch))
+        shapes = {
+            "conv1.weight": (16, 1, 5, 5),
+            "conv1.bias": (16,),
+            "conv2.weight": (32, 16, 5, 5),
+            "conv2.bias": (32,),
+            "linear.weight": (10, 512),
+            "linear.bias": (10,),
+        }
+        for name, shape in shapes.items():
+            fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 25
+            w = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+            np.save(path.replace(".npy", f"_w_{name}.npy"), w.astype(np.float32))
+        return
+    gain = 1.0 if config == "rlif" else 20.0
+    np.save(path, (rng.random((steps, batch, inputs)) * gain).astype(np.float32))
+    w_in = rng.standard_normal((n, inputs)) * np.sqrt(2.0 / n)
+    w_rec = rng.standard_normal((n, n)) * np.sqrt(2.0 / n)
+    np.fill_diagonal(w_rec, 0.0)
+    np.save(path.replace(".npy", "_w_in.npy"), w_in.astype(np.float32))
+    np.save(path.replace(".npy", "_w_rec.npy"), w_rec.astype(np.float32))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="append", default=[], metavar="LIBRARY=PYTHON")
@@ -59,7 +107,12 @@ def main() -> int:
         default=1,
         help="repeats for the per-step Python-loop libraries (snntorch, norse-1.1.0)",
     )
-    parser.add_argument("--configs", nargs="+", default=["lifbox", "linear+lif"])
+    parser.add_argument("--configs", nargs="*", default=["lifbox", "linear+lif"])
+    parser.add_argument(
+        "--network-configs", nargs="*", default=["rlif", "rlsnn", "conv"], choices=NETWORK_LIBRARIES
+    )
+    parser.add_argument("--recurrent-sizes", type=int, nargs="+", default=[256, 1024])
+    parser.add_argument("--recurrent-inputs", type=int, default=128)
     parser.add_argument("--markdown", default=None)
     args = parser.parse_args()
     pythons = {"norse-core": sys.executable}
@@ -103,12 +156,52 @@ def main() -> int:
                         f"peak +{result['peak_extra_mib']:8.1f} MiB  spike mismatch {mismatch:.2e}",
                         flush=True,
                     )
+        for config in args.network_configs:
+            sizes = args.recurrent_sizes if config != "conv" else [0]
+            for n in sizes:
+                inp = os.path.join(tmp, f"{config}_{n}.npy")
+                steps, batch = (args.steps, args.batch) if n else (CONV_STEPS, CONV_BATCH)
+                write_network_input(config, n, args.recurrent_inputs, steps, batch, inp)
+                ours = None
+                for library in NETWORK_LIBRARIES[config]:
+                    if library not in pythons:
+                        continue
+                    out = os.path.join(tmp, f"out_{config}_{library}_{n}.npy")
+                    slow = library in ("snntorch", "norse-1.1.0")
+                    reps = args.slow_repeats if slow else args.repeats
+                    result = run_worker(
+                        pythons[library], library, config, n, steps, batch, reps, inp, out
+                    )
+                    spikes = np.load(out)
+                    if ours is None:
+                        ours = spikes
+                    if config == "conv":
+                        mismatch = float((spikes != ours).mean())
+                    else:
+                        mismatch = float(abs(spikes.sum() - ours.sum()) / max(ours.sum(), 1))
+                    rows.append(
+                        {
+                            "config": config,
+                            "n": n,
+                            "library": library,
+                            "mismatch": mismatch,
+                            "rate": float(spikes.mean()),
+                            **result,
+                        }
+                    )
+                    print(
+                        f"{config:10s} N={n:5d} {library:13s} {result['median_s']:9.4f} s "
+                        f"rate {spikes.mean():.4f} difference {mismatch:.2e}",
+                        flush=True,
+                    )
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"Python {platform.python_version()}; T={args.steps}, B={args.batch}.",
+        f"Python {platform.python_version()}; T={args.steps}, B={args.batch} "
+        f"(conv: T={CONV_STEPS}, B={CONV_BATCH}).",
         "",
-        "| config | N | library | median fwd+bwd (s) | vs norse-core | peak extra memory (MiB) | spikes differing from norse-core |",
-        "|---|---|---|---|---|---|---|",
+        "| config | N | library | median fwd+bwd (s) | vs norse-core | peak extra memory (MiB) "
+        "| spikes differing from norse-core | spike rate |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         base = next(
@@ -119,7 +212,8 @@ def main() -> int:
         ratio = row["median_s"] / base["median_s"]
         lines.append(
             f"| {row['config']} | {row['n']} | {row['library']} | {row['median_s']:.4f} | "
-            f"{ratio:.1f}x | {row['peak_extra_mib']:.0f} | {row['mismatch']:.1e} |"
+            f"{ratio:.1f}x | {row['peak_extra_mib']:.0f} | {row['mismatch']:.1e} | "
+            f"{row.get('rate', float('nan')):.3f} |"
         )
     table = "\n".join(lines)
     print(table)

@@ -170,6 +170,25 @@ def test_modules_route_through_fused_op_with_autapses_masked(kernels):
             assert diagonal.any() == autapses
 
 
+def test_surrogate_evaluated_in_chunks_of_steps():
+    """B x H large enough that the surrogate derivative is computed in several chunks of
+    time steps (the LSNN threshold is a whole sequence, not one step)."""
+    torch.manual_seed(1)
+    for cls in (norse_torch.LIFRecurrent, norse_torch.LSNNRecurrent):
+        m = cls(4, 256).double()
+        x = torch.rand(40, 40, 4, dtype=F64) * 12
+        z, _ = m(x)
+        z.sum().backward()
+        grads = [q.grad.clone() for q in m.parameters()]
+        m.zero_grad()
+        m.record_states = True
+        z_loop, _ = m(x)
+        z_loop.sum().backward()
+        assert torch.equal(z, z_loop) and z.any()
+        for g, q in zip(grads, m.parameters()):
+            torch.testing.assert_close(g, q.grad, rtol=1e-9, atol=1e-9)
+
+
 def test_unsupported_arguments_fall_back_with_a_warning():
     x = torch.rand(4, 2, 3)
     m = norse_torch.LIFRecurrent(3, 5, p=LIFParameters(reset_method=lambda z, v, r, th: v))

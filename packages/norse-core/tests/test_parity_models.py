@@ -94,3 +94,42 @@ def test_logic_and_stdp_sensor():
     s = nt.stdp_sensor_step(torch.tensor([1.0]), torch.tensor([0.0]), s)
     torch.testing.assert_close(s.a_pre, torch.tensor([0.5 * 0.99 + 1.0]))
     torch.testing.assert_close(s.a_post, torch.tensor([0.2 * 0.99]))
+
+
+def test_correlation_sensor_batches_are_independent():
+    # Norse 1.x's broadcasting failed for batch sizes other than 1 (or the post size)
+    torch.manual_seed(4)
+    z_pre, z_post = (torch.rand(3, 2) < 0.5).float(), (torch.rand(3, 5) < 0.5).float()
+    s = nt.CorrelationSensorState(torch.rand(3, 2, 5), torch.rand(3, 2, 5), torch.rand(3, 2, 5))
+    batched = nt.correlation_sensor_step(z_pre, z_post, s)
+    for b in range(3):
+        one = nt.correlation_sensor_step(
+            z_pre[b : b + 1],
+            z_post[b : b + 1],
+            nt.CorrelationSensorState(*(t[b : b + 1] for t in s)),
+        )
+        for x, y in zip(batched, one):
+            torch.testing.assert_close(x[b : b + 1], y)
+    # pre spike only: flag cleared and causal trace jumps; post spike only: flag set
+    flag = batched.post_pre
+    assert torch.all(flag[(z_pre[:, :, None] * (1 - z_post[:, None, :])) > 0] == 0)
+    assert torch.all(flag[((1 - z_pre[:, :, None]) * z_post[:, None, :]) > 0] == 1)
+
+
+def test_lif_correlation_module_shapes_and_update():
+    cell = nt.LIFCorrelation(3, 4)
+    z, s = cell(torch.ones(2, 3), torch.ones(4, 3) * 5, torch.zeros(4, 4), None)
+    assert z.shape == (2, 4) and s.input_correlation_state.post_pre.shape == (2, 3, 4)
+    w = torch.zeros(4, 3)
+    new = nt.correlation_based_update(
+        0, torch.nn.Linear(48, 12), w, s.input_correlation_state, 0.1, 5
+    )
+    assert new.shape == w.shape and s.input_correlation_state.correlation_trace.abs().sum() == 0
+    assert (
+        nt.correlation_based_update(
+            3, torch.nn.Linear(48, 12), w, s.input_correlation_state, 0.1, 5
+        )
+        is w
+    )
+    with pytest.raises(ValueError, match="input_tensor"):
+        cell(torch.ones(2, 2), torch.ones(4, 3), torch.zeros(4, 4), None)

@@ -118,11 +118,17 @@ def test_validation_at_construction():
         LIF(dt=0.0)
 
 
-def test_input_dtype_checks():
-    for bad in (torch.ones(2, 3, dtype=torch.long), torch.ones(2, 3, dtype=torch.bool)):
+def test_integer_and_bool_inputs_are_converted():
+    for dtype in (torch.long, torch.int32, torch.bool):
         for module in (LIFCell(), LIF(), IAF(), LIBox(), LIFRecurrentCell(3, 2)):
-            with pytest.raises(TypeError, match="input_tensor must have a floating-point dtype"):
-                module(bad)
+            out, _ = module(torch.ones(2, 3, dtype=dtype))
+            expected, _ = module(torch.ones(2, 3))
+            assert out.dtype == torch.get_default_dtype()
+            assert torch.equal(out, expected)
+    with pytest.raises(TypeError, match=r"input_tensor must be a torch\.Tensor, got list"):
+        LIFCell()([1.0, 2.0])
+    with pytest.raises(TypeError, match="input_tensor must have a floating-point dtype"):
+        LIFCell()(torch.ones(2, 3, dtype=torch.complex64))
 
 
 def test_per_neuron_parameters_broadcast_but_never_enlarge():

@@ -23,7 +23,7 @@ def test_plot_neuron_lif_draws_voltage_threshold_spikes_and_current():
     marks = _spike_marks(volt)
     assert len(marks.get_xdata()) == spikes
     np.testing.assert_allclose(marks.get_ydata(), 1.0)  # drawn at v_th
-    threshold = [line for line in volt.lines if line.get_label() == "v_th = 1"]
+    threshold = [line for line in volt.lines if line.get_label() == "threshold = 1"]
     assert len(threshold) == 1 and threshold[0].get_ydata()[0] == 1.0
     assert [line.get_label() for line in current.lines] == ["i"]
     assert (volt.get_ylabel(), current.get_ylabel()) == ("voltage (a.u.)", "current (a.u.)")
@@ -99,3 +99,12 @@ def test_state_traces_into_an_array_of_axes():
     _, grid = plt.subplots(2, 1)
     _, axes = state_traces(recording, ax=grid)
     assert axes == list(grid) and [line.get_label() for line in grid[1].lines] == ["i"]
+
+
+def test_the_static_threshold_is_found_under_each_models_name():
+    recording, _ = simulate_neuron("coba_lif", steps=40)
+    _, axes = state_traces(recording)
+    assert "threshold = -10" in [line.get_label() for line in axes[0].lines]
+    recording, _ = simulate_neuron("lif_refrac", steps=40)
+    _, axes = state_traces(recording)
+    assert "threshold = 1" in [line.get_label() for line in axes[0].lines]

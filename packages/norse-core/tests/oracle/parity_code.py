@@ -325,7 +325,45 @@ def dataset():
     }
 
 
+def correlation():
+    import norse.torch as norse
+
+    p = norse.CorrelationSensorParameters(
+        eta_p=torch.tensor(2.0), eta_m=torch.tensor(0.5), tau_ac_inv=torch.tensor(50.0)
+    )
+    s = norse.CorrelationSensorState(
+        torch.zeros(1, 3, 4), _rand(1, 3, 4, seed=100), _rand(1, 3, 4, seed=101)
+    )
+    for t in range(25):
+        z_pre = (_rand(1, 3, seed=102 + t) < 0.3).float()
+        z_post = (_rand(1, 4, seed=140 + t) < 0.3).float()
+        s = norse.correlation_sensor_step(z_pre, z_post, s, p)
+    out = {"post_pre": s.post_pre, "c": s.correlation_trace, "a": s.anti_correlation_trace}
+    torch.manual_seed(3)
+    update = torch.nn.Linear(24, 12)
+    with torch.no_grad():
+        update.weight.copy_(_randn(12, 24, seed=103))
+        update.bias.copy_(_randn(12, seed=104))
+    w = _randn(4, 3, seed=105)
+    out["w1"] = norse.correlation_based_update(1, update, w, s, 0.1, 2).detach()
+    out["w0"] = norse.correlation_based_update(4, update, w, s, 0.1, 2).detach()
+    out["c_zeroed"] = s.correlation_trace.clone()
+    cell = norse.LIFCorrelation(3, 4)
+    w_in, w_rec = _randn(4, 3, seed=106, scale=3.0), _randn(4, 4, seed=107)
+    state = None
+    for t in range(25):
+        _, state = cell((_rand(1, 3, seed=170 + t) < 0.5).float(), w_in, w_rec, state)
+    out.update({
+        "lif.v": state.lif_state.v, "in.c": state.input_correlation_state.correlation_trace,
+        "in.a": state.input_correlation_state.anti_correlation_trace,
+        "rec.c": state.recurrent_correlation_state.correlation_trace,
+        "rec.flag": state.recurrent_correlation_state.post_pre,
+    })  # fmt: skip
+    return out
+
+
 CASES = [
+    correlation,
     dataset,
     multicompartment,
     adex_refrac,
@@ -359,7 +397,8 @@ norse.torch.module.snn norse.torch.module.spikes_to_times_decoder
 norse.torch.functional.lif_adex_refrac norse.torch.module.lif_adex_refrac
 norse.torch.functional.lif_mc norse.torch.module.lif_mc norse.torch.functional.lif_mc_refrac
 norse.torch.module.lif_mc_refrac norse.torch.functional.logical norse.torch.functional.stdp_sensor
-norse.torch.module.conv norse.torch.utils.clone norse.torch.functional.adjoint.lif_adjoint
+norse.torch.module.conv norse.torch.functional.correlation_sensor
+norse.torch.functional.lif_correlation norse.torch.module.lif_correlation norse.torch.utils.clone norse.torch.functional.adjoint.lif_adjoint
 norse.torch.functional.adjoint.lif_refrac_adjoint norse.torch.functional.adjoint.lsnn_adjoint
 norse.torch.utils.pytree norse.torch.utils.state
 """.split()

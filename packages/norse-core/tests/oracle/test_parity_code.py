@@ -49,9 +49,6 @@ MODELS = {
 }  # fmt: skip  (norse.torch.models, issue 6 of the parity list, helper "tasks")
 # Norse 1.x names still being added in this issue (models, adjoint); the list only shrinks.
 PENDING = {
-    "CorrelationSensorParameters", "CorrelationSensorState", "LIFCorrelation",
-    "LIFCorrelationParameters", "LIFCorrelationState", "correlation_based_update",
-    "correlation_sensor_step", "lif_correlation_step",
     "ParameterizedSpatialReceptiveField2d", "SampledSpatialReceptiveField2d",
     "SpatialReceptiveField2d", "TemporalReceptiveField", "gaussian_kernel",
     "spatial_receptive_field", "spatial_receptive_fields_with_derivatives",
@@ -73,7 +70,7 @@ def results(tmp_path_factory):
     return _run(sys.executable, tmp / "ours.pt"), _run(oracle, tmp / "theirs.pt")
 
 
-@pytest.mark.parametrize("case", ["dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
+@pytest.mark.parametrize("case", ["correlation", "dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
                                   "ada_lif_step", "lif_sparse_steps", "thresholds", "defaults",
                                   "lift_and_containers", "utils", "decoders"])  # fmt: skip
 def test_numbers_match_norse_1(results, case):

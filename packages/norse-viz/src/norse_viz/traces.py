@@ -29,15 +29,20 @@ _AMPLITUDES = torch.logspace(-2, 4, 121)
 """Step amplitudes tried by :func:`simulate_neuron` when none is given (one batch entry each)."""
 
 
+THRESHOLD_PARAMETERS = ("v_th", "v_thresh", "v_threshold")
+"""Parameter fields that hold a neuron's static threshold (Norse's models use these names)."""
+
+
 def static_threshold(parameters: Any) -> float | None:
-    """The value of a scalar ``v_th`` field in ``parameters`` (searched in nested tuples).
+    """The value of a scalar threshold field (:data:`THRESHOLD_PARAMETERS`) in
+    ``parameters``, searched in nested tuples too (``LIFRefracParameters.lif.v_th``).
 
     Returns None when there is no such field or it is not a single number.
     """
     if not (isinstance(parameters, tuple) and hasattr(parameters, "_fields")):
         return None
     for name, value in zip(parameters._fields, parameters):
-        if name == "v_th" and torch.as_tensor(value).numel() == 1:
+        if name in THRESHOLD_PARAMETERS and torch.as_tensor(value).numel() == 1:
             return float(torch.as_tensor(value))
         nested = static_threshold(value)
         if nested is not None:
@@ -143,7 +148,7 @@ def state_traces(
     Panels (top to bottom, each only when there is something to draw):
 
     1. voltages (the neuron's ``voltage_fields``), its dynamic threshold fields (dashed),
-       the static threshold ``v_th`` (dotted horizontal line) and one ``|`` mark per spike
+       the static threshold (``v_th`` or ``v_thresh``; dotted horizontal line) and one ``|`` mark per spike
        at the threshold level (or at the top of the voltage range);
     2. currents and conductances (``current_fields``);
     3. every other state field (recovery variables, refractory counters, ...), except the
@@ -157,7 +162,8 @@ def state_traces(
             is drawn) or a sequence or array of axes, one per panel.
         neuron: the registry name of the model; default ``recording.neuron``. Without
             one, fields named ``v`` are voltages and the rest are drawn as "other".
-        threshold: the static threshold; default ``v_th`` from ``recording.parameters``.
+        threshold: the static threshold; default :func:`static_threshold` of
+            ``recording.parameters``.
         title: the figure title (default: the neuron's name).
 
     Returns:
@@ -211,7 +217,7 @@ def state_traces(
             time, _trace(fields[field], index), "--", label=f"{field} (threshold)", color="C3"
         )
     if threshold is not None:
-        volt_ax.axhline(threshold, linestyle=":", color="C3", label=f"v_th = {threshold:g}")
+        volt_ax.axhline(threshold, linestyle=":", color="C3", label=f"threshold = {threshold:g}")
     if spiking:
         spike_times = time[_trace(recording.output, index) != 0]
         level = threshold

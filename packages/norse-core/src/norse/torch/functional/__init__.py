@@ -30,6 +30,8 @@ from norse.torch.functional.lif_mc_refrac import *  # noqa: F403
 from norse.torch.functional.logical import *  # noqa: F403
 from norse.torch.functional.stdp_sensor import *  # noqa: F403
 from norse.torch.functional.adjoint import *  # noqa: F403
+from norse.torch.functional.correlation_sensor import *  # noqa: F403
+from norse.torch.functional.lif_correlation import *  # noqa: F403
 
 _SUBMODULES = (
     "threshold",
@@ -58,6 +60,8 @@ _SUBMODULES = (
     "logical",
     "stdp_sensor",
     "adjoint",
+    "correlation_sensor",
+    "lif_correlation",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]

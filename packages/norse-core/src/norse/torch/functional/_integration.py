@@ -31,11 +31,7 @@ def check_integrator(integrator: str, owner: str) -> None:
 
 
 def check_input(input_tensor: Tensor, name: str = "input_tensor") -> None:
-    """Raise ``TypeError`` unless ``input_tensor`` is a floating-point tensor.
-
-    Integer and bool inputs are rejected rather than silently cast: convert spikes with
-    ``.float()`` (or ``.to(dtype)``) first.
-    """
+    """Raise ``TypeError`` unless ``input_tensor`` is a floating-point tensor."""
     if not isinstance(input_tensor, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(input_tensor).__name__}")
     if not input_tensor.is_floating_point():
@@ -43,6 +39,23 @@ def check_input(input_tensor: Tensor, name: str = "input_tensor") -> None:
             f"{name} must have a floating-point dtype, got {input_tensor.dtype}; "
             "convert it with .float() or .to(dtype)"
         )
+
+
+def as_float_input(input_tensor: Tensor, name: str = "input_tensor") -> Tensor:
+    """``input_tensor`` as a floating-point tensor, as Norse 1.x modules accept it.
+
+    Integer and bool tensors (spike counts, binary spikes) are converted to
+    ``torch.get_default_dtype()``; floating-point tensors are returned unchanged; anything
+    else (complex tensors, non-tensors) raises ``TypeError`` naming ``name``.
+    """
+    if not isinstance(input_tensor, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(input_tensor).__name__}")
+    if input_tensor.dtype == torch.bool or not (
+        input_tensor.is_floating_point() or input_tensor.is_complex()
+    ):
+        return input_tensor.to(torch.get_default_dtype())
+    check_input(input_tensor, name)
+    return input_tensor
 
 
 def decay_factor(tau_inv: Tensor | float, dt: float, integrator: str) -> Tensor | float:

@@ -23,6 +23,7 @@ from norse.torch.module.lift import *  # noqa: F403
 from norse.torch.module.lif_adex_refrac import *  # noqa: F403
 from norse.torch.module.lif_mc import *  # noqa: F403
 from norse.torch.module.conv import *  # noqa: F403
+from norse.torch.module.lif_correlation import *  # noqa: F403
 
 _SUBMODULES = (
     "snn",
@@ -45,6 +46,7 @@ _SUBMODULES = (
     "lif_adex_refrac",
     "lif_mc",
     "conv",
+    "lif_correlation",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]

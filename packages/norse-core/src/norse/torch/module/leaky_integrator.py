@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from norse.hookspecs import NeuronSpec
+from norse.torch.functional._integration import as_float_input
 from norse.torch.functional.leaky_integrator import (
     DEFAULT_LI_PARAMETERS,
     LIParameters,
@@ -109,6 +110,7 @@ class LILinearCell(SNNCell):
 
     def forward(self, input_tensor: Tensor, state: LIState | None = None) -> tuple[Tensor, LIState]:
         """One step: input ``(B, input_size)`` to ``(v (B, hidden_size), LIState)``."""
+        input_tensor = as_float_input(input_tensor)
         if input_tensor.dim() < 1 or input_tensor.shape[-1] != self.input_size:
             raise ValueError(
                 f"input_tensor must have {self.input_size} features in its last dimension "

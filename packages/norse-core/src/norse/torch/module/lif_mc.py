@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from norse.hookspecs import NeuronSpec
+from norse.torch.functional._integration import as_float_input
 from norse.torch.functional.lif import LIFFeedForwardState, LIFParameters, LIFState
 from norse.torch.functional.lif_mc import lif_mc_feed_forward_step, lif_mc_step
 from norse.torch.functional.lif_mc_refrac import (
@@ -85,6 +86,7 @@ class _CoupledCell(NeuronRecurrentCell):
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One step: input ``(B, I)`` to ``(z (B, H), new state)``."""
+        input_tensor = as_float_input(input_tensor)
         neuron_shape = self._check_features(input_tensor)
         state = self._prepare(input_tensor, state, neuron_shape)
         w_in, w_rec = self.weights(input_tensor.dtype)

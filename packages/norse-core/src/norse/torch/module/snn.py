@@ -67,7 +67,7 @@ from torch import Tensor, nn
 
 from norse import plugins
 from norse.hookspecs import NeuronSpec
-from norse.torch.functional._integration import check_input, check_integrator
+from norse.torch.functional._integration import as_float_input, check_input, check_integrator
 
 __all__ = [
     "SNN",
@@ -360,6 +360,7 @@ class SNNCell(nn.Module):
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One step: ``(output, new_state)`` for input ``(B, ...)``."""
+        input_tensor = as_float_input(input_tensor)
         state = self._prepare(input_tensor, state, input_tensor.shape)
         return self._step_function(input_tensor)(input_tensor, state, self.p, self.dt)
 
@@ -406,6 +407,7 @@ class SNN(SNNCell):
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """Run every step of ``input_tensor`` ``(T, B, ...)``; returns ``(outputs, state)``."""
+        input_tensor = as_float_input(input_tensor)
         _check_sequence(input_tensor)
         state = self._prepare(input_tensor, state, input_tensor.shape[1:])
         p = self.p
@@ -529,6 +531,7 @@ class SNNRecurrentCell(SNNCell):
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One step: input ``(B, I)`` to ``(output (B, H), new_state)``."""
+        input_tensor = as_float_input(input_tensor)
         neuron_shape = self._check_features(input_tensor)
         state = self._prepare(input_tensor, state, neuron_shape)
         w_in, w_rec = self.weights(input_tensor.dtype)
@@ -591,6 +594,7 @@ class SNNRecurrent(SNNRecurrentCell):
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """Run every step of ``input_tensor`` ``(T, B, I)``; returns ``(outputs, state)``."""
+        input_tensor = as_float_input(input_tensor)
         _check_sequence(input_tensor)
         neuron_shape = self._check_features(input_tensor)[1:]
         state = self._prepare(input_tensor, state, neuron_shape)

@@ -282,7 +282,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     need = dict(zip(_LSNN_GRADS, ctx.needs_input_grad))
     g_z, g_v = _or_zeros(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
-    s = _surrogate(method, u, c, alpha)
+    s = _surrogate(method, u - c, torch.zeros((), dtype=u.dtype, device=u.device), alpha)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
         g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
     )

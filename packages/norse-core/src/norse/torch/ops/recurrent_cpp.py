@@ -27,7 +27,7 @@ from norse.torch.ops._build import build_extension, extension_status
 
 __all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status"]
 
-DENSE_ABOVE = 0.1
+DENSE_ABOVE = 0.2
 """Fraction of nonzero spikes above which the recurrent products are dense (measured with
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
