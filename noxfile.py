@@ -6,6 +6,8 @@ Sessions:
   assertions of ``packages/norse-core/tests/test_isolation.py`` switched on.
 - ``cuda``, ``nir``, ``tasks``, ``viz``: norse-core plus that one plugin and its own
   dependencies; runs the plugin's tests.
+- ``nir_legacy``: files written for nir 1.0.4 read by nir 1.0.4 and Sinabs (their own
+  environment: they pin nir <= 1.0.4).
 - ``lint``: ``ruff check`` and ``ruff format --check``.
 - ``build``: the release check: sdist and wheel of every package, ``twine check``, each
   plugin's declared ``norse-core`` range against the core in this tree; then the built wheels
@@ -367,6 +369,7 @@ def docs(session: nox.Session) -> None:
         "oracle",
         "cuda",
         "nir",
+        "nir_legacy",
         "tasks",
         "viz",
         "lint",

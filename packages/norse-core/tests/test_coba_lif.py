@@ -108,7 +108,7 @@ def test_modules():
     out, s = CobaLIF()(x)
     assert out.shape == x.shape
     with pytest.raises(TypeError, match="input_tensor"):
-        CobaLIFCell(3, 4)(torch.ones(2, 3, dtype=torch.int64))
+        CobaLIFCell(3, 4)(torch.ones(2, 3, dtype=torch.complex64))
     with pytest.raises(ValueError, match=r"state\.g_i"):
         CobaLIFFeedForwardCell()(
             torch.ones(2, 3),

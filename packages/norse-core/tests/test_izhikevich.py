@@ -225,7 +225,7 @@ def test_modules_and_errors():
     )
     assert torch.equal(s0.z, torch.zeros(2, 4))
     with pytest.raises(TypeError, match="input_tensor"):
-        IzhikevichCell(norse.tonic_spiking)(torch.ones(2, dtype=torch.int32))
+        IzhikevichCell(norse.tonic_spiking)(torch.ones(2, dtype=torch.complex64))
     with pytest.raises(ValueError, match=r"state\.u"):
         IzhikevichCell(norse.tonic_spiking)(
             torch.ones(2, 3), IzhikevichState(torch.zeros(2, 3), torch.zeros(3, 3))

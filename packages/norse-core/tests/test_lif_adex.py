@@ -113,7 +113,7 @@ def test_modules_match_functional_and_reject_bad_input():
     assert out.shape == (8, 2, 5) and state.a.shape == (2, 5)
     assert LIFAdExRecurrentCell(3, 5)(x[0])[0].shape == (2, 5)
     with pytest.raises(TypeError, match="input_tensor"):
-        LIFAdExCell()(torch.ones(2, 3, dtype=torch.long))
+        LIFAdExCell()(torch.ones(2, 3, dtype=torch.complex64))
     with pytest.raises(ValueError, match=r"state\.a"):
         LIFAdExCell()(
             torch.ones(2, 3),

@@ -119,7 +119,7 @@ def test_modules():
     assert LIFRefracRecurrentCell(3, 4)(x[0])[1].rho.shape == (2, 4)
     assert "lif_tau_mem_inv" in dict(LIFRefracCell().named_buffers())
     with pytest.raises(TypeError, match="input_tensor"):
-        LIFRefracCell()(torch.ones(2, 3, dtype=torch.int64))
+        LIFRefracCell()(torch.ones(2, 3, dtype=torch.complex64))
     with pytest.raises(ValueError, match=r"state\.rho"):
         LIFRefracCell()(
             torch.ones(2, 3),

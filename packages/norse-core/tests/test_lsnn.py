@@ -193,7 +193,7 @@ def test_recurrent_modules():
 
 def test_bad_inputs_are_rejected():
     with pytest.raises(TypeError, match="input_tensor"):
-        LSNNCell()(torch.ones(2, 3, dtype=torch.int64))
+        LSNNCell()(torch.ones(2, 3, dtype=torch.complex64))
     bad = LSNNFeedForwardState(torch.zeros(2, 4), torch.zeros(2, 3), torch.ones(2, 3))
     with pytest.raises(ValueError, match=r"state\.v"):
         LSNNCell()(torch.ones(2, 3), bad)

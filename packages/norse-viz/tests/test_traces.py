@@ -102,9 +102,18 @@ def test_state_traces_into_an_array_of_axes():
 
 
 def test_the_static_threshold_is_found_under_each_models_name():
-    recording, _ = simulate_neuron("coba_lif", steps=40)
+    recording, _ = simulate_neuron("coba_lif", steps=80, onset=10)
     _, axes = state_traces(recording)
     assert "threshold = -10" in [line.get_label() for line in axes[0].lines]
-    recording, _ = simulate_neuron("lif_refrac", steps=40)
+    recording, _ = simulate_neuron("lif_refrac", steps=80, onset=10)
     _, axes = state_traces(recording)
     assert "threshold = 1" in [line.get_label() for line in axes[0].lines]
+
+
+def test_a_neuron_that_never_spikes_enough_is_drawn_with_a_warning(monkeypatch):
+    import norse_viz.traces
+
+    monkeypatch.setattr(norse_viz.traces, "_AMPLITUDES", torch.tensor([1e-4, 1.0, 2e-4]))
+    with pytest.warns(UserWarning, match="'lif' spiked fewer than 4 times .* drawing amplitude 1"):
+        recording, amplitude = simulate_neuron("lif", steps=40)
+    assert amplitude == 1.0 and recording.output.shape == (40, 1, 1)

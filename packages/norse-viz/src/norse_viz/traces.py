@@ -9,6 +9,7 @@ drawn the same way.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +84,8 @@ def simulate_neuron(
 
     When ``amplitude`` is None, 121 amplitudes from 0.01 to 10^4 (log-spaced) run at once
     as a batch, and the smallest one that makes the neuron spike at least 4 times is kept
-    (a non-spiking neuron, or one that never spikes, gets amplitude 1).
+    (a non-spiking neuron gets amplitude 1; so does a spiking one that never spikes 4 times,
+    with a warning).
 
     Args:
         name: a registered neuron (``norse.plugins.neurons()``), plugin ones included.
@@ -117,6 +119,13 @@ def simulate_neuron(
             enough = torch.nonzero(counts >= 4).flatten()
             if len(enough):
                 index = int(enough[0])
+            else:
+                warnings.warn(
+                    f"neuron {name!r} spiked fewer than 4 times at every step amplitude from "
+                    f"{float(amplitudes[0]):g} to {float(amplitudes[-1]):g}; drawing amplitude "
+                    f"{float(amplitudes[index]):g} (pass amplitude= to choose one)",
+                    stacklevel=2,
+                )
     picked = LayerRecording(
         output=recording.output[:, index : index + 1],
         state={k: v[:, index : index + 1] for k, v in recording.state.items()},
