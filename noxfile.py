@@ -196,7 +196,7 @@ def nir(session: nox.Session) -> None:
     _pytest(session, "nir")
 
 
-NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy"]
+NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy", "matplotlib"]  # sinabs imports pylab
 """nir 1.0.4, the version Sinabs and Rockpool pin (their files and readers)."""
 NIR_LEGACY_NO_DEPS = ("sinabs==3.1.3", "pbr", "nirtorch==1.0")
 """Sinabs without its ``samna`` dependency (a stub whose import installs from an outside host)."""

@@ -63,6 +63,8 @@ GRADS = contract.LEAKY_GRAD_NAMES
 def surrogate(method, u, v_th, alpha):
     """The surrogate derivative of every step, as the core passes it to a kernel."""
     return plugins.get("surrogates", method).derivative(u - v_th, alpha).to(u.dtype)
+
+
 failures: list[str] = []
 
 

@@ -31,5 +31,15 @@ def test_user_code_matches_norse_1(tmp_path):
     for case, values in theirs.items():
         assert ours[case].keys() == values.keys(), case
         for name, expected in values.items():
-            torch.testing.assert_close(ours[case][name], expected, msg=f"{case}: {name}")
+            # Outputs and states at float32's default tolerance; gradients are float32 sums
+            # over time (the fused ops group them differently than Norse's step loop), so
+            # they get a relative tolerance of 1e-5 of their largest magnitude.
+            scale = float(expected.abs().max()) if name.startswith("grad.") else 0.0
+            torch.testing.assert_close(
+                ours[case][name],
+                expected,
+                rtol=1.3e-6,
+                atol=max(1e-5, 1e-5 * scale),
+                msg=f"{case}: {name}",
+            )
         assert ours[case]["out"].abs().sum() > 0, f"{case}: all-zero output, a vacuous check"
