@@ -99,10 +99,14 @@ class Run:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def _until(condition, what: str, timeout: float = 120) -> None:
+def _until(condition, what: str, timeout: float = 120, runs: list[Run] = ()) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        if time.monotonic() >= deadline:
+            said = "\n".join(
+                f"run {n} stderr: {run.err.read_text()[-2000:]}" for n, run in enumerate(runs)
+            )
+            raise AssertionError(f"timed out waiting until {what}\n{said}")
         time.sleep(0.1)
 
 
@@ -139,7 +143,12 @@ def test_concurrent_first_builds_compile_once(fresh, tmp_path):
     runs = [Run(fresh, tmp_path, CXX=held), Run(fresh, tmp_path, CXX=held)]
     try:
         # One builds (its compiler held back) while the other says that it waits for it.
-        _until(lambda: any(run.says("waiting for pid") for run in runs), "one waits")
+        _until(
+            lambda: any(run.says("waiting for pid") for run in runs),
+            "one waits",
+            timeout=300,
+            runs=runs,
+        )
         go.touch()
         results = [run.finish() for run in runs]
     finally:
