@@ -66,13 +66,14 @@ class PoissonEncoderStep(torch.nn.Module):
     """One step of :class:`PoissonEncoder`: ``(B, ...)`` in [0, 1] to ``(B, ...)`` spikes.
 
     Parameters:
-        f_max: rate in Hz for ``x = 1`` (default 100; Norse 1.x used 1000).
+        f_max: rate in Hz for ``x = 1`` (default 1000, as in Norse 1.x; ``PoissonEncoder``:
+            100).
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
     """
 
     def __init__(
-        self, f_max: float = 100, dt: float = 0.001, generator: torch.Generator | None = None
+        self, f_max: float = 1000, dt: float = 0.001, generator: torch.Generator | None = None
     ) -> None:
         super().__init__()
         self.f_max = f_max
@@ -120,7 +121,7 @@ class SignedPoissonEncoder(torch.nn.Module):
 
 
 class SignedPoissonEncoderStep(torch.nn.Module):
-    """One step of :class:`SignedPoissonEncoder` (default ``f_max`` 100 Hz; Norse 1.x: 1000).
+    """One step of :class:`SignedPoissonEncoder` (default ``f_max`` 1000 Hz, as in Norse 1.x).
 
     Parameters:
         f_max: rate in Hz for ``|x| = 1``.
@@ -129,7 +130,7 @@ class SignedPoissonEncoderStep(torch.nn.Module):
     """
 
     def __init__(
-        self, f_max: float = 100, dt: float = 0.001, generator: torch.Generator | None = None
+        self, f_max: float = 1000, dt: float = 0.001, generator: torch.Generator | None = None
     ) -> None:
         super().__init__()
         self.f_max = f_max
