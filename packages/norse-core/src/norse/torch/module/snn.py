@@ -21,9 +21,10 @@ The constructors of the base classes take Norse 1.x's arguments (``activation``,
 ``input_size``, ``hidden_size``, ``input_weights``, ``recurrent_weights``, ``autapses``);
 a sequence module takes its one-step module's arguments plus the keyword ``record_states``
 (Norse 1.x's ``SNN`` and ``SNNRecurrent`` also took it as their last positional argument;
-its model modules, ``LIF(p, **kwargs)``, only by keyword). Every ``forward(input_tensor, state=None)`` returns
-``(output, state)``; with ``state=None`` it starts from ``state_fallback(input_tensor)``
-(the model's ``initial_state``). State is never stored on the module.
+its model modules, ``LIF(p, **kwargs)``, only by keyword). Every
+``forward(input_tensor, state=None)`` returns ``(output, state)``; with ``state=None`` it
+starts from ``state_fallback(input_tensor)`` (the model's ``initial_state``). State is never
+stored on the module.
 
 Differences from Norse 1.x (deliberate):
 
@@ -771,7 +772,8 @@ class NeuronRecurrentCell(_FromSpec, SNNRecurrentCell):
 
 
 class NeuronRecurrent(SNNRecurrent, NeuronRecurrentCell):
-    """The recurrent model named by ``spec`` over a sequence ``(T, B, I)`` (see :class:`SNNRecurrent`).
+    """The recurrent model named by ``spec`` over a sequence ``(T, B, I)`` (see
+    :class:`SNNRecurrent`).
 
     Args: as :class:`NeuronRecurrentCell`, plus the keyword ``record_states`` as in
     :class:`NeuronSequence`.
