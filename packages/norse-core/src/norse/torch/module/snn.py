@@ -42,7 +42,9 @@ Differences from Norse 1.x (deliberate):
   constants (``tau_*``, ``*_inv``) and ``alpha`` positive; ``delta_T``, ``rho_reset`` and
   ``g_l`` not negative; ``alpha`` one number (:func:`check_parameter_value`); ``dt`` finite
   and positive; ``method`` a registered surrogate; ``integrator`` (when present) ``"euler"``
-  or ``"exact"``. Errors are ``ValueError``\\ s naming the field and the value. On forward:
+  or ``"exact"``. Errors are ``ValueError``\\ s naming the field and the value. A
+  ``state_dict`` without any of a module's neuron parameters (Norse 1.x saved none) keeps
+  the module's own, with a warning. On forward:
   the input must be a floating-point tensor (integer and bool inputs raise ``TypeError``;
   convert spikes with ``.float()``); a sequence input must have at least 2 dimensions
   ``(T, B, ...)`` (a 1-D input is an error, not T steps of scalar neurons); per-neuron
@@ -62,6 +64,7 @@ from __future__ import annotations
 
 import math
 import typing
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -314,9 +317,22 @@ class SNNCell(nn.Module):
                     value,
                     f"state_dict[{prefix + name!r}]: {self._p_layout.type.__name__}",
                 )
+        missing_before = len(missing_keys)
         super()._load_from_state_dict(
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
         )
+        # Norse 1.x saved no neuron parameters: a state_dict without any of them keeps the
+        # module's own (as loading it into Norse 1.x did) and warns (once: one message).
+        names = {prefix + name for name, _ in self._tensor_fields()}
+        if names and not names & state_dict.keys():
+            missing_keys[missing_before:] = [
+                k for k in missing_keys[missing_before:] if k not in names
+            ]
+            warnings.warn(
+                "loaded a state_dict without neuron parameters (Norse 1.x saved none): "
+                "the neuron modules keep their own",
+                stacklevel=2,
+            )
 
     def _build(self, layout: _Layout) -> Any:
         values = {}
