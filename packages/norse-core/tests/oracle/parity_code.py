@@ -322,6 +322,9 @@ def dataset():
         "y.uint8": torch.tensor(float(y.dtype == torch.uint8)),
         "recalls": y.sum(0).sum().float(),
         "x.binary": torch.tensor(float(((x == 0) | (x == 1)).all())),
+        "recall_in_second_half": torch.tensor(
+            float(all(int(r) % 6 >= 3 for r in torch.nonzero(y.sum(1)).flatten()))
+        ),
     }
 
 
