@@ -12,13 +12,14 @@ import torch
 from torch import Tensor
 
 from norse.torch.ops import _registry
+from norse.torch.ops._define import custom_op
 from norse.torch.ops._reference import GRAD_NAMES
 
 _FORWARD = "norse::leaky_sequence"
 _BACKWARD = "norse::leaky_sequence_backward"
 
 
-@torch.library.custom_op(_FORWARD, mutates_args=())
+@custom_op(_FORWARD)
 def leaky_sequence(
     x: Tensor,
     v0: Tensor,
@@ -54,7 +55,7 @@ def _(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract, method, alpha):
     return out, u, torch.empty_like(v0), i
 
 
-@torch.library.custom_op(_BACKWARD, mutates_args=())
+@custom_op(_BACKWARD)
 def leaky_sequence_backward(
     g_out: Tensor | None,
     g_v: Tensor | None,

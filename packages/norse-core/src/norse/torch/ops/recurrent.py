@@ -33,6 +33,7 @@ from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import _registry
+from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
 from norse.torch.ops.sequence import _as_step_tensor
@@ -55,7 +56,7 @@ def _select(op: str, device: str) -> Callable[..., Any]:
 # --- recurrent LIF ----------------------------------------------------------------------
 
 
-@torch.library.custom_op(_LIF, mutates_args=())
+@custom_op(_LIF)
 def _lif_recurrent(
     x: Tensor,
     w: Tensor,
@@ -89,7 +90,7 @@ def _(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_current, metho
     return torch.empty_like(x), torch.empty_like(x), j, torch.empty_like(v0), torch.empty_like(v0)
 
 
-@torch.library.custom_op(_LIF_BACKWARD, mutates_args=())
+@custom_op(_LIF_BACKWARD)
 def _lif_recurrent_backward(
     g_z: Tensor,
     g_v: Tensor,
@@ -195,7 +196,7 @@ torch.library.register_autograd(_LIF, _lif_backward, setup_context=_lif_setup)
 # --- recurrent LSNN ---------------------------------------------------------------------
 
 
-@torch.library.custom_op(_LSNN, mutates_args=())
+@custom_op(_LSNN)
 def _lsnn_recurrent(
     x: Tensor,
     w: Tensor,
@@ -237,7 +238,7 @@ def _(
     )
 
 
-@torch.library.custom_op(_LSNN_BACKWARD, mutates_args=())
+@custom_op(_LSNN_BACKWARD)
 def _lsnn_recurrent_backward(
     g_z: Tensor,
     g_v: Tensor,
