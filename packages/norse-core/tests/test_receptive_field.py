@@ -112,6 +112,15 @@ def test_batched_fields_equal_single_fields():
     torch.testing.assert_close(derived, fields[[3, 7]])  # derivatives (1, 0) and (2, 1)
 
 
+def test_drifted_derivative_orders_round_to_the_nearest_order():
+    # weight decay shrinks the (gradient-free) order columns; Norse 1.1.0 truncated 0.9999 to 0
+    exact = rf.spatial_receptive_fields_with_derivatives(
+        torch.tensor([[1.5, 0.2, 1.2, 1.0, 2.0]]), 7
+    )
+    drifted = torch.tensor([[1.5, 0.2, 1.2, 0.9999, 2.3]])
+    torch.testing.assert_close(rf.spatial_receptive_fields_with_derivatives(drifted, 7), exact)
+
+
 def test_spatial_parameters_order_and_derivative_forms():
     scales, angles = torch.tensor([1.0, 2.0]), torch.tensor([0.0, 1.0])
     ratios = torch.tensor([1.0, 3.0])
@@ -188,6 +197,11 @@ def test_spatial_module_caches_weights_without_gradients():
         m.rf_parameters[0, 0] = 2.0
         assert m.weights is not w
     assert m.weights.grad_fn is not None
+    # Norse 1.1.0 kept its old kernels after load_state_dict until the next backward pass
+    other = norse.SpatialReceptiveField2d(1, 7, torch.tensor([[2.5, 1.0, 0.7, 0.0, 1.0]]))
+    m.load_state_dict(other.state_dict())
+    x = torch.rand(1, 1, 7, 7)
+    torch.testing.assert_close(m(x), other(x))
 
 
 @pytest.mark.parametrize(
@@ -246,7 +260,7 @@ def test_temporal_receptive_field():
         (lambda: rf.gaussian_kernel(5, -torch.eye(2)), "c must be positive definite"),
         (lambda: rf.spatial_receptive_field(0.0, 0.0, 1.0, 5), "scale must be positive"),
         (lambda: rf.spatial_receptive_field(1.0, 0.0, 0.0, 5), "ratio must be non-zero"),
-        (lambda: rf.spatial_receptive_field(1.0, 0.0, 1.0, 5, dx=1.5), "dx must be whole"),
+        (lambda: rf.spatial_receptive_field(1.0, 0.0, 1.0, 5, dx=math.nan), "dx must be finite"),
         (lambda: rf.spatial_receptive_field(1.0, 0.0, 1.0, 5, dy=-1), "dy must be derivative orders >= 0"),
         (lambda: rf.spatial_receptive_field(1.0, 0.0, 1.0, 1, dx=1), "kernel must be"),
         (lambda: rf.spatial_parameters(torch.tensor(1.0), torch.ones(1), torch.ones(1), 0), "scales must be a 1-D"),

@@ -100,9 +100,26 @@ class NeuronSpec(NamedTuple):
             (leaky integrators).
 
     ``voltage_fields``, ``current_fields`` and ``threshold_fields`` name fields of both
-    ``state`` and ``feed_forward_state``; norse-viz reads them to label state traces and
-    NIR export reads them to find a model's voltage; ``spiking`` tells both whether the
-    output is a spike train.
+    ``state`` and ``feed_forward_state``.
+
+    Who reads each field (``packages/norse-core/tests/test_neuron_spec_fields.py`` and the
+    plugins' ``test_neuron_spec_fields.py`` fail if one stops being read):
+
+    - ``name``: :mod:`norse.plugins` (the registry key).
+    - ``description``: ``norse viz list`` (norse-viz ``cli.py``).
+    - ``parameters``, ``state``, ``feed_forward_state``, ``feed_forward_step``, ``step``,
+      ``initial_state``: the module bases (:mod:`norse.torch.module.snn`);
+      ``parameters`` also :mod:`norse.torch.models` (its ``--neuron`` layers).
+    - ``cell``, ``sequence``: :mod:`norse.torch.models` (which module a layer is), norse-viz
+      (``record.neuron_name``, ``traces``) and NIR export (norse-nir ``exporter.py``: the
+      module classes of the models with a NIR node).
+    - ``recurrent_cell``, ``recurrent``: norse-viz (``record.neuron_name``) and NIR export
+      (LIF's recurrent layers).
+    - ``voltage_fields``, ``current_fields``, ``threshold_fields``: norse-viz
+      (``traces``: which state traces are voltages, currents, thresholds).
+    - ``spiking``: :mod:`norse.torch.models` (only spiking models make layers), norse-viz
+      (``traces``, ``activity``: spike marks and firing rates) and NIR export (a spiking
+      model's reset is checked).
     """
 
     name: str

@@ -58,10 +58,13 @@ def _check_size(size: int, name: str = "size", minimum: int = 1) -> None:
 
 
 def _orders(value, name: str) -> Tensor:
-    """A derivative order (or a tensor of them) as int64, checked to be whole and >= 0."""
+    """Derivative orders as int64: rounded to the nearest whole number (so that an order
+    that drifted, e.g. under weight decay, stays the order it was), checked to be >= 0."""
     t = torch.as_tensor(value).detach()
-    if t.is_floating_point() and not torch.equal(t, t.round()):
-        raise ValueError(f"{name} must be whole derivative orders, got {value!r}")
+    if t.is_floating_point():
+        if not torch.isfinite(t).all():
+            raise ValueError(f"{name} must be finite derivative orders, got {value!r}")
+        t = t.round()
     if (t < 0).any():
         raise ValueError(f"{name} must be derivative orders >= 0, got {value!r}")
     return t.long()
@@ -208,7 +211,7 @@ def spatial_receptive_field(
         scale: variance scale ``s > 0``.
         angle: orientation in radians.
         ratio: eccentricity ``r != 0`` (standard deviations ``r`` and ``1/r`` before scaling).
-        size: side in pixels. dx, dy: derivative orders (whole numbers >= 0).
+        size: side in pixels. dx, dy: derivative orders >= 0 (rounded to whole numbers).
         domain: half-width of the sampled square (default 10).
     """
     scale, angle, ratio = _float_tensors(scale, angle, ratio)

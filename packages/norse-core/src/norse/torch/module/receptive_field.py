@@ -154,7 +154,8 @@ class SpatialReceptiveField2d(_ReceptiveField2d):
         in_channels: input channels.
         size: kernel side in pixels.
         rf_parameters: ``(n, 5)`` rows ``(scale, angle, ratio, dx, dy)``; ``scale > 0``,
-            ``ratio != 0``, ``dx, dy`` whole numbers ``>= 0`` (never trained).
+            ``ratio != 0``, ``dx, dy`` derivative orders ``>= 0``, rounded to whole numbers
+            (they receive no gradient).
         aggregate: if True (default) each field sums over all input channels
             (``out_channels = n``); otherwise each field sees each input channel separately
             (``out_channels = n * in_channels``, output ``i * n + k``: field ``k`` on input ``i``).
