@@ -62,6 +62,7 @@ Differences from Norse 1.x (deliberate):
 
 from __future__ import annotations
 
+import inspect
 import math
 import typing
 import warnings
@@ -413,8 +414,30 @@ class _RecordStates:
         super().__init__(*args, **kwargs)
         self.record_states = record_states
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = _sequence_signature(cls)
+
     def extra_repr(self) -> str:
         return super().extra_repr() + f", record_states={self.record_states}"
+
+
+def _sequence_signature(cls: type) -> inspect.Signature | None:
+    """The signature ``help()`` and editors show for a sequence class: its one-step module's
+    constructor plus the keyword ``record_states`` (None: a class with its own ``__init__``
+    keeps that one's)."""
+    owners = [klass for klass in cls.__mro__ if "__init__" in vars(klass)]
+    if owners[0] is not _RecordStates:
+        return None
+    step = inspect.signature(owners[1].__init__)
+    params = list(step.parameters.values())[1:]  # without self
+    record = inspect.Parameter(
+        "record_states", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool"
+    )
+    last = len(params)
+    if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD:
+        last -= 1
+    return step.replace(parameters=[*params[:last], record, *params[last:]])
 
 
 class SNN(_RecordStates, SNNCell):
