@@ -150,12 +150,20 @@ class SurrogateSpec(NamedTuple):
             function with no gradient (plain Heaviside).
         formula: the derivative written out, shown by ``norse plugins``.
         default_alpha: the sharpness used when a caller gives none.
+        expression: the derivative as a surrogate expression in ``x`` and ``alpha``
+            (:mod:`norse.torch.functional.surrogate_expression`), or None. With an
+            expression, the fused kernels evaluate the derivative inline in their backward
+            loop (fast); without one, the core evaluates ``derivative`` over the whole
+            sequence in PyTorch and hands the result to the kernel (slower, but every
+            surrogate runs everywhere). :func:`norse.torch.functional.surrogate.from_expression`
+            builds a spec whose ``derivative`` is generated from its expression.
     """
 
     name: str
     derivative: Callable[[Any, Any], Any] | None
     formula: str
     default_alpha: float = 100.0
+    expression: str | None = None
 
 
 class KernelSpec(NamedTuple):
@@ -164,17 +172,19 @@ class KernelSpec(NamedTuple):
     What ``impl`` receives and returns, the dtype and device rules and the optional
     ``available()``/``status()`` methods are the *kernel contract*, documented and versioned
     in :mod:`norse.torch.ops.contract` (with the reference implementations); the conformance
-    suite :func:`norse.testing.check_leaky_kernels` checks a kernel against it.
+    suite :mod:`norse.testing` checks a kernel against it.
 
     Attributes:
-        op: the op's qualified name: ``"norse::leaky_sequence"``,
-            ``"norse::leaky_sequence_backward"``, ``"norse::lsnn_sequence"`` or
-            ``"norse::lsnn_sequence_backward"``.
+        op: the op's qualified name, one of ``norse.torch.ops.OPS``: ``"norse::leaky_sequence"``,
+            ``"norse::lsnn_sequence"``, ``"norse::lif_recurrent_sequence"``,
+            ``"norse::lsnn_recurrent_sequence"`` or one of their backwards
+            (``"norse::leaky_sequence_backward"``, ...).
         device: a ``torch.device`` type, e.g. ``"cuda"`` or ``"cpu"``.
         impl: the callable that implements the op for that device.
         description: what serves the op (``"Triton, fused forward"``).
         contract: the contract version ``impl`` implements (``"MAJOR.MINOR"``); a kernel whose
-            major version differs from the core's is not used (the reference serves).
+            major version differs from the core's is not used (the reference serves). A leaky
+            backward kernel of ``"1.1"`` or later evaluates surrogate expressions inline.
     """
 
     op: str

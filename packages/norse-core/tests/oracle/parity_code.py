@@ -322,6 +322,9 @@ def dataset():
         "y.uint8": torch.tensor(float(y.dtype == torch.uint8)),
         "recalls": y.sum(0).sum().float(),
         "x.binary": torch.tensor(float(((x == 0) | (x == 1)).all())),
+        "recall_in_second_half": torch.tensor(
+            float(all(int(r) % 6 >= 3 for r in torch.nonzero(y.sum(1)).flatten()))
+        ),
     }
 
 
@@ -438,7 +441,27 @@ def receptive_fields():
     return out
 
 
+def regularization():
+    from norse.torch.functional.lif import LIFParameters
+    from norse.torch.functional.regularization import voltage_accumulator
+    from norse.torch.module.lif import LIFCell
+    from norse.torch.module.regularization import RegularizationCell
+
+    x = _rand(15, 2, 3, seed=250, scale=3.0).requires_grad_()
+    cell, spikes = LIFCell(LIFParameters(alpha=1.0)), RegularizationCell()
+    volts = RegularizationCell(voltage_accumulator, state=torch.zeros(2, 3))
+    s, totals = None, []
+    for t in range(15):
+        z, s = cell(x[t], s)
+        z, count = spikes(z, s)
+        _, v_total = volts(z, s)
+        totals.append(count)
+    (count + v_total.pow(2).sum()).backward()
+    return {"counts": torch.stack(totals).detach(), "v_total": v_total.detach(), "gx": x.grad}
+
+
 CASES = [
+    regularization,
     receptive_fields,
     correlation,
     dataset,

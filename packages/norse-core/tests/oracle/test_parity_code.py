@@ -70,7 +70,7 @@ def results(tmp_path_factory):
 SCALED_TOLERANCE = {"receptive_fields"}
 
 
-@pytest.mark.parametrize("case", ["receptive_fields", "correlation", "dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
+@pytest.mark.parametrize("case", ["regularization", "receptive_fields", "correlation", "dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
                                   "ada_lif_step", "lif_sparse_steps", "thresholds", "defaults",
                                   "lift_and_containers", "utils", "decoders"])  # fmt: skip
 def test_numbers_match_norse_1(results, case):

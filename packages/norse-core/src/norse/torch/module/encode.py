@@ -49,11 +49,11 @@ class _Train(torch.nn.Module):
 
 
 class _Step(torch.nn.Module):
-    """The arguments of the one-step Poisson encoders: ``f_max`` (Hz, default 100), ``dt``
-    (s, default 0.001) and ``generator`` (None: the global generator)."""
+    """The arguments of the one-step Poisson encoders: ``f_max`` (Hz, default 1000, as in
+    Norse 1.x), ``dt`` (s, default 0.001) and ``generator`` (None: the global generator)."""
 
     def __init__(
-        self, f_max: float = 100, dt: float = 0.001, generator: torch.Generator | None = None
+        self, f_max: float = 1000, dt: float = 0.001, generator: torch.Generator | None = None
     ) -> None:
         super().__init__()
         self.f_max = f_max
@@ -106,7 +106,8 @@ class PoissonEncoderStep(_Step):
     """One step of :class:`PoissonEncoder`: ``(B, ...)`` in [0, 1] to ``(B, ...)`` spikes.
 
     Parameters:
-        f_max: rate in Hz for ``x = 1`` (default 100; Norse 1.x used 1000).
+        f_max: rate in Hz for ``x = 1`` (default 1000, as in Norse 1.x; ``PoissonEncoder``:
+            100).
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
     """
@@ -133,7 +134,7 @@ class SignedPoissonEncoder(_Train):
 
 
 class SignedPoissonEncoderStep(_Step):
-    """One step of :class:`SignedPoissonEncoder` (default ``f_max`` 100 Hz; Norse 1.x: 1000).
+    """One step of :class:`SignedPoissonEncoder` (default ``f_max`` 1000 Hz, as in Norse 1.x).
 
     Parameters:
         f_max: rate in Hz for ``|x| = 1``.

@@ -62,6 +62,7 @@ Differences from Norse 1.x (deliberate):
 
 from __future__ import annotations
 
+import inspect
 import math
 import typing
 import warnings
@@ -413,8 +414,30 @@ class _RecordStates:
         super().__init__(*args, **kwargs)
         self.record_states = record_states
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = _sequence_signature(cls)
+
     def extra_repr(self) -> str:
         return super().extra_repr() + f", record_states={self.record_states}"
+
+
+def _sequence_signature(cls: type) -> inspect.Signature | None:
+    """The signature ``help()`` and editors show for a sequence class: its one-step module's
+    constructor plus the keyword ``record_states`` (None: a class with its own ``__init__``
+    keeps that one's)."""
+    owners = [klass for klass in cls.__mro__ if "__init__" in vars(klass)]
+    if owners[0] is not _RecordStates:
+        return None
+    step = inspect.signature(owners[1].__init__)
+    params = list(step.parameters.values())[1:]  # without self
+    record = inspect.Parameter(
+        "record_states", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool"
+    )
+    last = len(params)
+    if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD:
+        last -= 1
+    return step.replace(parameters=[*params[:last], record, *params[last:]])
 
 
 class SNN(_RecordStates, SNNCell):
@@ -508,9 +531,7 @@ class SNNRecurrentCell(SNNCell):
         trainable: Iterable[str] = (),
     ) -> None:
         super().__init__(activation, state_fallback, p, dt, activation_sparse, trainable=trainable)
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-                raise ValueError(f"{name} must be a positive int, got {size!r}")
+        _check_sizes(input_size, hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.autapses = autapses
@@ -541,12 +562,7 @@ class SNNRecurrentCell(SNNCell):
 
     def _check_features(self, input_tensor: Tensor) -> torch.Size:
         check_input(input_tensor)
-        if input_tensor.dim() < 1 or input_tensor.shape[-1] != self.input_size:
-            raise ValueError(
-                f"input_tensor must have {self.input_size} features in its last dimension "
-                f"(input_size), got shape {tuple(input_tensor.shape)}"
-            )
-        return torch.Size((*input_tensor.shape[:-1], self.hidden_size))
+        return _layer_shape(input_tensor, self.input_size, self.hidden_size)
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One step: input ``(B, I)`` to ``(output (B, H), new_state)``."""
@@ -562,6 +578,26 @@ class SNNRecurrentCell(SNNCell):
             f"input_size={self.input_size}, hidden_size={self.hidden_size}, "
             f"autapses={self.autapses}, " + super().extra_repr()
         )
+
+
+def _check_sizes(input_size: Any, hidden_size: Any) -> None:
+    """Raise ``ValueError`` naming the argument unless both sizes are positive ints."""
+    for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise ValueError(f"{name} must be a positive int, got {size!r}")
+
+
+def _layer_shape(input_tensor: Tensor, input_size: int, hidden_size: int) -> torch.Size:
+    """The neuron shape ``(B, hidden_size)`` of a layer's input ``(B, input_size)``.
+
+    Raises ``ValueError`` if the last dimension of ``input_tensor`` is not ``input_size``.
+    """
+    if input_tensor.dim() < 1 or input_tensor.shape[-1] != input_size:
+        raise ValueError(
+            f"input_tensor must have {input_size} features in its last dimension "
+            f"(input_size), got shape {tuple(input_tensor.shape)}"
+        )
+    return torch.Size((*input_tensor.shape[:-1], hidden_size))
 
 
 def _weight(name: str, value: Tensor | None, shape: tuple[int, int], scale: float) -> nn.Parameter:
