@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from norse.hookspecs import NeuronSpec
@@ -82,8 +83,8 @@ class LSNNCell(_Adjoint, NeuronCell, spec=_MODEL):
 
     Args:
         p: :class:`LSNNParameters` (default Norse's).
-        adjoint: Norse 1.x's discretised-adjoint switch; only False is supported
-            (True raises ``ValueError``).
+        adjoint: Norse 1.x's adjoint switch; True warns and computes the same gradients by
+            backpropagation through the steps (no memory saving).
         dt: time step in s (default 0.001), keyword.
         trainable: parameter fields to make ``nn.Parameter``\ s, e.g. ``("tau_mem_inv",)``.
 
@@ -102,7 +103,7 @@ class LSNN(_Adjoint, NeuronSequence, spec=_MODEL):
 
     Args:
         p: :class:`LSNNParameters`.
-        adjoint: only False is supported (True raises ``ValueError``).
+        adjoint: True warns (see :class:`LSNNCell`).
         dt: time step in s (default 0.001), keyword.
         record_states: return every step's state stacked over time instead of the last one.
         trainable: parameter fields to make ``nn.Parameter``\ s.
@@ -117,7 +118,7 @@ class LSNNRecurrentCell(_RecurrentAdjoint, NeuronRecurrentCell, spec=_MODEL):
     Args:
         input_size, hidden_size: the numbers of inputs and neurons.
         p: :class:`LSNNParameters`.
-        adjoint: only False is supported (True raises ``ValueError``).
+        adjoint: True warns (see :class:`LSNNCell`).
         input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
             ``randn * sqrt(2 / H)``), keyword.
         autapses: allow self-connections (default False).
@@ -133,11 +134,15 @@ class LSNNRecurrent(_RecurrentAdjoint, NeuronRecurrent, spec=_MODEL):
 
 
 def _without_adjoint(p: LSNNParameters, adjoint: bool) -> LSNNParameters:
-    """``p``, once ``adjoint`` is checked to be False (Norse 1.x's adjoint is not supported)."""
+    """``p``; ``adjoint=True`` (Norse 1.x's adjoint backward) is accepted with a warning:
+    the module backpropagates through its steps, which gives the exact adjoint's gradients
+    (:mod:`norse.torch.functional.adjoint`) without its memory saving."""
     if adjoint:
-        raise ValueError(
-            "adjoint=True (Norse 1.x's discretised-adjoint LSNN) is not supported; use the "
-            "default surrogate-gradient backpropagation (adjoint=False)"
+        warnings.warn(
+            "adjoint=True: this LSNN module backpropagates through its steps, which gives the "
+            "same gradients as the exact adjoint but not its memory saving (for that, use "
+            "norse.torch.functional.adjoint.lsnn_feed_forward_adjoint_step)",
+            stacklevel=4,
         )
     return p
 
