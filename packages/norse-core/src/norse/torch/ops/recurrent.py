@@ -102,19 +102,21 @@ def _lif_recurrent_backward(
     q: Tensor,
     r: Tensor,
     subtract: bool,
+    keep_gu: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``."""
+    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``
+    (``GU`` empty unless ``keep_gu``, ``gW`` unless ``need_w``)."""
     impl = _select(_LIF_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w)
+    return impl(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need_w)
 
 
 @_lif_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
+def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need_w):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
     return (
-        torch.empty_like(g_z),
-        torch.empty_like(g_z),
+        torch.empty_like(z) if keep_gu else z.new_empty(0),
+        torch.empty_like(z),
         torch.empty_like(g_v),
         torch.empty_like(g_v),
         torch.empty_like(g_v),
@@ -124,6 +126,11 @@ def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
 
 def _or_zeros(g: Tensor | None, like: Tensor) -> Tensor:
     return torch.zeros_like(like) if g is None else g.contiguous()
+
+
+def _or_zeros_strided(g: Tensor | None, like: Tensor) -> Tensor:
+    """``g`` as it is (an expanded gradient stays expanded), or zeros for None."""
+    return like.new_zeros(()).expand_as(like) if g is None else g
 
 
 def _surrogate(method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
@@ -150,10 +157,11 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     z, u, j, w, z0, v0, p, q, r, v_th, v_reset, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
-    g_z, g_v, g_i = _or_zeros(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
+    g_z, g_v, g_i = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
     s = _surrogate(method, u, v_th, alpha)
+    keep_gu = any(need[name] for name in ("p", "q", "o", "v_th", "v_reset"))
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
-        g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"]
+        g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need["w"]
     )
     grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0}
     if need["p"]:
@@ -252,20 +260,22 @@ def _lsnn_recurrent_backward(
     r: Tensor,
     kb: Tensor,
     subtract: bool,
+    keep_gu: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::lsnn_recurrent_sequence``:
-    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``."""
+    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)`` (``GU``, ``GC`` empty unless ``keep_gu``, ``gW``
+    unless ``need_w``)."""
     impl = _select(_LSNN_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w)
+    return impl(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need_w)
 
 
 @_lsnn_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
+def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need_w):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
-    sequences = [torch.empty_like(g_z) for _ in range(3)]
+    kept = [torch.empty_like(z) if keep_gu else z.new_empty(0) for _ in range(2)]
     states = [torch.empty_like(g_v) for _ in range(4)]
-    return (*sequences, *states, g_w)
+    return (*kept, torch.empty_like(z), *states, g_w)
 
 
 def _lsnn_setup(ctx, inputs, output):
@@ -280,11 +290,13 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     z, u, c, i_all, w, z0, v0, i0, b0, p, q, r, kb, v_reset, beta, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     need = dict(zip(_LSNN_GRADS, ctx.needs_input_grad))
-    g_z, g_v = _or_zeros(g_z, z), _or_zeros(g_v, v0)
+    g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
     s = _surrogate(method, u - c, torch.zeros((), dtype=u.dtype, device=u.device), alpha)
+    names = ("p", "q", "o", "kb", "kv", "beta", "v_reset")
+    keep_gu = any(need[name] for name in names)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
-        g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
+        g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need["w"]
     )
     grads = {"x": gi, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "b0": gb0}
     if need["p"]:
@@ -294,7 +306,8 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
         grads["p"] = (gu * v_prev).sum(0)
     if need["q"] or need["r"]:
         i_prev = torch.cat([i0.unsqueeze(0), i_all[:-1]])
-        grads["q"] = (gu * i_prev).sum(0)
+        if need["q"]:
+            grads["q"] = (gu * i_prev).sum(0)
         grads["r"] = (gi * i_prev).sum(0)
     if need["o"]:
         grads["o"] = gu.sum(0)
