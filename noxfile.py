@@ -250,10 +250,42 @@ def viz(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over the whole repository."""
+    """ruff check, ruff format --check, and no plugin importing a private name of the core."""
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    private = _private_core_imports()
+    if private:
+        session.error("plugins import private names of norse-core:\n" + "\n".join(private))
+    session.log("no plugin imports a private name of norse-core")
+
+
+def _private_core_imports() -> list[str]:
+    """``file:line: name`` for each import of a private ``norse`` module or name by a plugin.
+
+    A name is private when a component of its dotted path starts with ``_`` (``norse.torch.ops.
+    _reference``, ``from norse.torch.ops import _cpp``); plugins use only the public API, so a
+    core release inside their declared range cannot break them.
+    """
+    import ast
+
+    found = []
+    for name, package in PACKAGES.items():
+        if name == "core":
+            continue
+        for path in sorted((package / "src").rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [f"{node.module}.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                for dotted in names:
+                    parts = dotted.split(".")
+                    if parts[0] == "norse" and any(p.startswith("_") for p in parts[1:]):
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {dotted}")
+    return found
 
 
 @nox.session

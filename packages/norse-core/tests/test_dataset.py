@@ -7,19 +7,24 @@ from norse.dataset import MemoryStoreRecallDataset
 
 
 def test_store_recall_layout_and_labels():
-    data = MemoryStoreRecallDataset(4, seq_length=5, seq_periods=6, seq_repetitions=3,
+    data = MemoryStoreRecallDataset(4, seq_length=20, seq_periods=6, seq_repetitions=3,
                                     population_size=2, poisson_rate=1000, dt=0.001, seed=3)  # fmt: skip
     assert len(data) == 4
     for index in range(4):
         x, y = data[index]
-        assert x.shape == (90, 8) and x.dtype == torch.float32
+        assert x.shape == (360, 8) and x.dtype == torch.float32
         assert y.shape == (18, 2) and y.dtype == torch.uint8
-        active = x.reshape(18, 5, 4, 2).amax(dim=(1, 3))  # rate 1: every active step spikes
+        # data spike at every active step, commands at half of them (Norse 1.x's rates)
+        periods = x.reshape(18, 20, 4, 2)
+        active = periods.amax(dim=(1, 3))
+        assert (periods[:, :, :2].sum((1, 3)) == 40 * active[:, :2]).all()
+        command_rate = periods[:, :, 2:].sum() / (40 * active[:, 2:].sum())
+        assert 0.35 < command_rate < 0.65
         recalls = torch.nonzero(active[:, 3]).flatten().tolist()
         stores = torch.nonzero(active[:, 2]).flatten().tolist()
         assert len(recalls) == len(stores) == 3
         for store, recall in zip(stores, recalls):
-            assert store < recall and store // 6 == recall // 6
+            assert store % 6 < 3 <= recall % 6 and store // 6 == recall // 6  # halves
             stored_one = bool(active[store, 0])
             assert y[recall].tolist() == ([1, 0] if stored_one else [0, 1])
             assert active[recall, :2].sum() == 0

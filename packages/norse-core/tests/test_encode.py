@@ -100,13 +100,19 @@ def test_float64_draws_match_float64_probabilities():
     assert poisson_encode(x, 10, f_max=1000).sum().item() == pytest.approx(10000, abs=2)
 
 
-def test_step_default_rate_is_100_hz():
+def test_step_default_rate_is_norse_1000_hz():
+    # Norse 1.x's step default: with dt = 0.001 the spike probability per step is x itself
     g = torch.Generator().manual_seed(5)
-    x = torch.ones(20000)
+    x = torch.full((20000,), 0.3)
     spikes = poisson_encode_step(x, generator=g)
-    assert_binomial(spikes.sum().item(), 20000, 0.1)
+    assert_binomial(spikes.sum().item(), 20000, 0.3)
     spikes = PoissonEncoderStep(generator=g)(x)
-    assert_binomial(spikes.sum().item(), 20000, 0.1)
+    assert_binomial(spikes.sum().item(), 20000, 0.3)
+    spikes = signed_poisson_encode_step(-x, generator=g)
+    assert (spikes <= 0).all()
+    assert_binomial(-spikes.sum().item(), 20000, 0.3)
+    spikes = SignedPoissonEncoderStep(generator=g)(x)
+    assert_binomial(spikes.sum().item(), 20000, 0.3)
 
 
 def test_signed_poisson_sign_and_rate():

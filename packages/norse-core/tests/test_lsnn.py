@@ -201,7 +201,18 @@ def test_bad_inputs_are_rejected():
         LSNN(LSNNParameters(tau_adapt_inv=torch.tensor(-1.0)))
     with pytest.raises(ValueError, match="integrator"):
         LSNNCell(LSNNParameters(integrator="midpoint"))
-    with pytest.raises(ValueError, match="adjoint"):
+
+
+def test_adjoint_flag_warns_and_gives_the_same_gradients():
+    x = (torch.rand(20, 2, 3) * 3).requires_grad_()
+    reference, _ = LSNN()(x)
+    (gx,) = torch.autograd.grad(reference.sum(), x)
+    with pytest.warns(UserWarning, match="adjoint=True"):
+        module = LSNN(LSNNParameters(), True)
+    out, _ = module(x)
+    torch.testing.assert_close(out, reference)
+    torch.testing.assert_close(torch.autograd.grad(out.sum(), x)[0], gx)
+    with pytest.warns(UserWarning, match="adjoint=True"):
         LSNNRecurrent(2, 3, LSNNParameters(), True)
 
 

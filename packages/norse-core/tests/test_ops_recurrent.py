@@ -249,7 +249,7 @@ def _compile_matches_eager(backend):
 def test_cpp_backward_equals_reference(model, rate):
     """The C++ backward recursion against the reference on random float64 sequences: more
     neurons than one weight-gradient tile (and not a multiple of it), an expanded output
-    gradient (as ``spikes.sum()`` gives), with and without the kept ``GU``/``GC``."""
+    gradient (as ``spikes.sum()`` gives) and a contiguous one, both resets."""
     from norse.torch.ops import recurrent_cpp, recurrent_reference
 
     if recurrent_cpp.load() is None:
@@ -271,10 +271,9 @@ def test_cpp_backward_equals_reference(model, rate):
     }[model]
     for g_z in (torch.ones((), dtype=F64).expand(steps, batch, h), rnd(steps, batch, h)):
         for subtract in (False, True):
-            for keep_gu in (False, True):
-                args = (g_z, *states, *common, *coefficients, subtract, keep_gu, True)
-                cpp, reference = (kernel(*args) for kernel in kernels)
-                assert len(cpp) == len(reference)
-                for a, b in zip(cpp, reference):
-                    assert a.shape == b.shape
-                    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+            args = (g_z, *states, *common, *coefficients, subtract, True)
+            cpp, reference = (kernel(*args) for kernel in kernels)
+            assert len(cpp) == len(reference)
+            for a, b in zip(cpp, reference):
+                assert a.shape == b.shape
+                torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

@@ -155,3 +155,17 @@ def test_izhikevich_presets_and_bio_defaults():
     assert iz.tonic_spiking_p is iz.tonic_spiking.p and iz.dap_p.tau_inv == 100
     assert float(coba.default_bio_parameters.v_thresh) == -50.0
     assert float(lif.default_bio_initial_state.v) == -65.0
+
+
+def test_state_dict_without_neuron_parameters_loads_like_norse_1():
+    """Norse 1.x saved no neuron parameters: such a state_dict keeps the module's own."""
+    source = nt.SequentialState(nt.LIFRecurrentCell(2, 3, p=LIFParameters(v_th=0.3)))
+    target = nt.SequentialState(nt.LIFRecurrentCell(2, 3, p=LIFParameters(v_th=0.3)))
+    norse_1 = {k: v for k, v in source.state_dict().items() if k.endswith("_weights")}
+    with pytest.warns(UserWarning, match="without neuron parameters"):
+        target.load_state_dict(norse_1)
+    torch.testing.assert_close(target[0].recurrent_weights, source[0].recurrent_weights)
+    assert float(target[0].v_th) == pytest.approx(0.3)
+    partial = {**norse_1, "0.v_th": torch.tensor(0.5)}  # some present: the rest are missing
+    with pytest.raises(RuntimeError, match=r"Missing key.*0\.tau_mem_inv"):
+        target.load_state_dict(partial)

@@ -58,3 +58,16 @@ def test_cell_state_is_explicit_and_differentiable():
     assert total.item() == 1.25
     with pytest.raises(TypeError, match="accumulator must be callable"):
         RegularizationCell(3)
+
+
+def test_cell_without_state_keeps_norse_1_running_total():
+    z = torch.tensor([1.0, 0.0, 1.0], requires_grad=True)
+    cell = RegularizationCell(state=torch.tensor(1.0))
+    totals = [cell(z, None)[1] for _ in range(3)]
+    assert [t.item() for t in totals] == [3.0, 5.0, 7.0] and cell.state is totals[-1]
+    totals[-1].backward()
+    torch.testing.assert_close(z.grad, torch.full((3,), 3.0))
+    cell.reset()
+    assert cell(z, None)[1].item() == 3.0
+    _, explicit = cell(z, None, None)  # the explicit form leaves the running total alone
+    assert explicit.item() == 2.0 and cell.state.item() == 3.0

@@ -207,3 +207,20 @@ def test_extra_repr_shows_parameters():
     text = repr(LIFRecurrent(2, 3, LIFParameters(tau_mem_inv=50.0)))
     assert "input_size=2, hidden_size=3" in text and "tau_mem_inv=50.0" in text
     assert "record_states=False" in text and "method='super'" in repr(IAF(IAFParameters()))
+
+
+def test_sequence_modules_show_their_cells_arguments_plus_record_states():
+    import inspect
+
+    for sequence, cell in [(LIF, LIFCell), (LIFRecurrent, LIFRecurrentCell)]:
+        shown = inspect.signature(sequence).parameters
+        assert list(shown) == [*inspect.signature(cell).parameters, "record_states"]
+        assert shown["record_states"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert shown["record_states"].default is False
+    assert "record_states=True" in repr(LIF(record_states=True))
+
+    class Custom(LIF):  # a subclass with its own constructor shows that one
+        def __init__(self, size: int) -> None:
+            super().__init__()
+
+    assert list(inspect.signature(Custom).parameters) == ["size"]

@@ -17,7 +17,10 @@ import triton.language as tl
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
+from norse.torch.functional.surrogate import BUILTIN_SURROGATES
 from norse_cuda import leaky
+
+EXPRESSIONS = list(dict.fromkeys(s.expression for s in BUILTIN_SURROGATES if s.expression))
 
 INTS = {"steps", "n", "first", "last"}
 
@@ -27,7 +30,7 @@ def compile_variant(kernel, dtype: str, constexprs: dict, arch: int) -> None:
     for name in kernel.arg_names:
         if name in constexprs:
             signature[name] = "constexpr"
-        elif name == "d_ptr":
+        elif name in ("d_ptr", "alpha_ptr"):
             signature[name] = "*fp64" if dtype == "fp64" else "*fp32"
         elif name.endswith("_ptr"):
             signature[name] = f"*{dtype}"
@@ -39,7 +42,8 @@ def compile_variant(kernel, dtype: str, constexprs: dict, arch: int) -> None:
     compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32), options=options)
     ptx = compiled.asm["ptx"]
     assert "st.shared" not in ptx, "a tile round-trips through shared memory"
-    flags = ",".join(f"{k}={v}" for k, v in constexprs.items() if k not in ("BLOCK", "CHUNK"))
+    skip = ("BLOCK", "CHUNK", "SURROGATE")
+    flags = ",".join(f"{k}={v}" for k, v in constexprs.items() if k not in skip)
     print(f"  {kernel.fn.__name__} {dtype} {flags}: {ptx.count('ld.global')} global loads")
 
 
@@ -63,6 +67,7 @@ def main(arch: int) -> int:
         compile_variant(leaky._currents_kernel, dtype, {"COMPUTE": compute, **common}, arch)
         count += 1
     needs = dict.fromkeys(("NEED_X", "NEED_P", "NEED_Q", "NEED_O", "NEED_R", "NEED_TH"), True)
+    none = {"SURROGATE": leaky.surrogate_function("1"), "INLINE": False}
     for index in range(4):  # with a surrogate derivative s, and without (the plain Heaviside)
         dtype = ("fp32", "fp16", "bf16", "fp64")[index % 4]
         flags = {
@@ -70,6 +75,7 @@ def main(arch: int) -> int:
             "SPIKING": True,
             "SUBTRACT": bool(index // 2 % 2),
             "HAS_S": index != 3,
+            **none,
             "HAS_G_OUT": True,
             **needs,
             "NEED_RS": not index // 2 % 2,
@@ -77,7 +83,24 @@ def main(arch: int) -> int:
         }
         compile_variant(leaky._backward_kernel, dtype, {**flags, **common}, arch)
         count += 1
-    flags = {"CURRENT": False, "SPIKING": False, "SUBTRACT": False, "HAS_S": False}
+    # Every built-in surrogate's expression, evaluated inline (kernel contract 1.1).
+    for index, expression in enumerate(EXPRESSIONS):
+        dtype = ("fp32", "fp64", "bf16")[index % 3]
+        flags = {
+            "CURRENT": bool(index % 2),
+            "SPIKING": True,
+            "SUBTRACT": bool(index // 2 % 2),
+            "HAS_S": False,
+            "SURROGATE": leaky.surrogate_function(expression),
+            "INLINE": True,
+            "HAS_G_OUT": True,
+            **needs,
+            "NEED_RS": not index // 2 % 2,
+            "COMPUTE": tl.float64 if dtype == "fp64" else tl.float32,
+        }
+        compile_variant(leaky._backward_kernel, dtype, {**flags, **common}, arch)
+        count += 1
+    flags = {"CURRENT": False, "SPIKING": False, "SUBTRACT": False, "HAS_S": False, **none}
     flags.update({"HAS_G_OUT": False, "NEED_X": True, "NEED_P": False, "NEED_Q": False})
     flags.update({"NEED_O": False, "NEED_R": False, "NEED_TH": False, "NEED_RS": False})
     compile_variant(

@@ -20,7 +20,7 @@ from norse.hookspecs import SurrogateSpec, hookimpl
 from norse.testing import check_leaky_kernels
 from norse.torch.functional.surrogate import BUILTIN_SURROGATES
 from norse.torch.ops import contract
-from norse_cuda import leaky
+from norse_cuda import leaky, plugin
 
 ALPHA = 4.0
 """A surrogate sharpness under which every surrogate has a gradient over the voltage range."""
@@ -179,6 +179,24 @@ def test_backward_every_surrogate(method):
     assert_grads_close(got, want, 1e-10)
     if method != "heaviside":
         assert want[0].abs().max() > 1e-3  # the surrogate carries a gradient to x
+
+
+@pytest.mark.parametrize("method", METHODS[:-1])
+def test_backward_inline_surrogate_equals_precomputed(method):
+    """Contract 1.1: the expression evaluated inside the kernel gives the reference's
+    gradients computed from the precomputed derivative."""
+    index = METHODS.index(method)
+    current, subtract = bool(index % 2), not bool(index // 2 % 2)
+    case = make_case(80 + index, (3, 4), current=current, per_neuron=index % 3 == 0)
+    _, u, _, _ = contract.leaky_forward(*forward_args(case), True, subtract)
+    g_out = torch.randn_like(u)
+    spec = plugins.get("surrogates", method)
+    inline = contract.Surrogate(method, spec.expression, ALPHA)
+    head = [*backward_args(case, u, g_out, None, None), case["v_th"], case["v_reset"]]
+    needs = all_needs(current, True)
+    got = leaky.leaky_backward(*head, None, True, subtract, needs, inline)
+    want = contract.leaky_backward(*head, surrogate(method, u, case["v_th"]), True, subtract, needs)
+    assert_grads_close(got, want, 1e-10)
 
 
 def test_surrogates_stay_finite_far_from_threshold():
@@ -344,4 +362,7 @@ def test_bad_arguments_are_named():
 
 def test_the_kernels_pass_the_core_conformance_suite():
     """The core's public conformance suite (every model kind, float32 and float64)."""
-    assert check_leaky_kernels(leaky.leaky_forward, leaky.leaky_backward) == 28
+    count = check_leaky_kernels(
+        leaky.leaky_forward, leaky.leaky_backward, contract_version=plugin.CONTRACT
+    )
+    assert count == 28

@@ -100,9 +100,26 @@ class NeuronSpec(NamedTuple):
             (leaky integrators).
 
     ``voltage_fields``, ``current_fields`` and ``threshold_fields`` name fields of both
-    ``state`` and ``feed_forward_state``; norse-viz reads them to label state traces and
-    NIR export reads them to find a model's voltage; ``spiking`` tells both whether the
-    output is a spike train.
+    ``state`` and ``feed_forward_state``.
+
+    Who reads each field (``packages/norse-core/tests/test_neuron_spec_fields.py`` and the
+    plugins' ``test_neuron_spec_fields.py`` fail if one stops being read):
+
+    - ``name``: :mod:`norse.plugins` (the registry key).
+    - ``description``: ``norse viz list`` (norse-viz ``cli.py``).
+    - ``parameters``, ``state``, ``feed_forward_state``, ``feed_forward_step``, ``step``,
+      ``initial_state``: the module bases (:mod:`norse.torch.module.snn`);
+      ``parameters`` also :mod:`norse.torch.models` (its ``--neuron`` layers).
+    - ``cell``, ``sequence``: :mod:`norse.torch.models` (which module a layer is), norse-viz
+      (``record.neuron_name``, ``traces``) and NIR export (norse-nir ``exporter.py``: the
+      module classes of the models with a NIR node).
+    - ``recurrent_cell``, ``recurrent``: norse-viz (``record.neuron_name``) and NIR export
+      (LIF's recurrent layers).
+    - ``voltage_fields``, ``current_fields``, ``threshold_fields``: norse-viz
+      (``traces``: which state traces are voltages, currents, thresholds).
+    - ``spiking``: :mod:`norse.torch.models` (only spiking models make layers), norse-viz
+      (``traces``, ``activity``: spike marks and firing rates) and NIR export (a spiking
+      model's reset is checked).
     """
 
     name: str
@@ -133,12 +150,20 @@ class SurrogateSpec(NamedTuple):
             function with no gradient (plain Heaviside).
         formula: the derivative written out, shown by ``norse plugins``.
         default_alpha: the sharpness used when a caller gives none.
+        expression: the derivative as a surrogate expression in ``x`` and ``alpha``
+            (:mod:`norse.torch.functional.surrogate_expression`), or None. With an
+            expression, the fused kernels evaluate the derivative inline in their backward
+            loop (fast); without one, the core evaluates ``derivative`` over the whole
+            sequence in PyTorch and hands the result to the kernel (slower, but every
+            surrogate runs everywhere). :func:`norse.torch.functional.surrogate.from_expression`
+            builds a spec whose ``derivative`` is generated from its expression.
     """
 
     name: str
     derivative: Callable[[Any, Any], Any] | None
     formula: str
     default_alpha: float = 100.0
+    expression: str | None = None
 
 
 class KernelSpec(NamedTuple):
@@ -147,17 +172,19 @@ class KernelSpec(NamedTuple):
     What ``impl`` receives and returns, the dtype and device rules and the optional
     ``available()``/``status()`` methods are the *kernel contract*, documented and versioned
     in :mod:`norse.torch.ops.contract` (with the reference implementations); the conformance
-    suite :func:`norse.testing.check_leaky_kernels` checks a kernel against it.
+    suite :mod:`norse.testing` checks a kernel against it.
 
     Attributes:
-        op: the op's qualified name: ``"norse::leaky_sequence"``,
-            ``"norse::leaky_sequence_backward"``, ``"norse::lsnn_sequence"`` or
-            ``"norse::lsnn_sequence_backward"``.
+        op: the op's qualified name, one of ``norse.torch.ops.OPS``: ``"norse::leaky_sequence"``,
+            ``"norse::lsnn_sequence"``, ``"norse::lif_recurrent_sequence"``,
+            ``"norse::lsnn_recurrent_sequence"`` or one of their backwards
+            (``"norse::leaky_sequence_backward"``, ...).
         device: a ``torch.device`` type, e.g. ``"cuda"`` or ``"cpu"``.
         impl: the callable that implements the op for that device.
         description: what serves the op (``"Triton, fused forward"``).
         contract: the contract version ``impl`` implements (``"MAJOR.MINOR"``); a kernel whose
-            major version differs from the core's is not used (the reference serves).
+            major version differs from the core's is not used (the reference serves). A leaky
+            backward kernel of ``"1.1"`` or later evaluates surrogate expressions inline.
     """
 
     op: str

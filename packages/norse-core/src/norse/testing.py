@@ -1,5 +1,8 @@
 """Conformance tests for kernel plugins: run a fused-op kernel against the core's reference.
 
+One check per op family of the kernel contract (:mod:`norse.torch.ops.contract`):
+:func:`check_leaky_kernels`, :func:`check_lsnn_kernels` and :func:`check_recurrent_kernels`.
+
 A plugin that registers kernels for the fused ops (see :mod:`norse.torch.ops.contract`) calls
 the checks below from its own tests; the core runs them for its C++ CPU kernels::
 
@@ -14,7 +17,10 @@ and without a synaptic current, spiking or not, reset to value or by subtraction
 multi-step sequences; per-neuron and broadcast coefficients; dense, broadcast and missing
 output gradients; partial ``needs``; a zero surrogate derivative) in each dtype, and raises an
 ``AssertionError`` naming the case at the first disagreement: spikes must be equal, everything
-else equal to the tolerance of the dtype, and ``None`` exactly where ``needs`` is False.
+else equal to the tolerance of the dtype, and ``None`` exactly where ``needs`` is False. A
+kernel of contract 1.1 (``contract="1.1"``) is also checked with the surrogate given inline
+(a :class:`~norse.torch.ops.contract.Surrogate`): each built-in surrogate's expression in
+turn, and one that no kernel has compiled in (:data:`EXTRA_EXPRESSION`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,28 @@ from torch import Tensor
 
 from norse.torch.ops import contract
 
-__all__ = ["LeakyCase", "check_leaky_kernels", "leaky_cases"]
+__all__ = [
+    "EXTRA_EXPRESSION",
+    "LeakyCase",
+    "check_leaky_kernels",
+    "check_lsnn_kernels",
+    "check_recurrent_kernels",
+    "leaky_cases",
+]
+
+EXTRA_EXPRESSION = "2 / (1 + square(alpha * x))"
+"""A surrogate expression that is not a built-in one (a plugin's, say)."""
+
+ALPHA = 4.0
+"""The surrogates' sharpness in the inline cases: every one has a gradient over the range."""
+
+
+def _expressions() -> list[str]:
+    from norse.torch.functional.surrogate import BUILTIN_SURROGATES
+
+    builtin = [spec.expression for spec in BUILTIN_SURROGATES if spec.expression]
+    return [*dict.fromkeys(builtin), EXTRA_EXPRESSION]
+
 
 TOLERANCES = {
     torch.float64: (1e-10, 1e-10),
@@ -142,6 +169,7 @@ def _check_case(
     dtype: torch.dtype,
     device: str,
     seed: int,
+    inline: bool,
 ) -> None:
     a = _inputs(case, dtype, device, seed)
     args = [a[name] for name in contract.LEAKY_FORWARD_ARGS[:9]] + [case.spiking, case.subtract]
@@ -190,14 +218,27 @@ def _check_case(
         "needs": needs,
     }
     backward_args = [values[name] for name in names]
-    want_grads = contract.leaky_backward(*backward_args)
-    got_grads = list(backward(*backward_args))
-    assert len(got_grads) == len(contract.LEAKY_GRAD_NAMES), (
-        f"{label}: backward must return {len(contract.LEAKY_GRAD_NAMES)} gradients, "
-        f"got {len(got_grads)}"
-    )
-    for name, g, w in zip(contract.LEAKY_GRAD_NAMES, got_grads, want_grads):
-        _close(f"{label} gradient of {name}", g, w, dtype)
+    runs = [(label, backward_args, backward_args)]
+    if inline:
+        runs[0] = (label, backward_args, [*backward_args, None])
+        if case.spiking and not case.zero_surrogate:
+            expressions = _expressions()
+            expression = expressions[seed % len(expressions)]
+            surrogate = contract.Surrogate("conformance", expression, ALPHA)
+            values["s"] = contract.surrogate_values(u, a["v_th"], surrogate)
+            want_args = [values[name] for name in names]
+            values["s"] = None
+            got_args = [*(values[name] for name in names), surrogate]
+            runs.append((f"{label} inline surrogate {expression!r}", want_args, got_args))
+    for run_label, want_args, got_args in runs:
+        want_grads = contract.leaky_backward(*want_args)
+        got_grads = list(backward(*got_args))
+        assert len(got_grads) == len(contract.LEAKY_GRAD_NAMES), (
+            f"{run_label}: backward must return {len(contract.LEAKY_GRAD_NAMES)} gradients, "
+            f"got {len(got_grads)}"
+        )
+        for name, g, w in zip(contract.LEAKY_GRAD_NAMES, got_grads, want_grads):
+            _close(f"{run_label} gradient of {name}", g, w, dtype)
 
 
 def check_leaky_kernels(
@@ -207,6 +248,7 @@ def check_leaky_kernels(
     device: str = "cpu",
     dtypes: Sequence[torch.dtype] = (torch.float32, torch.float64),
     seed: int = 0,
+    contract_version: str = "1.0",
 ) -> int:
     """Check a ``norse::leaky_sequence`` kernel pair against the reference.
 
@@ -218,6 +260,9 @@ def check_leaky_kernels(
         device: where the inputs are made (the kernel's device type).
         dtypes: the dtypes to check; tolerances in :data:`TOLERANCES`.
         seed: seeds the random inputs.
+        contract_version: the contract the kernels are registered for; from ``"1.1"`` on,
+            the backward is called with the ``surrogate`` argument (None, and inline
+            surrogates; see :mod:`norse.torch.ops.contract`).
 
     Returns:
         The number of cases checked (each a forward and a backward).
@@ -228,6 +273,148 @@ def check_leaky_kernels(
     count = 0
     for dtype in dtypes:
         for k, case in enumerate(leaky_cases()):
-            _check_case(forward, backward, case, dtype, device, seed + k)
+            inline = contract.inline_surrogates(contract_version)
+            _check_case(forward, backward, case, dtype, device, seed + k, inline)
             count += 1
     return count
+
+
+def _random(gen: torch.Generator, dtype: torch.dtype, device: str):
+    def rand(*size: int, low: float = 0.0, high: float = 1.0) -> Tensor:
+        t = low + (high - low) * torch.rand(size, generator=gen, dtype=torch.float64)
+        return t.to(dtype=dtype, device=device)
+
+    return rand
+
+
+def _compare(label: str, names: Sequence[str], got: Any, want: Any, dtype: torch.dtype, exact=()):
+    got = list(got)
+    assert len(got) == len(want), f"{label}: expected {len(want)} results, got {len(got)}"
+    for name, g, w in zip(names, got, want):
+        _close(f"{label} {name}", g, w, dtype, exact=name in exact)
+
+
+def check_lsnn_kernels(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    *,
+    device: str = "cpu",
+    dtypes: Sequence[torch.dtype] = (torch.float32, torch.float64),
+    seed: int = 0,
+) -> int:
+    """Check a ``norse::lsnn_sequence`` kernel pair against the reference.
+
+    Runs both integrators (``cur`` None: Euler) and both resets with per-neuron parameters,
+    a dense output gradient and every gradient needed, with the ``super`` surrogate.
+    Arguments as :func:`check_leaky_kernels` (:data:`~norse.torch.ops.contract.LSNN_FORWARD_ARGS`,
+    :data:`~norse.torch.ops.contract.LSNN_BACKWARD_ARGS`). Returns the number of cases checked.
+    """
+    count = 0
+    for dtype in dtypes:
+        for k, (exact, subtract) in enumerate([(False, False), (False, True), (True, False)]):
+            gen = torch.Generator().manual_seed(seed + k)
+            rand = _random(gen, dtype, device)
+            shape = (2, 5)
+            steps = (1, 12, 20)[k]
+            state = [
+                rand(*shape, high=0.5),
+                rand(*shape, high=1.0),
+                rand(*shape, low=0.3, high=0.6),
+            ]
+            params = [
+                rand(*shape, low=0.05, high=0.2),
+                rand(*shape, low=0.05, high=0.2) if exact else None,
+                rand(*shape, low=0.1, high=0.3),
+                rand(*shape, low=0.01, high=0.1),
+                rand(*shape, low=-0.1, high=0.1),
+                rand(*shape, low=0.3, high=0.5),
+                rand(*shape, low=-0.1, high=0.1),
+                rand(*shape, low=0.5, high=2.0),
+            ]
+            x = rand(steps, *shape, low=0.0, high=3.0)
+            label = f"lsnn {'exact' if exact else 'euler'}-{'subtract' if subtract else 'value'}"
+            label += f"-T{steps} [{dtype}]"
+            args = [x, *state, *params, subtract]
+            want = contract.lsnn_forward(*args)
+            names = ("z", "u", "v_T", "i_T", "b_T")
+            _compare(f"{label} forward", names, forward(*args), want, dtype, exact=("z",))
+            grads = [rand(steps, *shape, low=-1.0, high=1.0)]
+            grads += [rand(*shape, low=-1.0, high=1.0) for _ in range(3)]
+            needs = [name != "cur" or exact for name in contract.LSNN_GRAD_NAMES]
+            alpha = torch.tensor(4.0, dtype=torch.float64)
+            args = [*grads, x, want[1], *state, *params, subtract, "super", alpha, needs]
+            names = [f"gradient of {n}" for n in contract.LSNN_GRAD_NAMES]
+            _compare(label, names, backward(*args), contract.lsnn_backward(*args), dtype)
+            count += 1
+    return count
+
+
+def check_recurrent_kernels(
+    op: str,
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    *,
+    device: str = "cpu",
+    dtypes: Sequence[torch.dtype] = (torch.float64,),
+    seed: int = 0,
+) -> int:
+    """Check a kernel pair of a recurrent op (``"lif"`` or ``"lsnn"``) against the reference.
+
+    ``forward`` serves ``norse::{op}_recurrent_sequence``, ``backward``
+    ``norse::{op}_recurrent_backward`` (arguments in :mod:`norse.torch.ops.contract`). Runs
+    both resets, with and without the per-step currents and the weight gradient. Float64 by
+    default: the recurrent sums may be grouped differently, which in float32 may flip a spike
+    that sits on the threshold. Returns the number of cases checked.
+    """
+    if op not in ("lif", "lsnn"):
+        raise ValueError(f"op must be 'lif' or 'lsnn', got {op!r}")
+    lif = op == "lif"
+    reference_forward = contract.lif_recurrent_forward if lif else contract.lsnn_recurrent_forward
+    reference_backward = (
+        contract.lif_recurrent_backward if lif else contract.lsnn_recurrent_backward
+    )
+    count = 0
+    for dtype in dtypes:
+        for k, (subtract, keep) in enumerate([(False, True), (True, False), (True, True)]):
+            gen = torch.Generator().manual_seed(seed + k)
+            rand = _random(gen, dtype, device)
+            steps, batch, hidden = (1, 9, 16)[k], 3, 6
+            shape = (batch, hidden)
+            x = rand(steps, *shape, low=0.0, high=2.0 if lif else 3.0)
+            w = rand(hidden, hidden, low=-0.5, high=0.5)
+            z0 = (rand(*shape) > 0.5).to(dtype)
+            state = [rand(*shape, high=0.5), rand(*shape, high=0.5)]
+            p, q, o, r = (rand(*shape, low=lo, high=hi) for lo, hi in _LIF_RANGES)
+            if lif:
+                extra = [rand(*shape, low=0.3, high=0.6), rand(*shape, low=-0.1, high=0.1)]
+                args = [x, w, z0, *state, p, q, o, r, *extra, subtract, keep]
+                names = ("z", "u", "j", "v_T", "i_T")
+            else:
+                state.append(rand(*shape, low=0.3, high=0.6))
+                kb, kv = rand(*shape, low=0.9, high=0.99), rand(*shape, low=0.003, high=0.006)
+                extra = [rand(*shape, low=-0.1, high=0.1), rand(*shape, low=0.5, high=2.0)]
+                args = [x, w, z0, *state, p, q, o, r, kb, kv, *extra, subtract, keep]
+                names = ("z", "u", "c", "i", "v_T", "i_T", "b_T")
+            label = f"{op} recurrent {'subtract' if subtract else 'value'}-T{steps}"
+            label += f"{'-keep_current' if keep else ''} [{dtype}]"
+            want = reference_forward(*args)
+            _compare(f"{label} forward", names, forward(*args), want, dtype, exact=("z",))
+            z = want[0]
+            g = [rand(steps, *shape, low=-1.0, high=1.0)]
+            g += [rand(*shape, low=-1.0, high=1.0) for _ in range(2 if lif else 3)]
+            s = rand(steps, *shape)
+            need_w = k != 1
+            if lif:
+                args = [*g, s, z, z0, w, p, q, r, subtract, need_w]
+                names = ("GU", "GJ", "gv0", "gi0", "gz0", "gW")
+            else:
+                args = [*g, s, z, z0, w, p, q, r, kb, subtract, need_w]
+                names = ("GU", "GC", "GI", "gv0", "gi0", "gb0", "gz0", "gW")
+            got, want = backward(*args), reference_backward(*args)
+            _compare(f"{label} backward", names, got, want, dtype)
+            count += 1
+    return count
+
+
+_LIF_RANGES = ((0.7, 0.95), (0.05, 0.3), (-0.02, 0.05), (0.6, 0.9))
+"""Ranges of the recurrent cases' ``p``, ``q``, ``o``, ``r``."""

@@ -322,6 +322,9 @@ def dataset():
         "y.uint8": torch.tensor(float(y.dtype == torch.uint8)),
         "recalls": y.sum(0).sum().float(),
         "x.binary": torch.tensor(float(((x == 0) | (x == 1)).all())),
+        "recall_in_second_half": torch.tensor(
+            float(all(int(r) % 6 >= 3 for r in torch.nonzero(y.sum(1)).flatten()))
+        ),
     }
 
 
@@ -362,7 +365,104 @@ def correlation():
     return out
 
 
+def receptive_fields():
+    import norse.torch as norse
+    from norse.torch.functional import receptive_field as rf
+
+    out = {
+        "gauss": rf.gaussian_kernel(7, torch.tensor([[2.0, 0.5], [0.5, 1.0]]), 3),
+        "cov": rf.covariance_matrix(torch.tensor(1.5), torch.tensor(0.5), torch.tensor(0.4)),
+        "norm": torch.as_tensor(rf.calculate_normalization(2, torch.tensor(1.7), 0.5)),
+        "temporal": rf.temporal_scale_distribution(5, 2.0),
+        "temporal_c": rf.temporal_scale_distribution(4, 0.5, c=1.2),
+        "temporal_1": rf.temporal_scale_distribution(1, 2.0, 5.0),
+    }
+    field = rf.spatial_receptive_field(1.5, 0.2, 1.0, 9)
+    out["derive"] = rf.derive_kernel(field, torch.tensor(0.6))
+    out["derive_list"] = rf.derive_spatial_receptive_field(field, 1.5, 0.6, [(1, 0), (2, 1)])
+    out["derive_single"] = rf.derive_spatial_receptive_field_single(
+        field, 1.5, torch.tensor(0.6), 0, 2
+    )
+    s, a, r = (torch.tensor(v, requires_grad=True) for v in (2.0, 0.3, 1.5))
+    f = rf.spatial_receptive_field(s, a, r, 9, 1, 2, domain=4)
+    f.pow(2).sum().backward()
+    out.update({"field": f.detach(), "field.gs": s.grad, "field.ga": a.grad, "field.gr": r.grad})
+    out["field_default"] = rf.spatial_receptive_field(2.0, 0.3, 0.5, 11, 2, 0)
+    scales, angles = torch.tensor([1.0, 2.5]), torch.tensor([0.0, 0.7])
+    ratios = torch.tensor([1.0, 2.0, 0.5])
+    combos = rf.spatial_parameters(scales, angles, ratios, 2)
+    out["params"] = combos
+    out["params_replicas"] = rf.spatial_parameters(scales, angles, ratios, 1, True)
+    out["params_list"] = rf.spatial_parameters(scales, angles, ratios, [(0, 0), (2, 1)])
+    out["fields"] = rf.spatial_receptive_fields_with_derivatives(combos, 11, domain=3)
+    out["fields_default"] = rf.spatial_receptive_fields_with_derivatives(combos[:9], 5)
+
+    x = _rand(2, 2, 12, 12, seed=200).requires_grad_()
+    m = norse.SpatialReceptiveField2d(2, 7, combos[::5].clone(), padding=1, stride=2)
+    y = m(x)
+    y.pow(2).sum().backward()
+    out.update({"srf.w": m.weights.detach(), "srf.y": y.detach(), "srf.gx": x.grad})
+    out["srf.gp"] = m.rf_parameters.grad
+    torch.optim.SGD(m.parameters(), lr=1e-3).step()
+    out["srf.y2"] = m(x).detach()
+    for name, cls in (
+        ("sampled", norse.SampledSpatialReceptiveField2d),
+        ("param", norse.ParameterizedSpatialReceptiveField2d),
+    ):
+        m = cls(2, 9, scales.clone(), angles.clone(), torch.tensor([0.5, 1.0]), 1, domain=5)
+        optimizer = torch.optim.SGD(m.parameters(), lr=0.01)
+        for step in range(2):
+            optimizer.zero_grad()
+            y = m(_rand(3, 2, 10, 10, seed=210 + step))
+            y.pow(2).sum().backward()
+            out[f"{name}.y{step}"] = y.detach()
+            for p in ("scales", "angles", "ratios"):
+                out[f"{name}.g{p}{step}"] = getattr(m, p).grad.clone()
+            optimizer.step()
+        out[f"{name}.ratios"] = m.ratios.detach().clone()
+    m = norse.SampledSpatialReceptiveField2d(
+        1, 5, scales.clone(), angles.clone(), ratios.clone(), [(0, 1)], False, True, False
+    )
+    out["sampled_frozen.y"] = m(_rand(1, 1, 5, 5, seed=220)).detach()
+
+    t = norse.TemporalReceptiveField((2, 3, 3), n_scales=3, min_scale=2.0, dt=0.002)
+    x = _rand(20, 4, 2, 3, 3, seed=230, scale=2.0).requires_grad_()
+    state, ys = None, []
+    for step in range(20):
+        y, state = t(x[step], state)
+        ys.append(y)
+    y = torch.stack(ys)
+    y.pow(2).sum().backward()
+    out.update({"trf.y": y.detach(), "trf.gx": x.grad, "trf.gps": t.ps.grad, "trf.ps": t.ps})
+    t = norse.TemporalReceptiveField(
+        (2,), n_scales=2, time_constants=torch.tensor([[50.0], [80.0]])
+    )
+    out["trf_tc.y"] = t(_rand(3, 2, seed=240))[0]
+    return out
+
+
+def regularization():
+    from norse.torch.functional.lif import LIFParameters
+    from norse.torch.functional.regularization import voltage_accumulator
+    from norse.torch.module.lif import LIFCell
+    from norse.torch.module.regularization import RegularizationCell
+
+    x = _rand(15, 2, 3, seed=250, scale=3.0).requires_grad_()
+    cell, spikes = LIFCell(LIFParameters(alpha=1.0)), RegularizationCell()
+    volts = RegularizationCell(voltage_accumulator, state=torch.zeros(2, 3))
+    s, totals = None, []
+    for t in range(15):
+        z, s = cell(x[t], s)
+        z, count = spikes(z, s)
+        _, v_total = volts(z, s)
+        totals.append(count)
+    (count + v_total.pow(2).sum()).backward()
+    return {"counts": torch.stack(totals).detach(), "v_total": v_total.detach(), "gx": x.grad}
+
+
 CASES = [
+    regularization,
+    receptive_fields,
     correlation,
     dataset,
     multicompartment,
@@ -401,6 +501,7 @@ norse.torch.module.conv norse.torch.functional.correlation_sensor
 norse.torch.functional.lif_correlation norse.torch.module.lif_correlation norse.torch.utils.clone norse.torch.functional.adjoint.lif_adjoint
 norse.torch.functional.adjoint.lif_refrac_adjoint norse.torch.functional.adjoint.lsnn_adjoint
 norse.torch.utils.pytree norse.torch.utils.state
+norse.torch.functional.receptive_field norse.torch.module.receptive_field
 """.split()
 
 

@@ -47,12 +47,6 @@ MODELS = {
     "vgg19",
     "vgg19_bn",
 }  # fmt: skip  (norse.torch.models, issue 6 of the parity list, helper "tasks")
-# Norse 1.x names still being added in this issue (models, adjoint); the list only shrinks.
-PENDING = {
-    "ParameterizedSpatialReceptiveField2d", "SampledSpatialReceptiveField2d",
-    "SpatialReceptiveField2d", "TemporalReceptiveField", "gaussian_kernel",
-    "spatial_receptive_field", "spatial_receptive_fields_with_derivatives",
-}  # fmt: skip
 
 
 def _run(python: str, out: pathlib.Path) -> dict:
@@ -70,14 +64,25 @@ def results(tmp_path_factory):
     return _run(sys.executable, tmp / "ours.pt"), _run(oracle, tmp / "theirs.pt")
 
 
-@pytest.mark.parametrize("case", ["correlation", "dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
+# Cases whose float32 sums are grouped differently from Norse 1.1.0's (receptive fields: one
+# batched einsum over all kernels against Norse's two per kernel): compared at 1e-5 of each
+# tensor's largest magnitude.
+SCALED_TOLERANCE = {"receptive_fields"}
+
+
+@pytest.mark.parametrize("case", ["regularization", "receptive_fields", "correlation", "dataset", "multicompartment", "adex_refrac", "mc_cells_conv_sensors",
                                   "ada_lif_step", "lif_sparse_steps", "thresholds", "defaults",
                                   "lift_and_containers", "utils", "decoders"])  # fmt: skip
 def test_numbers_match_norse_1(results, case):
     ours, theirs = results[0]["cases"][case], results[1]["cases"][case]
     assert ours.keys() == theirs.keys()
     for name, expected in theirs.items():
-        torch.testing.assert_close(ours[name], expected, msg=f"{case}: {name}", check_dtype=False)
+        tol = {}
+        if case in SCALED_TOLERANCE:
+            tol = {"rtol": 1e-5, "atol": 1e-5 * float(expected.abs().max())}
+        torch.testing.assert_close(
+            ours[name], expected, msg=f"{case}: {name}", check_dtype=False, **tol
+        )
     assert any(v.abs().sum() > 0 for v in ours.values()), f"{case}: all zero, a vacuous check"
 
 
@@ -98,7 +103,7 @@ def test_every_norse_1_public_name_exists(results):
         expected = set(names["all"] if module == "norse.torch" else names["defined"])
         skip = OWNED_ELSEWHERE.get(module, set()) | NOT_PROVIDED.get(module, set())
         if module == "norse.torch":
-            skip |= MODELS | PENDING
+            skip |= MODELS
         gone = sorted(expected - set(ours[module]["all"]) - skip)
         if gone:
             missing[module] = gone

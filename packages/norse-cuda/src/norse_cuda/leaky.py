@@ -25,9 +25,11 @@ decided on ``u`` as stored, so that forward and backward agree on it.
 
 Coefficients that hold one value for every neuron (for example a scalar expanded to the step
 shape) are read from a single element; any other coefficient is made contiguous. The
-backward contains no surrogate formula: it reads the surrogate derivative ``s`` of every step,
-which the core computes with the registered surrogate, so every surrogate (a plugin's
-included) runs here.
+backward evaluates the surrogate derivative inline from the surrogate's expression (kernel
+contract 1.1: :func:`surrogate_function` generates a Triton function from the expression's
+text, the one definition the core's PyTorch and C++ forms come from too); for a surrogate
+without an expression it reads the derivative ``s`` of every step, which the core computes
+with the registered surrogate, so every surrogate (a plugin's included) runs here.
 
 :func:`leaky_forward` and :func:`leaky_backward` have the signatures and results of the
 reference functions. Under ``TRITON_INTERPRET=1`` (set before triton is imported) they run
@@ -36,14 +38,57 @@ on CPU tensors, which is how they are tested without a GPU.
 
 from __future__ import annotations
 
+import functools
+import linecache
+
 import torch
 import triton
 import triton.language as tl
 from torch import Tensor
 
+from norse.torch.functional.surrogate_expression import render
 from norse.torch.ops import contract
 
-__all__ = ["leaky_backward", "leaky_forward"]
+__all__ = ["leaky_backward", "leaky_forward", "surrogate_function"]
+
+_FUNCTIONS = {
+    "abs": "tl.abs({0})",
+    "exp": "tl.exp({0})",
+    "tanh": "(2.0 * tl.sigmoid(2.0 * ({0})) - 1.0)",
+    "sigmoid": "tl.sigmoid({0})",
+    "sqrt": "tl.sqrt({0})",
+    "relu": "tl.maximum({0}, 0.0)",
+    "square": "({0}) * ({0})",
+}
+"""How the functions of a surrogate expression are written in Triton."""
+
+
+def _number(value: float) -> str:
+    """A constant: a plain literal where float32 holds it exactly, else one in ``x``'s dtype
+    (a Triton float literal is float32, which would round it for a float64 kernel)."""
+    if float(torch.tensor(value, dtype=torch.float32)) == value:
+        return repr(value)
+    return f"tl.full([], {value!r}, x.dtype)"
+
+
+@functools.lru_cache(maxsize=64)
+def surrogate_function(expression: str) -> triton.JITFunction:
+    """A ``@triton.jit`` function ``f(x, alpha)`` of the surrogate ``expression``.
+
+    Generated from the expression's text (:func:`norse.torch.functional.surrogate_expression.render`)
+    and registered with :mod:`linecache`, where Triton reads a function's source.
+    """
+    body = render(expression, _FUNCTIONS, number=_number)
+    source = (
+        "import triton\nimport triton.language as tl\n\n\n@triton.jit\n"
+        f"def surrogate(x, alpha):\n    return {body}\n"
+    )
+    filename = f"<norse_cuda surrogate {expression}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict = {}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["surrogate"]
+
 
 _CHUNK = 8
 """Time steps per tile: the loads of a whole chunk are in flight while the previous is computed."""
@@ -206,6 +251,7 @@ def _backward_kernel(
     gr_ptr,
     gth_ptr,
     grs_ptr,
+    alpha_ptr,
     s_v0,
     s_p,
     s_q,
@@ -220,6 +266,8 @@ def _backward_kernel(
     SPIKING: tl.constexpr,
     SUBTRACT: tl.constexpr,
     HAS_S: tl.constexpr,
+    SURROGATE: tl.constexpr,
+    INLINE: tl.constexpr,
     HAS_G_OUT: tl.constexpr,
     NEED_X: tl.constexpr,
     NEED_P: tl.constexpr,
@@ -246,6 +294,8 @@ def _backward_kernel(
         r = _load_step(r_ptr, offs, s_r, mask, COMPUTE)
         gi = tl.load(gi_ptr + offs, mask=mask, other=0.0).to(COMPUTE)
     zero = tl.zeros([BLOCK], COMPUTE)
+    if INLINE:
+        alpha = tl.load(alpha_ptr).to(COMPUTE)
     gp = zero
     gq = zero
     go = zero
@@ -296,7 +346,9 @@ def _backward_kernel(
                 g_o = _column(g_tile, cols, j)
             if SPIKING:
                 s = zero
-                if HAS_S:
+                if INLINE:
+                    s = zero + SURROGATE(uu - th, alpha)  # a constant expression broadcasts
+                elif HAS_S:
                     s = _column(s_tile, cols, j)
                 spiked = uu > th
                 if SUBTRACT:
@@ -508,12 +560,14 @@ def leaky_backward(
     spiking: bool,
     subtract: bool,
     needs: list[bool],
+    surrogate: contract.Surrogate | None = None,
 ) -> list[Tensor | None]:
     """Backpropagate through the leaky recursion with the Triton backward kernel.
 
     Same arguments and results as :func:`norse.torch.ops.contract.leaky_backward`: one
     gradient per name in ``LEAKY_GRAD_NAMES`` (``x``: shape ``(T, *S)``; the others: ``S``),
-    None where ``needs`` is False; ``s`` is the surrogate derivative of every step (None: 0).
+    None where ``needs`` is False. ``surrogate`` (contract 1.1) is evaluated inline from its
+    expression; otherwise ``s`` is the surrogate derivative of every step (None: 0).
     """
     names = contract.LEAKY_GRAD_NAMES
     if len(needs) != len(names):
@@ -543,7 +597,9 @@ def leaky_backward(
     # Zeros where the kernel writes nothing (e.g. v_reset under subtraction).
     grads = {name: torch.zeros(shape, **grad_shape) for name in _PARAMS if need[name]}
     if n > 0:
-        has_s = spiking and s is not None
+        inline = spiking and surrogate is not None
+        has_s = spiking and s is not None and not inline
+        alpha = torch.full((1,), surrogate.alpha if inline else 0.0, dtype=torch.float64)
         g_out_c = g_out.contiguous() if g_out is not None else u
         block = _block(n, u.device)
         _backward_kernel[(triton.cdiv(n, block),)](
@@ -561,6 +617,7 @@ def leaky_backward(
             flat["v_th"][0],
             flat["v_reset"][0],
             *(grads.get(name, gv) for name in _PARAMS),
+            alpha.to(u.device),
             *(flat[name][1] for name in ("v0", "p", "q", "r", "v_th", "v_reset")),
             (steps - _CHUNK) * n,
             max(steps - 1, 0) * n,
@@ -570,6 +627,8 @@ def leaky_backward(
             SPIKING=spiking,
             SUBTRACT=subtract,
             HAS_S=has_s,
+            SURROGATE=surrogate_function(surrogate.expression if inline else "1"),
+            INLINE=inline,
             HAS_G_OUT=g_out is not None,
             NEED_X=need["x"],
             NEED_P=need["p"],

@@ -24,7 +24,7 @@ __all__ = ["BACKWARD", "FORWARD", "KERNELS", "TritonKernel", "norse_register_ker
 DESCRIPTION = "Triton, fused over time (norse_cuda.leaky)"
 """How ``norse plugins`` and the kernel table describe these kernels."""
 
-CONTRACT = "1.0"
+CONTRACT = "1.1"
 """The version of the core's kernel contract (:mod:`norse.torch.ops.contract`) implemented."""
 
 

@@ -55,7 +55,7 @@ import torch.fx
 from torch import nn
 
 from norse_nir.converters import export_converter
-from norse_nir.neurons import CONVENTIONS, exact_metadata, export_fields
+from norse_nir.neurons import CONVENTIONS, NODE_TYPES, exact_metadata, export_fields
 
 __all__ = ["COMMON_DT", "to_nir"]
 
@@ -263,27 +263,30 @@ def _broadcast_node(node: Any, shape: tuple[int, ...], name: str) -> nir.NIRNode
 
 
 def _builtin_exports() -> dict[type, Callable[..., Any]]:
-    import norse.torch as snn
+    """The export of each module class: the neuron models with a NIR node, found in the
+    neuron registry (each model's ``cell`` and ``sequence`` classes, and LIF's
+    ``recurrent_cell`` and ``recurrent``; a spiking model's reset is checked, see
+    ``NeuronSpec.spiking``), and the torch layers."""
+    from norse.plugins import neurons
 
-    return {
-        snn.LIFBoxCell: _neuron_export("lif_box", True),
-        snn.LIFBox: _neuron_export("lif_box", True),
-        snn.LIBoxCell: _neuron_export("li_box", False),
-        snn.LIBox: _neuron_export("li_box", False),
-        snn.LIFCell: _neuron_export("lif", True),
-        snn.LIF: _neuron_export("lif", True),
-        snn.LICell: _neuron_export("li", False),
-        snn.LI: _neuron_export("li", False),
-        snn.IAFCell: _neuron_export("iaf", True),
-        snn.IAF: _neuron_export("iaf", True),
-        snn.LIFRecurrentCell: _lif_recurrent,
-        snn.LIFRecurrent: _lif_recurrent,
-        nn.Linear: _linear,
-        nn.Conv1d: _conv,
-        nn.Conv2d: _conv,
-        nn.AvgPool2d: _avg_pool,
-        nn.LPPool2d: _sum_pool,
-    }
+    registry = neurons()
+    exports: dict[type, Callable[..., Any]] = {}
+    for model in NODE_TYPES:
+        spec = registry[model]
+        for module_type in (spec.cell, spec.sequence):
+            exports[module_type] = _neuron_export(model, spec.spiking)
+    exports[registry["lif"].recurrent_cell] = _lif_recurrent
+    exports[registry["lif"].recurrent] = _lif_recurrent
+    exports.update(
+        {
+            nn.Linear: _linear,
+            nn.Conv1d: _conv,
+            nn.Conv2d: _conv,
+            nn.AvgPool2d: _avg_pool,
+            nn.LPPool2d: _sum_pool,
+        }
+    )
+    return exports
 
 
 _PASS_MODULES = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d)

@@ -94,7 +94,9 @@ def _run(args: argparse.Namespace) -> int:
         if command == "list":
             for name, entry in sorted(norse.plugins.registry("plots").items()):
                 print(f"{name:16} {entry.spec.description} ({entry.plugin})")
-            print("neurons for `norse viz neuron`: " + ", ".join(sorted(norse.plugins.neurons())))
+            print("neurons for `norse viz neuron`:")
+            for name, spec in sorted(norse.plugins.neurons().items()):
+                print(f"  {name:16} {spec.description}")
             return 0
         if command == "neuron":
             from norse_viz.traces import plot_neuron

@@ -32,6 +32,7 @@ from norse.torch.functional.stdp_sensor import *  # noqa: F403
 from norse.torch.functional.adjoint import *  # noqa: F403
 from norse.torch.functional.correlation_sensor import *  # noqa: F403
 from norse.torch.functional.lif_correlation import *  # noqa: F403
+from norse.torch.functional.receptive_field import *  # noqa: F403
 
 _SUBMODULES = (
     "threshold",
@@ -62,6 +63,7 @@ _SUBMODULES = (
     "adjoint",
     "correlation_sensor",
     "lif_correlation",
+    "receptive_field",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]

@@ -117,18 +117,19 @@ def poisson_encode(
 
 def poisson_encode_step(
     input_values: torch.Tensor,
-    f_max: float = 100,
+    f_max: float = 1000,
     dt: float = 0.001,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """One step of :func:`poisson_encode`: ``z = 1`` with probability ``dt * f_max * x``.
 
-    The default ``f_max`` is 100 Hz, as in :func:`poisson_encode`. (Norse 1.x used 1000 here,
-    which with ``dt = 0.001`` makes every ``x = 1`` element spike at every step.)
+    The default ``f_max`` is 1000 Hz, as in Norse 1.x (:func:`poisson_encode`: 100 Hz): with
+    ``dt = 0.001`` the spike probability per step is ``x`` itself. Pass ``f_max=100`` to
+    draw the steps of ``poisson_encode``'s default.
 
     Parameters:
         input_values: tensor of any shape with values in [0, 1], floating point.
-        f_max: rate in Hz for ``x = 1`` (default 100); ``f_max * dt`` must be in [0, 1].
+        f_max: rate in Hz for ``x = 1`` (default 1000); ``f_max * dt`` must be in [0, 1].
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
 
@@ -170,11 +171,12 @@ def signed_poisson_encode(
 
 def signed_poisson_encode_step(
     input_values: torch.Tensor,
-    f_max: float = 100,
+    f_max: float = 1000,
     dt: float = 0.001,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """One step of :func:`signed_poisson_encode` (default ``f_max`` 100 Hz; Norse 1.x: 1000).
+    """One step of :func:`signed_poisson_encode` (default ``f_max`` 1000 Hz, as in Norse 1.x:
+    with ``dt = 0.001`` the spike probability per step is ``|x|``).
 
     Parameters:
         input_values: tensor of any shape with values in [-1, 1], floating point.

@@ -43,16 +43,13 @@ class SurrogateSpike(torch.autograd.Function):
 
     Called as ``SurrogateSpike.apply(x, alpha, derivative)``. One class serves every
     surrogate (the derivative is an argument), so ``torch.compile(fullgraph=True)`` traces it
-    without creating classes.
+    without creating classes. ``forward`` takes ``ctx`` itself (no separate
+    ``setup_context``): with a ``setup_context``, every ``apply`` binds its arguments with
+    ``inspect.signature``, which costs more than the rest of a small step.
     """
 
     @staticmethod
-    def forward(x: Tensor, alpha: float | Tensor, derivative: Derivative) -> Tensor:
-        return heaviside(x)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output) -> None:
-        x, alpha, derivative = inputs
+    def forward(ctx, x: Tensor, alpha: float | Tensor, derivative: Derivative) -> Tensor:
         ctx.derivative = derivative
         if isinstance(alpha, Tensor):
             ctx.save_for_backward(x, alpha)
@@ -60,6 +57,7 @@ class SurrogateSpike(torch.autograd.Function):
         else:
             ctx.save_for_backward(x)
             ctx.alpha = alpha
+        return heaviside(x)
 
     @staticmethod
     def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None, None]:

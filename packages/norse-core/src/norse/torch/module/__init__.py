@@ -24,6 +24,7 @@ from norse.torch.module.lif_adex_refrac import *  # noqa: F403
 from norse.torch.module.lif_mc import *  # noqa: F403
 from norse.torch.module.conv import *  # noqa: F403
 from norse.torch.module.lif_correlation import *  # noqa: F403
+from norse.torch.module.receptive_field import *  # noqa: F403
 
 _SUBMODULES = (
     "snn",
@@ -47,6 +48,7 @@ _SUBMODULES = (
     "lif_mc",
     "conv",
     "lif_correlation",
+    "receptive_field",
 )
 
 __all__ = [n for m in _SUBMODULES for n in importlib.import_module(f"{__name__}.{m}").__all__]

@@ -25,7 +25,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -57,22 +57,38 @@ _MODEL = NeuronSpec(
 )
 
 
-def _norse_weights(
-    input_size: int,
-    hidden_size: int,
-    input_weights: Tensor | None,
-    recurrent_weights: Tensor | None,
-) -> tuple[Tensor, Tensor]:
-    """The given weights, else Norse 1.x's CobaLIFCell initialisation ``randn / sqrt(fan_in)``.
+class _NorseRecurrent:
+    """Norse 1.x's ``CobaLIFCell(input_size, hidden_size, p, dt)`` arguments for the recurrent
+    modules: the weights keyword-only, defaulting to ``randn(H, I) / sqrt(I)`` and
+    ``randn(H, H) / sqrt(H)``, and ``autapses=True``.
 
-    Both defaults are drawn in any case, so that the random stream is the same either way.
+    Both default weights are drawn in any case, so that the random stream is the same either way.
     """
-    default_in = torch.randn(hidden_size, input_size) / input_size**0.5
-    default_rec = torch.randn(hidden_size, hidden_size) / hidden_size**0.5
-    return (
-        default_in if input_weights is None else input_weights,
-        default_rec if recurrent_weights is None else recurrent_weights,
-    )
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        p: CobaLIFParameters = _DEFAULT_PARAMETERS,
+        dt: float = 0.001,
+        *,
+        input_weights: Tensor | None = None,
+        recurrent_weights: Tensor | None = None,
+        autapses: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        default_in = torch.randn(hidden_size, input_size) / input_size**0.5
+        default_rec = torch.randn(hidden_size, hidden_size) / hidden_size**0.5
+        super().__init__(
+            input_size,
+            hidden_size,
+            p,
+            default_in if input_weights is None else input_weights,
+            default_rec if recurrent_weights is None else recurrent_weights,
+            autapses,
+            dt,
+            **kwargs,
+        )
 
 
 class CobaLIFFeedForwardCell(NeuronCell, spec=_MODEL):
@@ -106,7 +122,7 @@ class CobaLIF(NeuronSequence, spec=_MODEL):
     """
 
 
-class CobaLIFCell(NeuronRecurrentCell, spec=_MODEL):
+class CobaLIFCell(_NorseRecurrent, NeuronRecurrentCell, spec=_MODEL):
     r"""One recurrent CobaLIF step (Norse 1.x's ``CobaLIFCell``): input ``(B, input_size)``
     spikes to output spikes ``(B, hidden_size)``.
 
@@ -126,47 +142,13 @@ class CobaLIFCell(NeuronRecurrentCell, spec=_MODEL):
     :mod:`norse.torch.functional.coba_lif`).
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: CobaLIFParameters = _DEFAULT_PARAMETERS,
-        dt: float = 0.001,
-        *,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = True,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        w_in, w_rec = _norse_weights(input_size, hidden_size, input_weights, recurrent_weights)
-        super().__init__(input_size, hidden_size, p, w_in, w_rec, autapses, dt, trainable=trainable)
 
-
-class CobaLIFRecurrent(NeuronRecurrent, spec=_MODEL):
+class CobaLIFRecurrent(_NorseRecurrent, NeuronRecurrent, spec=_MODEL):
     r"""Recurrent CobaLIF neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
 
     Args: as :class:`CobaLIFCell`, plus ``record_states`` as in :class:`CobaLIF`. (Not in
     Norse 1.x.)
     """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: CobaLIFParameters = _DEFAULT_PARAMETERS,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = True,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        w_in, w_rec = _norse_weights(input_size, hidden_size, input_weights, recurrent_weights)
-        super().__init__(
-            input_size, hidden_size, p, w_in, w_rec, autapses, dt, record_states,
-            trainable=trainable,
-        )  # fmt: skip
 
 
 SPEC = _MODEL._replace(

@@ -27,7 +27,63 @@ __all__ = [
 ]
 
 
-class PoissonEncoder(torch.nn.Module):
+class _Train(torch.nn.Module):
+    """The arguments of the Poisson encoders: ``seq_length``, ``f_max`` (Hz, default 100),
+    ``dt`` (s, default 0.001) and ``generator`` (None: the global generator)."""
+
+    def __init__(
+        self,
+        seq_length: int,
+        f_max: float = 100,
+        dt: float = 0.001,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        self.seq_length = seq_length
+        self.f_max = f_max
+        self.dt = dt
+        self.generator = generator
+
+    def extra_repr(self) -> str:
+        return f"seq_length={self.seq_length}, f_max={self.f_max}, dt={self.dt}"
+
+
+class _Step(torch.nn.Module):
+    """The arguments of the one-step Poisson encoders: ``f_max`` (Hz, default 1000, as in
+    Norse 1.x), ``dt`` (s, default 0.001) and ``generator`` (None: the global generator)."""
+
+    def __init__(
+        self, f_max: float = 1000, dt: float = 0.001, generator: torch.Generator | None = None
+    ) -> None:
+        super().__init__()
+        self.f_max = f_max
+        self.dt = dt
+        self.generator = generator
+
+    def extra_repr(self) -> str:
+        return f"f_max={self.f_max}, dt={self.dt}"
+
+
+class _LIFTrain(torch.nn.Module):
+    """The arguments of the LIF encoders: ``seq_length``, ``p`` (default ``LIFParameters()``)
+    and ``dt`` (s, default 0.001)."""
+
+    def __init__(
+        self,
+        seq_length: int,
+        p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
+        dt: float = 0.001,
+    ) -> None:
+        super().__init__()
+        self.seq_length = seq_length
+        self.p = p
+        self.dt = dt
+
+    def extra_repr(self) -> str:
+        return f"seq_length={self.seq_length}, p={self.p}, dt={self.dt}"
+
+
+class PoissonEncoder(_Train):
     """Bernoulli spike trains with rate ``f_max * x`` for ``x`` in [0, 1]
     (:func:`~norse.torch.functional.encode.poisson_encode`).
 
@@ -41,53 +97,27 @@ class PoissonEncoder(torch.nn.Module):
     Input ``(B, ...)`` in [0, 1]; output ``(T, B, ...)`` in {0, 1}.
     """
 
-    def __init__(
-        self,
-        seq_length: int,
-        f_max: float = 100,
-        dt: float = 0.001,
-        generator: torch.Generator | None = None,
-    ) -> None:
-        super().__init__()
-        self.seq_length = seq_length
-        self.f_max = f_max
-        self.dt = dt
-        self.generator = generator
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Encodes ``x`` into ``(seq_length, *x.shape)`` spikes."""
         return encode.poisson_encode(x, self.seq_length, self.f_max, self.dt, self.generator)
 
-    def extra_repr(self) -> str:
-        return f"seq_length={self.seq_length}, f_max={self.f_max}, dt={self.dt}"
 
-
-class PoissonEncoderStep(torch.nn.Module):
+class PoissonEncoderStep(_Step):
     """One step of :class:`PoissonEncoder`: ``(B, ...)`` in [0, 1] to ``(B, ...)`` spikes.
 
     Parameters:
-        f_max: rate in Hz for ``x = 1`` (default 100; Norse 1.x used 1000).
+        f_max: rate in Hz for ``x = 1`` (default 1000, as in Norse 1.x; ``PoissonEncoder``:
+            100).
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
     """
-
-    def __init__(
-        self, f_max: float = 100, dt: float = 0.001, generator: torch.Generator | None = None
-    ) -> None:
-        super().__init__()
-        self.f_max = f_max
-        self.dt = dt
-        self.generator = generator
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Draws one step of spikes for ``x``."""
         return encode.poisson_encode_step(x, self.f_max, self.dt, self.generator)
 
-    def extra_repr(self) -> str:
-        return f"f_max={self.f_max}, dt={self.dt}"
 
-
-class SignedPoissonEncoder(torch.nn.Module):
+class SignedPoissonEncoder(_Train):
     """Signed spike trains in {-1, 0, 1} with rate ``f_max * |x|`` for ``x`` in [-1, 1]
     (:func:`~norse.torch.functional.encode.signed_poisson_encode`).
 
@@ -98,29 +128,13 @@ class SignedPoissonEncoder(torch.nn.Module):
         generator: optional ``torch.Generator`` on the input's device.
     """
 
-    def __init__(
-        self,
-        seq_length: int,
-        f_max: float = 100,
-        dt: float = 0.001,
-        generator: torch.Generator | None = None,
-    ) -> None:
-        super().__init__()
-        self.seq_length = seq_length
-        self.f_max = f_max
-        self.dt = dt
-        self.generator = generator
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Encodes ``x`` into ``(seq_length, *x.shape)`` signed spikes."""
         return encode.signed_poisson_encode(x, self.seq_length, self.f_max, self.dt, self.generator)
 
-    def extra_repr(self) -> str:
-        return f"seq_length={self.seq_length}, f_max={self.f_max}, dt={self.dt}"
 
-
-class SignedPoissonEncoderStep(torch.nn.Module):
-    """One step of :class:`SignedPoissonEncoder` (default ``f_max`` 100 Hz; Norse 1.x: 1000).
+class SignedPoissonEncoderStep(_Step):
+    """One step of :class:`SignedPoissonEncoder` (default ``f_max`` 1000 Hz, as in Norse 1.x).
 
     Parameters:
         f_max: rate in Hz for ``|x| = 1``.
@@ -128,20 +142,9 @@ class SignedPoissonEncoderStep(torch.nn.Module):
         generator: optional ``torch.Generator`` on the input's device.
     """
 
-    def __init__(
-        self, f_max: float = 100, dt: float = 0.001, generator: torch.Generator | None = None
-    ) -> None:
-        super().__init__()
-        self.f_max = f_max
-        self.dt = dt
-        self.generator = generator
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Draws one step of signed spikes for ``x``."""
         return encode.signed_poisson_encode_step(x, self.f_max, self.dt, self.generator)
-
-    def extra_repr(self) -> str:
-        return f"f_max={self.f_max}, dt={self.dt}"
 
 
 class PopulationEncoder(torch.nn.Module):
@@ -192,7 +195,7 @@ class SpikeLatencyEncoder(torch.nn.Module):
         return encode.spike_latency_encode(input_spikes)
 
 
-class ConstantCurrentLIFEncoder(torch.nn.Module):
+class ConstantCurrentLIFEncoder(_LIFTrain):
     """Spikes of a LIF neuron (no synapse, ``v`` from 0) driven by the input as a constant
     current (:func:`~norse.torch.functional.encode.constant_current_lif_encode`).
 
@@ -204,26 +207,12 @@ class ConstantCurrentLIFEncoder(torch.nn.Module):
     Input ``(B, ...)`` currents; output ``(T, B, ...)`` spikes.
     """
 
-    def __init__(
-        self,
-        seq_length: int,
-        p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
-        dt: float = 0.001,
-    ) -> None:
-        super().__init__()
-        self.seq_length = seq_length
-        self.p = p
-        self.dt = dt
-
     def forward(self, input_currents: torch.Tensor) -> torch.Tensor:
         """Encodes constant currents into ``(seq_length, *input_currents.shape)`` spikes."""
         return encode.constant_current_lif_encode(input_currents, self.seq_length, self.p, self.dt)
 
-    def extra_repr(self) -> str:
-        return f"seq_length={self.seq_length}, p={self.p}, dt={self.dt}"
 
-
-class SpikeLatencyLIFEncoder(torch.nn.Module):
+class SpikeLatencyLIFEncoder(_LIFTrain):
     """Time-to-first-spike code: the first spike of :class:`ConstantCurrentLIFEncoder` only
     (:func:`~norse.torch.functional.encode.spike_latency_lif_encode`).
 
@@ -235,23 +224,9 @@ class SpikeLatencyLIFEncoder(torch.nn.Module):
     Input ``(B, ...)`` currents; output ``(T, B, ...)`` with at most one spike per element.
     """
 
-    def __init__(
-        self,
-        seq_length: int,
-        p: LIFParameters = LIFParameters(),  # noqa: B008 (immutable)
-        dt: float = 0.001,
-    ) -> None:
-        super().__init__()
-        self.seq_length = seq_length
-        self.p = p
-        self.dt = dt
-
     def forward(self, input_current: torch.Tensor) -> torch.Tensor:
         """Encodes constant currents into first-spike trains."""
         return encode.spike_latency_lif_encode(input_current, self.seq_length, self.p, self.dt)
-
-    def extra_repr(self) -> str:
-        return f"seq_length={self.seq_length}, p={self.p}, dt={self.dt}"
 
 
 ENCODER_SPECS: list[EncoderSpec] = [

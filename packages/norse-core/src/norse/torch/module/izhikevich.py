@@ -21,10 +21,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-from torch import Tensor
 
 from norse.hookspecs import NeuronSpec
 from norse.torch.functional.izhikevich import (
@@ -52,12 +50,29 @@ _MODEL = NeuronSpec(
 
 
 class _FromBehaviour:
-    """Starts from the behaviour's ``s`` instead of ``spec.initial_state``."""
+    """Takes a behaviour instead of ``p``, and starts from its ``s``, not ``spec.initial_state``."""
 
     spiking_method: IzhikevichSpikingBehavior
 
+    def __init__(self, spiking_method: IzhikevichSpikingBehavior, **kwargs: Any) -> None:
+        super().__init__(p=spiking_method.p, **kwargs)
+        self.spiking_method = spiking_method
+
     def _initial_values(self) -> Mapping[str, Any]:
         return {"v": self.spiking_method.s.v, "u": self.spiking_method.s.u}
+
+
+class _RecurrentFromBehaviour(_FromBehaviour):
+    """:class:`_FromBehaviour` after the recurrent modules' ``input_size, hidden_size``."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        spiking_method: IzhikevichSpikingBehavior,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(spiking_method, input_size=input_size, hidden_size=hidden_size, **kwargs)
 
 
 class IzhikevichCell(_FromBehaviour, NeuronCell, spec=_MODEL):
@@ -69,22 +84,12 @@ class IzhikevichCell(_FromBehaviour, NeuronCell, spec=_MODEL):
 
     Args:
         spiking_method: an :class:`IzhikevichSpikingBehavior` (e.g. ``tonic_spiking``).
-        dt: time step in s (default 0.001).
+        dt: time step in s (default 0.001), keyword.
         trainable: parameter fields to make ``nn.Parameter``\ s, e.g. ``("a", "d")``.
 
     ``forward(input_tensor, state=None) -> (z, IzhikevichState)``, starting at the
     preset's ``v`` and ``u``.
     """
-
-    def __init__(
-        self,
-        spiking_method: IzhikevichSpikingBehavior,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(spiking_method.p, dt, trainable=trainable)
-        self.spiking_method = spiking_method
 
 
 class Izhikevich(_FromBehaviour, NeuronSequence, spec=_MODEL):
@@ -93,24 +98,14 @@ class Izhikevich(_FromBehaviour, NeuronSequence, spec=_MODEL):
     The dynamics of :class:`IzhikevichCell`, step by step.
 
     Args:
-        spiking_method: an :class:`IzhikevichSpikingBehavior`. dt: time step in s (default 0.001).
+        spiking_method: an :class:`IzhikevichSpikingBehavior`.
+        dt: time step in s (default 0.001), keyword.
         record_states: return every step's state stacked over time instead of the last one.
         trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
-    def __init__(
-        self,
-        spiking_method: IzhikevichSpikingBehavior,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(spiking_method.p, dt, record_states, trainable=trainable)
-        self.spiking_method = spiking_method
 
-
-class IzhikevichRecurrentCell(_FromBehaviour, NeuronRecurrentCell, spec=_MODEL):
+class IzhikevichRecurrentCell(_RecurrentFromBehaviour, NeuronRecurrentCell, spec=_MODEL):
     r"""One recurrent Izhikevich step: input ``(B, input_size)`` to spikes ``(B, hidden_size)``.
 
     The dynamics of :class:`IzhikevichCell` with ``I = x W_{in}^T + z W_{rec}^T``.
@@ -119,54 +114,17 @@ class IzhikevichRecurrentCell(_FromBehaviour, NeuronRecurrentCell, spec=_MODEL):
         input_size, hidden_size: the numbers of inputs and neurons.
         spiking_method: an :class:`IzhikevichSpikingBehavior`.
         input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
-            ``randn * sqrt(2 / H)``).
+            ``randn * sqrt(2 / H)``), keyword.
         autapses: allow self-connections (default False).
         dt: time step in s. trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        spiking_method: IzhikevichSpikingBehavior,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            input_size, hidden_size, spiking_method.p, input_weights, recurrent_weights,
-            autapses, dt, trainable=trainable,
-        )  # fmt: skip
-        self.spiking_method = spiking_method
 
-
-class IzhikevichRecurrent(_FromBehaviour, NeuronRecurrent, spec=_MODEL):
+class IzhikevichRecurrent(_RecurrentFromBehaviour, NeuronRecurrent, spec=_MODEL):
     r"""Recurrent Izhikevich neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
 
     Args: as :class:`IzhikevichRecurrentCell`, plus ``record_states`` as in :class:`Izhikevich`.
     """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        spiking_method: IzhikevichSpikingBehavior,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            input_size, hidden_size, spiking_method.p, input_weights, recurrent_weights,
-            autapses, dt, record_states, trainable=trainable,
-        )  # fmt: skip
-        self.spiking_method = spiking_method
 
 
 SPEC = _MODEL._replace(

@@ -27,7 +27,14 @@ from norse.torch.functional.leaky_integrator import (
     li_feed_forward_step,
     li_step,
 )
-from norse.torch.module.snn import NeuronCell, NeuronSequence, SNNCell, new_state
+from norse.torch.module.snn import (
+    NeuronCell,
+    NeuronSequence,
+    SNNCell,
+    _check_sizes,
+    _layer_shape,
+    new_state,
+)
 
 __all__ = ["LI", "LICell", "LILinearCell"]
 
@@ -96,9 +103,7 @@ class LILinearCell(SNNCell):
         trainable: Iterable[str] = (),
     ) -> None:
         super().__init__(li_step, self.initial_state, p, dt, trainable=trainable)
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-                raise ValueError(f"{name} must be a positive int, got {size!r}")
+        _check_sizes(input_size, hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.input_weights = nn.Parameter(torch.randn(hidden_size, input_size) / input_size**0.5)
@@ -111,12 +116,7 @@ class LILinearCell(SNNCell):
     def forward(self, input_tensor: Tensor, state: LIState | None = None) -> tuple[Tensor, LIState]:
         """One step: input ``(B, input_size)`` to ``(v (B, hidden_size), LIState)``."""
         input_tensor = as_float_input(input_tensor)
-        if input_tensor.dim() < 1 or input_tensor.shape[-1] != self.input_size:
-            raise ValueError(
-                f"input_tensor must have {self.input_size} features in its last dimension "
-                f"(input_size), got shape {tuple(input_tensor.shape)}"
-            )
-        shape = torch.Size((*input_tensor.shape[:-1], self.hidden_size))
+        shape = _layer_shape(input_tensor, self.input_size, self.hidden_size)
         state = self._prepare(input_tensor, state, shape)
         weights = self.input_weights.to(input_tensor.dtype)
         return li_step(input_tensor, state, weights, self.p, self.dt)

@@ -20,9 +20,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from torch import Tensor
+import warnings
+from typing import Any
 
 from norse.hookspecs import NeuronSpec
 from norse.torch.functional.lsnn import (
@@ -52,7 +51,30 @@ _MODEL = NeuronSpec(
 )
 
 
-class LSNNCell(NeuronCell, spec=_MODEL):
+class _Adjoint:
+    """Norse 1.x's ``adjoint`` argument after ``p`` of the feed-forward modules."""
+
+    def __init__(
+        self, p: LSNNParameters = _DEFAULT_PARAMETERS, adjoint: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(_without_adjoint(p, adjoint), **kwargs)
+
+
+class _RecurrentAdjoint:
+    """Norse 1.x's ``adjoint`` argument after ``p`` of the recurrent modules."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        p: LSNNParameters = _DEFAULT_PARAMETERS,
+        adjoint: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(input_size, hidden_size, _without_adjoint(p, adjoint), **kwargs)
+
+
+class LSNNCell(_Adjoint, NeuronCell, spec=_MODEL):
     r"""One feed-forward LSNN step: input current ``(B, ...)`` to spikes ``(B, ...)``.
 
     .. math::
@@ -61,28 +83,17 @@ class LSNNCell(NeuronCell, spec=_MODEL):
 
     Args:
         p: :class:`LSNNParameters` (default Norse's).
-        adjoint: Norse 1.x's discretised-adjoint switch; only False is supported
-            (True raises ``ValueError``).
-        dt: time step in s (default 0.001).
+        adjoint: Norse 1.x's adjoint switch; True warns and computes the same gradients by
+            backpropagation through the steps (no memory saving).
+        dt: time step in s (default 0.001), keyword.
         trainable: parameter fields to make ``nn.Parameter``\ s, e.g. ``("tau_mem_inv",)``.
 
     ``forward(input_tensor, state=None) -> (z, LSNNFeedForwardState)``, starting at
     ``v = v_leak``, ``i = 0``, ``b = v_th``.
     """
 
-    def __init__(
-        self,
-        p: LSNNParameters = _DEFAULT_PARAMETERS,
-        adjoint: bool = False,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        _check_adjoint(adjoint)
-        super().__init__(p, dt, trainable=trainable)
 
-
-class LSNN(NeuronSequence, spec=_MODEL):
+class LSNN(_Adjoint, NeuronSequence, spec=_MODEL):
     r"""Feed-forward LSNN neurons over a sequence: ``(T, B, ...)`` to spikes ``(T, B, ...)``.
 
     Runs as one fused op (``norse::lsnn_sequence``, :mod:`norse.torch.ops.lsnn`) with the
@@ -92,26 +103,14 @@ class LSNN(NeuronSequence, spec=_MODEL):
 
     Args:
         p: :class:`LSNNParameters`.
-        adjoint: only False is supported (True raises ``ValueError``).
-        dt: time step in s (default 0.001).
+        adjoint: True warns (see :class:`LSNNCell`).
+        dt: time step in s (default 0.001), keyword.
         record_states: return every step's state stacked over time instead of the last one.
         trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
-    def __init__(
-        self,
-        p: LSNNParameters = _DEFAULT_PARAMETERS,
-        adjoint: bool = False,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        _check_adjoint(adjoint)
-        super().__init__(p, dt, record_states, trainable=trainable)
 
-
-class LSNNRecurrentCell(NeuronRecurrentCell, spec=_MODEL):
+class LSNNRecurrentCell(_RecurrentAdjoint, NeuronRecurrentCell, spec=_MODEL):
     r"""One recurrent LSNN step: input ``(B, input_size)`` to spikes ``(B, hidden_size)``.
 
     The dynamics of :class:`LSNNCell` with ``i += x W_{in}^T + z W_{rec}^T`` each step.
@@ -119,66 +118,33 @@ class LSNNRecurrentCell(NeuronRecurrentCell, spec=_MODEL):
     Args:
         input_size, hidden_size: the numbers of inputs and neurons.
         p: :class:`LSNNParameters`.
-        adjoint: only False is supported (True raises ``ValueError``).
+        adjoint: True warns (see :class:`LSNNCell`).
         input_weights, recurrent_weights: initial weights ``(H, I)``, ``(H, H)`` (default
-            ``randn * sqrt(2 / H)``).
+            ``randn * sqrt(2 / H)``), keyword.
         autapses: allow self-connections (default False).
         dt: time step in s. trainable: parameter fields to make ``nn.Parameter``\ s.
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: LSNNParameters = _DEFAULT_PARAMETERS,
-        adjoint: bool = False,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        _check_adjoint(adjoint)
-        super().__init__(
-            input_size, hidden_size, p, input_weights, recurrent_weights, autapses, dt,
-            trainable=trainable,
-        )  # fmt: skip
 
-
-class LSNNRecurrent(NeuronRecurrent, spec=_MODEL):
+class LSNNRecurrent(_RecurrentAdjoint, NeuronRecurrent, spec=_MODEL):
     r"""Recurrent LSNN neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
 
     Args: as :class:`LSNNRecurrentCell`, plus ``record_states`` as in :class:`LSNN`.
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: LSNNParameters = _DEFAULT_PARAMETERS,
-        adjoint: bool = False,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        _check_adjoint(adjoint)
-        super().__init__(
-            input_size, hidden_size, p, input_weights, recurrent_weights, autapses, dt,
-            record_states, trainable=trainable,
-        )  # fmt: skip
 
-
-def _check_adjoint(adjoint: bool) -> None:
+def _without_adjoint(p: LSNNParameters, adjoint: bool) -> LSNNParameters:
+    """``p``; ``adjoint=True`` (Norse 1.x's adjoint backward) is accepted with a warning:
+    the module backpropagates through its steps, which gives the exact adjoint's gradients
+    (:mod:`norse.torch.functional.adjoint`) without its memory saving."""
     if adjoint:
-        raise ValueError(
-            "adjoint=True (Norse 1.x's discretised-adjoint LSNN) is not supported; use the "
-            "default surrogate-gradient backpropagation (adjoint=False)"
+        warnings.warn(
+            "adjoint=True: this LSNN module backpropagates through its steps, which gives the "
+            "same gradients as the exact adjoint but not its memory saving (for that, use "
+            "norse.torch.functional.adjoint.lsnn_feed_forward_adjoint_step)",
+            stacklevel=4,
         )
+    return p
 
 
 SPEC = _MODEL._replace(

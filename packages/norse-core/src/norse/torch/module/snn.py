@@ -18,10 +18,13 @@ docstrings, ``class LIFCell(NeuronCell, spec=...)``; see
 
 The constructors of the base classes take Norse 1.x's arguments (``activation``,
 ``state_fallback``, ``p``, ``dt``, ``activation_sparse``, and for recurrent ones
-``input_size``, ``hidden_size``, ``input_weights``, ``recurrent_weights``, ``autapses``;
-``record_states`` for sequences). Every ``forward(input_tensor, state=None)`` returns
-``(output, state)``; with ``state=None`` it starts from ``state_fallback(input_tensor)``
-(the model's ``initial_state``). State is never stored on the module.
+``input_size``, ``hidden_size``, ``input_weights``, ``recurrent_weights``, ``autapses``);
+a sequence module takes its one-step module's arguments plus the keyword ``record_states``
+(Norse 1.x's ``SNN`` and ``SNNRecurrent`` also took it as their last positional argument;
+its model modules, ``LIF(p, **kwargs)``, only by keyword). Every
+``forward(input_tensor, state=None)`` returns ``(output, state)``; with ``state=None`` it
+starts from ``state_fallback(input_tensor)`` (the model's ``initial_state``). State is never
+stored on the module.
 
 Differences from Norse 1.x (deliberate):
 
@@ -39,7 +42,9 @@ Differences from Norse 1.x (deliberate):
   constants (``tau_*``, ``*_inv``) and ``alpha`` positive; ``delta_T``, ``rho_reset`` and
   ``g_l`` not negative; ``alpha`` one number (:func:`check_parameter_value`); ``dt`` finite
   and positive; ``method`` a registered surrogate; ``integrator`` (when present) ``"euler"``
-  or ``"exact"``. Errors are ``ValueError``\\ s naming the field and the value. On forward:
+  or ``"exact"``. Errors are ``ValueError``\\ s naming the field and the value. A
+  ``state_dict`` without any of a module's neuron parameters (Norse 1.x saved none) keeps
+  the module's own, with a warning. On forward:
   the input must be a floating-point tensor (integer and bool inputs raise ``TypeError``;
   convert spikes with ``.float()``); a sequence input must have at least 2 dimensions
   ``(T, B, ...)`` (a 1-D input is an error, not T steps of scalar neurons); per-neuron
@@ -57,8 +62,10 @@ Differences from Norse 1.x (deliberate):
 
 from __future__ import annotations
 
+import inspect
 import math
 import typing
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -311,9 +318,22 @@ class SNNCell(nn.Module):
                     value,
                     f"state_dict[{prefix + name!r}]: {self._p_layout.type.__name__}",
                 )
+        missing_before = len(missing_keys)
         super()._load_from_state_dict(
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
         )
+        # Norse 1.x saved no neuron parameters: a state_dict without any of them keeps the
+        # module's own (as loading it into Norse 1.x did) and warns (once: one message).
+        names = {prefix + name for name, _ in self._tensor_fields()}
+        if names and not names & state_dict.keys():
+            missing_keys[missing_before:] = [
+                k for k in missing_keys[missing_before:] if k not in names
+            ]
+            warnings.warn(
+                "loaded a state_dict without neuron parameters (Norse 1.x saved none): "
+                "the neuron modules keep their own",
+                stacklevel=2,
+            )
 
     def _build(self, layout: _Layout) -> Any:
         values = {}
@@ -381,29 +401,54 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-class SNN(SNNCell):
+class _RecordStates:
+    """The sequence modules' option: the one-step module's arguments plus ``record_states``.
+
+    ``record_states`` (keyword, default False): if True, the returned state holds every
+    step's state stacked over time (each field ``(T, B, ...)``); otherwise the final state.
+    """
+
+    record_states: bool
+
+    def __init__(self, *args: Any, record_states: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.record_states = record_states
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__signature__ = _sequence_signature(cls)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", record_states={self.record_states}"
+
+
+def _sequence_signature(cls: type) -> inspect.Signature | None:
+    """The signature ``help()`` and editors show for a sequence class: its one-step module's
+    constructor plus the keyword ``record_states`` (None: a class with its own ``__init__``
+    keeps that one's)."""
+    owners = [klass for klass in cls.__mro__ if "__init__" in vars(klass)]
+    if owners[0] is not _RecordStates:
+        return None
+    step = inspect.signature(owners[1].__init__)
+    params = list(step.parameters.values())[1:]  # without self
+    record = inspect.Parameter(
+        "record_states", inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool"
+    )
+    last = len(params)
+    if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD:
+        last -= 1
+    return step.replace(parameters=[*params[:last], record, *params[last:]])
+
+
+class SNN(_RecordStates, SNNCell):
     """A feed-forward neuron model looped over time (dim 0 of ``(T, B, ...)``).
 
-    Args: as :class:`SNNCell`, plus ``record_states``: if True, the returned state holds
-    every step's state stacked over time (each field ``(T, B, ...)``); otherwise the final
-    state.
+    Args: as :class:`SNNCell`, plus the keyword ``record_states``: if True, the returned
+    state holds every step's state stacked over time (each field ``(T, B, ...)``);
+    otherwise the final state.
 
     Returns ``(outputs, state)`` with ``outputs`` of shape ``(T, B, ...)``.
     """
-
-    def __init__(
-        self,
-        activation: Callable[..., tuple[Any, Any]],
-        state_fallback: Callable[[Tensor], Any],
-        p: NamedTuple,
-        dt: float = 0.001,
-        activation_sparse: Callable[..., tuple[Any, Any]] | None = None,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(activation, state_fallback, p, dt, activation_sparse, trainable=trainable)
-        self.record_states = record_states
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """Run every step of ``input_tensor`` ``(T, B, ...)``; returns ``(outputs, state)``."""
@@ -421,9 +466,6 @@ class SNN(SNNCell):
             if fused is not None:
                 return fused
         return _step_loop(step, input_tensor, state, (p, self.dt), self.record_states)
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", record_states={self.record_states}"
 
 
 def _step_loop(
@@ -489,9 +531,7 @@ class SNNRecurrentCell(SNNCell):
         trainable: Iterable[str] = (),
     ) -> None:
         super().__init__(activation, state_fallback, p, dt, activation_sparse, trainable=trainable)
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-                raise ValueError(f"{name} must be a positive int, got {size!r}")
+        _check_sizes(input_size, hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.autapses = autapses
@@ -522,12 +562,7 @@ class SNNRecurrentCell(SNNCell):
 
     def _check_features(self, input_tensor: Tensor) -> torch.Size:
         check_input(input_tensor)
-        if input_tensor.dim() < 1 or input_tensor.shape[-1] != self.input_size:
-            raise ValueError(
-                f"input_tensor must have {self.input_size} features in its last dimension "
-                f"(input_size), got shape {tuple(input_tensor.shape)}"
-            )
-        return torch.Size((*input_tensor.shape[:-1], self.hidden_size))
+        return _layer_shape(input_tensor, self.input_size, self.hidden_size)
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One step: input ``(B, I)`` to ``(output (B, H), new_state)``."""
@@ -545,6 +580,26 @@ class SNNRecurrentCell(SNNCell):
         )
 
 
+def _check_sizes(input_size: Any, hidden_size: Any) -> None:
+    """Raise ``ValueError`` naming the argument unless both sizes are positive ints."""
+    for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise ValueError(f"{name} must be a positive int, got {size!r}")
+
+
+def _layer_shape(input_tensor: Tensor, input_size: int, hidden_size: int) -> torch.Size:
+    """The neuron shape ``(B, hidden_size)`` of a layer's input ``(B, input_size)``.
+
+    Raises ``ValueError`` if the last dimension of ``input_tensor`` is not ``input_size``.
+    """
+    if input_tensor.dim() < 1 or input_tensor.shape[-1] != input_size:
+        raise ValueError(
+            f"input_tensor must have {input_size} features in its last dimension "
+            f"(input_size), got shape {tuple(input_tensor.shape)}"
+        )
+    return torch.Size((*input_tensor.shape[:-1], hidden_size))
+
+
 def _weight(name: str, value: Tensor | None, shape: tuple[int, int], scale: float) -> nn.Parameter:
     if value is None:
         return nn.Parameter(torch.randn(*shape) * scale)
@@ -555,42 +610,11 @@ def _weight(name: str, value: Tensor | None, shape: tuple[int, int], scale: floa
     return value if isinstance(value, nn.Parameter) else nn.Parameter(value)
 
 
-class SNNRecurrent(SNNRecurrentCell):
+class SNNRecurrent(_RecordStates, SNNRecurrentCell):
     """A recurrent neuron model looped over time: input ``(T, B, I)``, output ``(T, B, H)``.
 
-    Args: as :class:`SNNRecurrentCell`, plus ``record_states`` as in :class:`SNN`.
+    Args: as :class:`SNNRecurrentCell`, plus the keyword ``record_states`` as in :class:`SNN`.
     """
-
-    def __init__(
-        self,
-        activation: Callable[..., tuple[Any, Any]],
-        state_fallback: Callable[[Tensor], Any],
-        input_size: int,
-        hidden_size: int,
-        p: NamedTuple,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        activation_sparse: Callable[..., tuple[Any, Any]] | None = None,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        super().__init__(
-            activation,
-            state_fallback,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            activation_sparse,
-            trainable=trainable,
-        )
-        self.record_states = record_states
 
     def forward(self, input_tensor: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """Run every step of ``input_tensor`` ``(T, B, I)``; returns ``(outputs, state)``."""
@@ -610,9 +634,6 @@ class SNNRecurrent(SNNRecurrentCell):
             if fused is not None:
                 return fused
         return _step_loop(step, input_tensor, state, (w_in, w_rec, p, self.dt), self.record_states)
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", record_states={self.record_states}"
 
 
 # ----------------------------------------------------------------- modules from a spec
@@ -743,33 +764,12 @@ class NeuronCell(_FromSpec, SNNCell):
         return self._filled("feed_forward", input_tensor.shape, input_tensor)
 
 
-class NeuronSequence(_FromSpec, SNN):
+class NeuronSequence(SNN, NeuronCell):
     """The model named by ``spec`` over a sequence ``(T, B, ...)`` (see :class:`SNN`).
 
-    Args:
-        p: the model's parameter ``NamedTuple``; None (default) means ``spec.parameters()``.
-        dt: time step in s (default 0.001).
-        record_states: return every step's state stacked over time instead of the last one.
-        trainable: parameter fields to make ``nn.Parameter``\\ s.
+    Args: as :class:`NeuronCell` (``p``, ``dt``, ``trainable``), plus the keyword
+    ``record_states``: return every step's state stacked over time instead of the last one.
     """
-
-    def __init__(
-        self,
-        p: NamedTuple | None = None,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        p = self._parameters(p)
-        super().__init__(
-            self.spec.feed_forward_step,
-            self.initial_state,
-            p,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
 
     def initial_state(self, input_tensor: Tensor) -> Any:
         """The spec's initial state, shaped like one step ``input_tensor[0]``."""
@@ -823,40 +823,13 @@ class NeuronRecurrentCell(_FromSpec, SNNRecurrentCell):
         return self._filled("recurrent", shape, input_tensor)
 
 
-class NeuronRecurrent(_FromSpec, SNNRecurrent):
-    """The recurrent model named by ``spec`` over a sequence ``(T, B, I)`` (see :class:`SNNRecurrent`).
+class NeuronRecurrent(SNNRecurrent, NeuronRecurrentCell):
+    """The recurrent model named by ``spec`` over a sequence ``(T, B, I)`` (see
+    :class:`SNNRecurrent`).
 
-    Args: as :class:`NeuronRecurrentCell`, plus ``record_states`` as in
+    Args: as :class:`NeuronRecurrentCell`, plus the keyword ``record_states`` as in
     :class:`NeuronSequence`.
     """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        p: NamedTuple | None = None,
-        input_weights: Tensor | None = None,
-        recurrent_weights: Tensor | None = None,
-        autapses: bool = False,
-        dt: float = 0.001,
-        record_states: bool = False,
-        *,
-        trainable: Iterable[str] = (),
-    ) -> None:
-        p = self._parameters(p)
-        super().__init__(
-            self.spec.step,
-            self.initial_state,
-            input_size,
-            hidden_size,
-            p,
-            input_weights,
-            recurrent_weights,
-            autapses,
-            dt,
-            record_states=record_states,
-            trainable=trainable,
-        )
 
     def initial_state(self, input_tensor: Tensor) -> Any:
         """The spec's initial (recurrent) state of shape ``(B, hidden_size)``."""

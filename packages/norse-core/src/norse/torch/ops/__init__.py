@@ -12,6 +12,7 @@ through the ``norse_register_kernels`` hook replace the reference implementation
 from norse.hookspecs import KernelSpec
 from norse.torch.ops import _cpp, recurrent_cpp
 from norse.torch.ops._build import KernelFallbackWarning
+from norse.torch.ops.contract import CONTRACT_VERSION
 from norse.torch.ops._registry import KERNELS_ENV, OPS, KernelChoice, kernel_table, select
 from norse.torch.ops.lsnn import lsnn_sequence
 from norse.torch.ops.sequence import RESETS, leaky_sequence
@@ -32,8 +33,8 @@ __all__ = [
 _CPP = "C++ (compiled on first use with torch.utils.cpp_extension; PyTorch reference if that fails)"
 
 REFERENCE_KERNELS: list[KernelSpec] = [
-    KernelSpec("norse::leaky_sequence", "cpu", _cpp.FORWARD, _CPP),
-    KernelSpec("norse::leaky_sequence_backward", "cpu", _cpp.BACKWARD, _CPP),
+    KernelSpec("norse::leaky_sequence", "cpu", _cpp.FORWARD, _CPP, CONTRACT_VERSION),
+    KernelSpec("norse::leaky_sequence_backward", "cpu", _cpp.BACKWARD, _CPP, CONTRACT_VERSION),
     KernelSpec("norse::lif_recurrent_sequence", "cpu", recurrent_cpp.LIF_FORWARD, _CPP),
     KernelSpec("norse::lif_recurrent_backward", "cpu", recurrent_cpp.LIF_BACKWARD, _CPP),
     KernelSpec("norse::lsnn_recurrent_sequence", "cpu", recurrent_cpp.LSNN_FORWARD, _CPP),

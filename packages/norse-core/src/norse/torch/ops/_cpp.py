@@ -13,31 +13,102 @@ Each neuron is independent, so the kernels split the neurons of a step across th
 coefficients stay in the L1 cache), reading every input once. The loops over a block are
 straight-line code, specialised at compile time for the model (synaptic current or not,
 spiking or not, reset by value or subtraction), and vectorised for the CPU that compiles
-them (``-march=native`` where the compiler accepts it). The backward contains no surrogate
-formula: it reads the surrogate derivative of every step, computed by the caller with the
-registered surrogate (so every surrogate, a plugin's included, runs here). An output gradient
+them (``-march=native`` where the compiler accepts it). The backward evaluates the surrogate
+derivative inline, one row of a block at a time, with code generated from the surrogates'
+expressions (:data:`EXPRESSIONS`, rendered by
+:func:`norse.torch.functional.surrogate_expression.render`; selected by expression text); a
+surrogate whose expression is not compiled in, or that has none, is evaluated in PyTorch and
+read as a precomputed derivative (kernel contract 1.1, :mod:`norse.torch.ops.contract`), so
+every surrogate, a plugin's included, runs here. An output gradient
 that is one value broadcast (``out.sum().backward()``) is read as a scalar. The kernels compute
 in float32 and float64; float16 and bfloat16 are handed to the PyTorch reference.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from norse.torch.functional.surrogate import BUILTIN_SURROGATES
+from norse.torch.functional.surrogate_expression import render
 from norse.torch.ops import _reference
 from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["BACKWARD", "FORWARD", "CppKernel", "load", "status"]
+__all__ = ["BACKWARD", "EXPRESSIONS", "FORWARD", "CppKernel", "load", "status"]
 
-_SOURCE = r"""
+EXPRESSIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(spec.expression for spec in BUILTIN_SURROGATES if spec.expression)
+)
+"""The surrogate expressions compiled into the backward kernel: the core's built-in ones."""
+
+_FUNCTIONS = {
+    "abs": "std::abs({0})",
+    "exp": "std::exp({0})",
+    "tanh": "std::tanh({0})",
+    "sigmoid": "surrogate_sigmoid({0})",
+    "sqrt": "std::sqrt({0})",
+    "relu": "surrogate_relu({0})",
+    "square": "surrogate_square({0})",
+}
+"""How the surrogate expressions' functions are written in the C++ source."""
+
+_SURROGATE_HELPERS = """template <typename T>
+inline T surrogate_square(T a) {
+  return a * a;
+}
+template <typename T>
+inline T surrogate_relu(T a) {
+  return a > T(0) ? a : T(0);
+}
+template <typename T>
+inline T surrogate_sigmoid(T a) {
+  return T(1) / (T(1) + std::exp(-a));
+}
+"""
+
+
+def _surrogate_source(expressions: tuple[str, ...]) -> str:
+    """C++ row functions of ``expressions`` and ``surrogate_row<T>(expression)``, which
+    selects one by its text."""
+    parts = [_SURROGATE_HELPERS]
+    select = []
+    for k, expression in enumerate(expressions):
+        body = render(expression, _FUNCTIONS, number=lambda c: f"T({c!r})")
+        parts.append(
+            f"// s(x; alpha) = {expression}\n"
+            "template <typename T>\n"
+            f"void surrogate_row_{k}(const T* __restrict__ u, const T* __restrict__ th, "
+            "T alpha, T* __restrict__ s, int64_t len) {\n"
+            "  (void)alpha;\n"
+            "#pragma omp simd\n"
+            "  for (int64_t j = 0; j < len; ++j) {\n"
+            "    const T x = u[j] - th[j];\n"
+            f"    s[j] = {body};\n"
+            "  }\n"
+            "}\n"
+        )
+        select.append(
+            f"  if (expression == {json.dumps(expression)}) return &surrogate_row_{k}<T>;"
+        )
+    parts.append(
+        "template <typename T>\n"
+        "SurrogateRow<T> surrogate_row(const std::string& expression) {\n"
+        + "\n".join(select)
+        + "\n  return nullptr;\n}\n"
+    )
+    return "\n".join(parts)
+
+
+_TEMPLATE = r"""
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <type_traits>
 #ifdef __linux__
 #include <sys/mman.h>
@@ -266,14 +337,23 @@ void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficie
   }
 }
 
-// The surrogate derivative s_t of every step is an input (computed by the caller from the
-// registered surrogate); `s` is null for a zero derivative (the plain Heaviside).
+// The surrogate derivative rows, generated from the surrogates' expressions (_cpp.py):
+// `surrogate_row<T>(expression)` returns the function that writes s(u - th; alpha) of a row,
+// or null for an expression that is not compiled in.
+template <typename T>
+using SurrogateRow = void (*)(const T*, const T*, T, T*, int64_t);
+
+@SURROGATES@
+
+// The surrogate derivative s_t of a row is evaluated by `row` (inline, into a block buffer) or
+// read from `s` (every step's derivative, computed by the caller); both null: zero.
 template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT, bool DENSE_G, bool PARAMS>
-void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, const T* x_or_d,
-                     const T* v0, Coefficients<T> c, T* gx, T* gv, T* gi, Accumulators<T> a,
-                     int64_t steps, int64_t n) {
+void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, SurrogateRow<T> row,
+                     T alpha, const T* x_or_d, const T* v0, Coefficients<T> c, T* gx, T* gv,
+                     T* gi, Accumulators<T> a, int64_t steps, int64_t n) {
   at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
     T zeros[kBlock<T>] = {};
+    T srow[kBlock<T>];
     T sgu[kBlock<T>], sgv[kBlock<T>], sgi[kBlock<T>], sgzs[kBlock<T>];
     const Saved<T> saved{sgu, sgv, sgi, sgzs};
     for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
@@ -285,8 +365,15 @@ void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, const T
           if (s) prefetch_row(s + (t - 1) * n + b0, len, 0);
           if (DENSE_G) prefetch_row(g_out + (t - 1) * n + b0, len, 0);
         }
+        const T* st = zeros;
+        if (row) {
+          row(ut + b0, c.th + b0, alpha, srow, len);
+          st = srow;
+        } else if (s) {
+          st = s + t * n + b0;
+        }
         backward_row<T, CURRENT, SPIKING, SUBTRACT, DENSE_G, PARAMS>(
-            ut + b0, s ? s + t * n + b0 : zeros, DENSE_G ? g_out + t * n + b0 : nullptr,
+            ut + b0, st, DENSE_G ? g_out + t * n + b0 : nullptr,
             g_scalar, c.p + b0, c.q + b0, CURRENT ? c.r + b0 : nullptr,
             SPIKING ? c.th + b0 : nullptr, SPIKING && !SUBTRACT ? c.rs + b0 : nullptr,
             gx + t * n + b0, gv + b0, CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
@@ -382,7 +469,8 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
                                           torch::Tensor q, torch::Tensor r, torch::Tensor th,
                                           torch::Tensor rs, torch::Tensor s, bool current,
                                           bool spiking, bool subtract,
-                                          std::vector<bool> needs) {
+                                          std::vector<bool> needs, std::string expression,
+                                          double alpha) {
   const int64_t steps = u.size(0);
   const int64_t n = v0.numel();
   // g_out: empty (no gradient), one value broadcast everywhere (all strides 0), or dense.
@@ -405,6 +493,8 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
     const Accumulators<T> a{ptr<T>(gp), ptr<T>(gq), ptr<T>(go), ptr<T>(gr), ptr<T>(gth),
                             ptr<T>(grs)};
     const T g_scalar = g_out.numel() > 0 && !dense_g ? *g_out.data_ptr<T>() : T(0);
+    const SurrogateRow<T> row = spiking ? surrogate_row<T>(expression) : nullptr;
+    TORCH_CHECK(row || expression.empty(), "surrogate expression not compiled in: ", expression);
     with_bool(current, [&](auto cur) {
       with_kind(spiking, subtract, [&](auto spk, auto sub) {
         with_bool(dense_g, [&](auto dense) {
@@ -412,7 +502,8 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
             backward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value,
                             decltype(dense)::value, decltype(par)::value>(
                 dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u),
-                spiking ? ptr<T>(s) : nullptr, ptr<T>(x_or_d), ptr<T>(v0), c, ptr<T>(gx),
+                spiking ? ptr<T>(s) : nullptr, row, T(alpha), ptr<T>(x_or_d), ptr<T>(v0), c,
+                ptr<T>(gx),
                 ptr<T>(gv), ptr<T>(gi), a, steps, n);
           });
         });
@@ -422,6 +513,9 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
   return {gx, gv, gi, gp, gq, go, gr, gth, grs};
 }
 """
+
+_SOURCE = _TEMPLATE.replace("@SURROGATES@", _surrogate_source(EXPRESSIONS))
+"""The extension's source: the kernels with the built-in surrogates' row functions."""
 
 _FLAGS = ("-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math")
 """Compiler flags. ``-ffp-contract=off`` keeps every product and sum separately rounded (no
@@ -509,11 +603,50 @@ def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
     return out, u, v, i
 
 
-def _backward(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs):
+def _backward(
+    g_out,
+    g_v,
+    g_i,
+    x,
+    u,
+    v0,
+    i0,
+    p,
+    q,
+    r,
+    v_th,
+    v_reset,
+    s,
+    spiking,
+    subtract,
+    needs,
+    surrogate=None,
+):
     if u.dtype not in _DTYPES:
         return _reference.leaky_backward(
-            g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs
+            g_out,
+            g_v,
+            g_i,
+            x,
+            u,
+            v0,
+            i0,
+            p,
+            q,
+            r,
+            v_th,
+            v_reset,
+            s,
+            spiking,
+            subtract,
+            needs,
+            surrogate,
         )
+    expression, alpha = "", 0.0
+    if surrogate is not None and surrogate.expression in EXPRESSIONS:
+        expression, alpha = surrogate.expression, surrogate.alpha
+    elif surrogate is not None:
+        s = _reference.surrogate_values(u, v_th, surrogate)
     need = dict(zip(_reference.GRAD_NAMES, needs))
     current = i0 is not None
     x_or_d = None
@@ -536,6 +669,8 @@ def _backward(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking,
         spiking,
         subtract,
         [need[name] for name in ("p", "q", "o", "r", "v_th", "v_reset")],
+        expression,
+        alpha,
     )
     return [g if need[name] else None for name, g in zip(_reference.GRAD_NAMES, grads)]
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from norse import plugins
 from norse.torch.ops import _registry
-from norse.torch.ops._reference import GRAD_NAMES
+from norse.torch.ops._define import custom_op
+from norse.torch.ops._reference import GRAD_NAMES, Surrogate
+from norse.torch.ops.contract import inline_surrogates
 
 _FORWARD = "norse::leaky_sequence"
 _BACKWARD = "norse::leaky_sequence_backward"
 
 
-@torch.library.custom_op(_FORWARD, mutates_args=())
+@custom_op(_FORWARD)
 def leaky_sequence(
     x: Tensor,
     v0: Tensor,
@@ -54,7 +57,7 @@ def _(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract, method, alpha):
     return out, u, torch.empty_like(v0), i
 
 
-@torch.library.custom_op(_BACKWARD, mutates_args=())
+@custom_op(_BACKWARD)
 def leaky_sequence_backward(
     g_out: Tensor | None,
     g_v: Tensor | None,
@@ -72,20 +75,36 @@ def leaky_sequence_backward(
     spiking: bool,
     subtract: bool,
     needs: list[bool],
+    method: str | None = None,
+    alpha: Tensor | None = None,
 ) -> list[Tensor]:
     """Gradients of ``norse::leaky_sequence`` for the inputs named in ``GRAD_NAMES``.
 
-    ``s`` is the surrogate derivative at every step (None: zero). Returns one tensor per name:
-    the gradient (shape of ``x`` for ``x``, ``S`` otherwise) where ``needs`` is True, an empty
-    tensor where it is False.
+    ``method`` and ``alpha`` name the surrogate (the autograd formula passes them, with ``s``
+    None). A kernel of contract 1.1 gets a surrogate with an expression as a
+    :class:`~norse.torch.ops.contract.Surrogate` to evaluate inline; otherwise the derivative
+    of every step is computed here in PyTorch and passed as ``s`` (see
+    :mod:`norse.torch.ops.contract`). Without ``method``, ``s`` is the derivative of every
+    step (None: zero), as graphs compiled by earlier versions pass it. Returns one tensor per
+    name: the gradient (shape of ``x`` for ``x``, ``S`` otherwise) where ``needs`` is True, an
+    empty tensor where it is False.
     """
-    impl = _registry.select(_BACKWARD, u.device.type).impl
-    grads = impl(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs)
+    choice = _registry.select(_BACKWARD, u.device.type)
+    inline = inline_surrogates(choice.contract)
+    surrogate = None
+    if spiking and method is not None:
+        spec = plugins.get("surrogates", method)
+        if spec.derivative is not None and inline and spec.expression is not None:
+            surrogate = Surrogate(method, spec.expression, float(alpha))
+        elif spec.derivative is not None:
+            s = surrogate_derivative(u, v_th, method, alpha)
+    args = (g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs)
+    grads = choice.impl(*args, surrogate) if inline else choice.impl(*args)
     return [g if g is not None else u.new_empty(0) for g in grads]
 
 
 @leaky_sequence_backward.register_fake
-def _(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs):
+def _(g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs, *_):
     grads = []
     for name, need in zip(GRAD_NAMES, needs):
         if not need:
@@ -110,8 +129,6 @@ def surrogate_derivative(u: Tensor, v_th: Tensor, method: str, alpha: Tensor) ->
     where the compiler fuses it). Returns a tensor in ``u``'s dtype, or None for a surrogate
     without a derivative (the plain Heaviside).
     """
-    from norse import plugins
-
     derivative = plugins.get("surrogates", method).derivative
     if derivative is None:
         return None
@@ -147,9 +164,25 @@ def _backward(ctx, g_out, g_u, g_v, g_i):
     if not spiking:
         needs[GRAD_NAMES.index("v_th")] = False
         needs[GRAD_NAMES.index("v_reset")] = False
-    s = surrogate_derivative(u, v_th, method, alpha) if spiking else None
     grads = leaky_sequence_backward(
-        g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs
+        g_out,
+        g_v,
+        g_i,
+        x,
+        u,
+        v0,
+        i0,
+        p,
+        q,
+        r,
+        v_th,
+        v_reset,
+        None,
+        spiking,
+        subtract,
+        needs,
+        method,
+        alpha,
     )
     result = [g if need else None for g, need in zip(grads, needs)]
     return (*result, None, None, None, None)

@@ -13,8 +13,10 @@ the shape of one time step (``(B, ...)``) and coefficient tensors of shape ``S``
 The output is ``z`` (spiking) or ``v`` (non-spiking). The forward saves only ``u`` (for a
 non-spiking model ``u`` is the output itself) and the backward recomputes ``z`` and
 ``v_{t-1}`` from it, in chunks of time so that temporaries stay small. The surrogate
-derivative ``s_t = s(u_t - v_th)`` of all steps is an input of the backward, computed by the
-caller from the registered surrogate (:mod:`norse.torch.ops._library`). The backward is the exact adjoint of the recursion above, with ``dz/du`` replaced by
+derivative ``s_t = s(u_t - v_th)`` is evaluated chunk by chunk from the surrogate's expression
+(a :class:`Surrogate`), or read from a precomputed ``s`` of all steps (a surrogate without an
+expression; see :mod:`norse.torch.ops.contract`). The backward is the exact adjoint of the
+recursion above, with ``dz/du`` replaced by
 the surrogate ``s(u - v_th; alpha)``. Writing ``gv_t`` for the gradient reaching ``v_t``
 from later steps and ``gz_t`` for the one reaching the output::
 
@@ -29,11 +31,59 @@ wraps them as ``torch.library`` custom ops.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import NamedTuple
+
 import torch
 from torch import Tensor
 
+from norse.torch.functional.surrogate_expression import derivative_function
+
 CHUNK_ELEMENTS = 1 << 21
 """Backward temporaries hold about this many elements per chunk of time steps."""
+
+
+class Surrogate(NamedTuple):
+    """The surrogate a backward kernel evaluates inline (kernel contract 1.1).
+
+    Attributes:
+        name: the registered name (for messages; kernels select by ``expression``).
+        expression: the derivative ``s(x; alpha)`` at ``x = u_t - v_th`` as a surrogate
+            expression (:mod:`norse.torch.functional.surrogate_expression`).
+        alpha: the sharpness, a number.
+    """
+
+    name: str
+    expression: str
+    alpha: float
+
+
+@functools.lru_cache(maxsize=64)
+def _function(expression: str) -> Callable[..., Tensor]:
+    return derivative_function(expression)
+
+
+SURROGATE_CHUNK_ELEMENTS = 1 << 18
+""":func:`surrogate_values` evaluates this many elements at a time (1 MiB of float32), so that
+its temporaries stay in the cache instead of each being a fresh full-size tensor."""
+
+
+def surrogate_values(u: Tensor, v_th: Tensor, surrogate: Surrogate) -> Tensor:
+    """``s(u_t - v_th; alpha)`` of every step of ``u`` ``(T, *S)``, in ``u``'s dtype.
+
+    For a kernel that cannot evaluate ``surrogate.expression`` itself: the result is the
+    precomputed ``s`` of the 1.0 contract.
+    """
+    derivative = _function(surrogate.expression)
+    s = torch.empty_like(u)
+    chunk = max(1, SURROGATE_CHUNK_ELEMENTS // max(1, u[0].numel()))
+    for t0 in range(0, u.shape[0], chunk):
+        part = s[t0 : t0 + chunk]
+        torch.sub(u[t0 : t0 + chunk], v_th, out=part)
+        part.copy_(derivative(part, surrogate.alpha))
+    return s
+
 
 # Indices of the parameter gradients in the ``needs`` list of the backward.
 GRAD_NAMES = ("x", "v0", "i0", "p", "q", "o", "r", "v_th", "v_reset")
@@ -137,12 +187,14 @@ def leaky_backward(
     spiking: bool,
     subtract: bool,
     needs: list[bool],
+    surrogate: Surrogate | None = None,
 ) -> list[Tensor | None]:
     """Backpropagate through the leaky recursion (see the module docstring).
 
     ``u`` is the pre-reset voltage sequence (the output ``v`` for non-spiking models); ``x``
-    is needed only when ``needs`` asks for the gradient of ``q`` or ``r``; ``s`` is the
-    surrogate derivative ``s(u_t - v_th)`` of every step (None: zero, the plain Heaviside).
+    is needed only when ``needs`` asks for the gradient of ``q`` or ``r``; ``surrogate`` is
+    evaluated per chunk of steps, or else ``s`` is the surrogate derivative ``s(u_t - v_th)``
+    of every step (both None: zero, the plain Heaviside).
     Returns the gradients named by :data:`GRAD_NAMES`, ``None`` where ``needs`` is False;
     parameter gradients have shape ``S`` (the caller reduces broadcast parameters).
     """
@@ -173,7 +225,12 @@ def leaky_backward(
         a = None
         if spiking:
             spiked = ut > v_th
-            s = s_all[t0:t1] if s_all is not None else torch.zeros_like(ut)
+            if surrogate is not None:
+                s = _function(surrogate.expression)(ut - v_th, surrogate.alpha).to(ut.dtype)
+            elif s_all is not None:
+                s = s_all[t0:t1]
+            else:
+                s = torch.zeros_like(ut)
             gu.mul_(s)
             if subtract:
                 a = 1 - v_th * s

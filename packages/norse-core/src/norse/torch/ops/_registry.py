@@ -74,6 +74,8 @@ class KernelChoice(NamedTuple):
         impl: the callable that runs.
         source: ``"reference"`` or the name of the plugin whose kernel serves.
         description: a human-readable account, including why a kernel was not used.
+        contract: the kernel contract version ``impl`` implements (the reference: the
+            core's :data:`~norse.torch.ops.contract.CONTRACT_VERSION`).
     """
 
     op: str
@@ -81,6 +83,7 @@ class KernelChoice(NamedTuple):
     impl: Callable[..., Any]
     source: str
     description: str
+    contract: str = CONTRACT_VERSION
 
 
 def _reference_impl(op: str) -> Callable[..., Any]:
@@ -130,7 +133,7 @@ def select(op: str, device: str, *, prepare: bool = True) -> KernelChoice:
             return _reference_choice(op, device, f"{entry.plugin}'s kernel unavailable: {why}")
         if not prepare:
             description = f"{description} [{why}]"
-    return KernelChoice(op, device, spec.impl, entry.plugin, description)
+    return KernelChoice(op, device, spec.impl, entry.plugin, description, spec.contract)
 
 
 def kernel_table(devices: tuple[str, ...] = ("cpu", "cuda")) -> list[KernelChoice]:

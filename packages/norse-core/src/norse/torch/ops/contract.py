@@ -1,11 +1,12 @@
-"""The kernel contract: what a device kernel of a fused sequence op implements (version 1).
+"""The kernel contract: what a device kernel of a fused sequence op implements (version 1.1).
 
 A plugin registers kernels through the ``norse_register_kernels`` hook as
 ``KernelSpec(op, device, impl, description, contract=CONTRACT_VERSION)``. This module is the
-whole public surface such a plugin needs: the ops' signatures and gradient names, the rules
-below, and the reference implementations (:func:`leaky_forward`, :func:`leaky_backward`) to
-delegate to or compare against. :func:`norse.testing.check_leaky_kernels` checks a kernel
-against the reference. Plugins import nothing else from ``norse.torch.ops``.
+whole public surface such a plugin needs: the signatures and gradient names of every op in
+``norse.torch.ops.OPS`` (the leaky, LSNN and recurrent ops below), the rules, and the
+reference implementations to delegate to or compare against. The conformance suite
+:mod:`norse.testing` checks a kernel of each op against its reference. Plugins import nothing
+else from ``norse.torch.ops``.
 
 **Versioning.** :data:`CONTRACT_VERSION` is ``"MAJOR.MINOR"``. A minor release adds to the
 contract compatibly; a major release changes a signature or a rule. The core serves a kernel
@@ -32,12 +33,54 @@ the gradient (``x``: shape ``(T, *S)``, the rest: ``S``) where ``needs[k]`` is T
 where it is False. ``g_out``, ``g_v``, ``g_i`` are the output gradients (None: zero; ``g_out``
 may be one value broadcast with all strides 0). ``u`` is the forward's ``u`` (its ``out`` for
 a non-spiking model); ``x`` is given only when the gradient of ``q`` or ``r`` is needed.
-``s`` is the surrogate derivative ``s(u_t - v_th)`` at every step, shape ``(T, *S)``, computed
-by the core from the registered surrogate (None: zero, the plain Heaviside; always None for
-non-spiking models): a kernel contains no surrogate formula, so every surrogate, a plugin's
-included, runs on every kernel. The backward is the exact adjoint of the recursion written as
+The surrogate derivative ``s(u_t - v_th; alpha)`` reaches the kernel in one of two ways:
+
+- **inline (contract 1.1)**: a kernel registered with ``contract="1.1"`` (or a later 1.x) is
+  called with one more positional argument after ``needs``, ``surrogate``: a
+  :class:`Surrogate` ``(name, expression, alpha)`` when the registered surrogate has an
+  ``expression`` (every built-in one has), with ``s`` None. The kernel evaluates the
+  expression (:mod:`norse.torch.functional.surrogate_expression`, rendered into its own
+  language with :func:`~norse.torch.functional.surrogate_expression.render`) at ``x = u_t -
+  v_th`` inside its backward loop, so no ``(T, *S)`` tensor of derivatives is made. A kernel
+  that cannot evaluate a given expression calls :func:`surrogate_values` and proceeds as below.
+  It selects what it evaluates by the expression text, never by a surrogate's position.
+- **precomputed**: ``s`` is the derivative at every step, shape ``(T, *S)``, computed by the
+  core in PyTorch from the registered surrogate's ``derivative``, and ``surrogate`` is None.
+  This is how a 1.0 kernel (called without ``surrogate``) always receives it, and how a 1.1
+  kernel receives a plugin surrogate that has no expression: slower, but every surrogate runs
+  on every kernel.
+
+``s`` None with ``surrogate`` None means a zero derivative (the plain Heaviside; always so for
+non-spiking models). The backward is the exact adjoint of the recursion written as
 ``v_t = u_t - z_t (u_t - v_reset)`` (value) or ``v_t = u_t - z_t v_th`` (subtract), with
 ``dz_t/du_t`` replaced by ``s_t`` (the reference's module docstring gives the equations).
+
+**The LSNN op** ``norse::lsnn_sequence`` (feed-forward LSNN; equations in
+:mod:`norse.torch.ops._lsnn_reference`'s module docstring, which are the step function's own
+operations). ``forward(*LSNN_FORWARD_ARGS) -> (z, u, v_T, i_T, b_T)``: spikes and pre-reset
+voltages ``(T, *S)`` and the final state ``S``; ``cur`` is None for Euler integration.
+``backward(*LSNN_BACKWARD_ARGS) -> list`` of one entry per name in :data:`LSNN_GRAD_NAMES`
+(None where ``needs[k]`` is False; ``cur`` gets None with Euler); ``x`` is given only when
+:func:`lsnn_needs_input` says so. The surrogate arrives as its registered name ``method`` and
+``alpha`` (a 0-dim tensor): the kernel looks it up with ``norse.plugins.get("surrogates",
+method)`` and evaluates its ``expression`` (or calls its ``derivative``) at ``u_t - c_t``.
+References: :func:`lsnn_forward`, :func:`lsnn_backward`; conformance:
+:func:`norse.testing.check_lsnn_kernels`. The core has no compiled LSNN kernel: the reference
+serves it on every device unless a plugin registers one.
+
+**The recurrent ops** ``norse::lif_recurrent_sequence`` and ``norse::lsnn_recurrent_sequence``
+(recurrent LIF and LSNN layers; equations in :mod:`norse.torch.ops.recurrent_reference`). A
+kernel replaces only the sequential parts: the forward recursion
+(``lif_recurrent_forward(*LIF_RECURRENT_FORWARD_ARGS) -> (z, u, j, v_T, i_T)``,
+``lsnn_recurrent_forward(*LSNN_RECURRENT_FORWARD_ARGS) -> (z, u, c, i, v_T, i_T, b_T)``;
+``x`` is the projected input ``(T, B, H)``, ``w`` the ``(H, H)`` recurrent weights, the
+per-step sequences ``j``/``i`` are empty unless ``keep_current``) and the backward recursion
+(ops ``norse::lif_recurrent_backward`` / ``norse::lsnn_recurrent_backward``, arguments
+:data:`LIF_RECURRENT_BACKWARD_ARGS` / :data:`LSNN_RECURRENT_BACKWARD_ARGS`, returning
+``(GU, GJ, gv0, gi0, gz0, gW)`` / ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``, ``gW`` empty
+unless ``need_w``). Their surrogate derivatives ``s`` ``(T, B, H)`` are always computed by
+the core (the recurrent backward is not where the time goes). The core forms every parameter
+gradient from these results. Conformance: :func:`norse.testing.check_recurrent_kernels`.
 
 **Tensor rules.** Every tensor argument is on the device the kernel was registered for and
 has ``x``'s dtype (float16, bfloat16, float32 or float64). Step tensors (``v0``, ``i0``, the
@@ -56,20 +99,51 @@ plugins`` and ``norse kernels status`` call it). A kernel without them is always
 
 from __future__ import annotations
 
-from norse.torch.ops._reference import GRAD_NAMES, leaky_backward, leaky_forward
+from norse.torch.ops import recurrent_reference
+from norse.torch.ops._lsnn_reference import GRAD_NAMES as LSNN_GRAD_NAMES
+from norse.torch.ops._lsnn_reference import lsnn_backward, lsnn_forward
+from norse.torch.ops._lsnn_reference import needs_input as lsnn_needs_input
+from norse.torch.ops._reference import (
+    GRAD_NAMES,
+    Surrogate,
+    leaky_backward,
+    leaky_forward,
+    surrogate_values,
+)
 
 __all__ = [
     "CONTRACT_VERSION",
     "LEAKY_BACKWARD_ARGS",
     "LEAKY_FORWARD_ARGS",
     "LEAKY_GRAD_NAMES",
+    "LIF_RECURRENT_BACKWARD_ARGS",
+    "LIF_RECURRENT_FORWARD_ARGS",
+    "LSNN_BACKWARD_ARGS",
+    "LSNN_FORWARD_ARGS",
+    "LSNN_GRAD_NAMES",
+    "LSNN_RECURRENT_BACKWARD_ARGS",
+    "LSNN_RECURRENT_FORWARD_ARGS",
+    "Surrogate",
     "compatible",
+    "inline_surrogates",
     "leaky_backward",
     "leaky_forward",
+    "lif_recurrent_backward",
+    "lif_recurrent_forward",
+    "lsnn_backward",
+    "lsnn_forward",
+    "lsnn_needs_input",
+    "lsnn_recurrent_backward",
+    "lsnn_recurrent_forward",
+    "surrogate_values",
 ]
 
-CONTRACT_VERSION = "1.0"
-"""The kernel contract this core implements (``"MAJOR.MINOR"``)."""
+CONTRACT_VERSION = "1.1"
+"""The kernel contract this core implements (``"MAJOR.MINOR"``).
+
+History: 1.0, the surrogate derivative precomputed by the core (``s``); 1.1 (compatible), a
+kernel registered for 1.1 also receives the surrogate's expression (``surrogate``) to
+evaluate inline."""
 
 LEAKY_FORWARD_ARGS = ("x", "v0", "i0", "p", "q", "o", "r", "v_th", "v_reset", "spiking", "subtract")
 """Positional arguments of a ``norse::leaky_sequence`` kernel."""
@@ -92,12 +166,59 @@ LEAKY_BACKWARD_ARGS = (
     "subtract",
     "needs",
 )
-"""Positional arguments of a ``norse::leaky_sequence_backward`` kernel."""
+"""Positional arguments of a ``norse::leaky_sequence_backward`` kernel (a 1.1 kernel gets
+``surrogate`` after them)."""
 
 LEAKY_GRAD_NAMES = GRAD_NAMES
 """The inputs of the leaky op that the backward returns gradients for, in order."""
 
 
+LSNN_FORWARD_ARGS = (
+    "x", "v0", "i0", "b0", "mem", "cur", "syn", "k", "v_leak", "v_th", "v_reset", "beta",
+    "subtract",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lsnn_sequence`` kernel."""
+
+LSNN_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_i", "g_b", "x", "u", "v0", "i0", "b0", "mem", "cur", "syn", "k",
+    "v_leak", "v_th", "v_reset", "beta", "subtract", "method", "alpha", "needs",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lsnn_sequence_backward`` kernel."""
+
+LIF_RECURRENT_FORWARD_ARGS = (
+    "x", "w", "z0", "v0", "i0", "p", "q", "o", "r", "v_th", "v_reset", "subtract",
+    "keep_current",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lif_recurrent_sequence`` kernel."""
+
+LIF_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_i", "s", "z", "z0", "w", "p", "q", "r", "subtract", "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lif_recurrent_backward`` kernel."""
+
+LSNN_RECURRENT_FORWARD_ARGS = (
+    "x", "w", "z0", "v0", "i0", "b0", "p", "q", "o", "r", "kb", "kv", "v_reset", "beta",
+    "subtract", "keep_current",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lsnn_recurrent_sequence`` kernel."""
+
+LSNN_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_i", "g_b", "s", "z", "z0", "w", "p", "q", "r", "kb", "subtract", "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lsnn_recurrent_backward`` kernel."""
+
+lif_recurrent_forward = recurrent_reference.lif_recurrent_forward
+lif_recurrent_backward = recurrent_reference.lif_recurrent_backward
+lsnn_recurrent_forward = recurrent_reference.lsnn_recurrent_forward
+lsnn_recurrent_backward = recurrent_reference.lsnn_recurrent_backward
+
+
 def compatible(version: str) -> bool:
     """Whether a kernel written for contract ``version`` can serve this core."""
     return str(version).split(".")[0] == CONTRACT_VERSION.split(".")[0]
+
+
+def inline_surrogates(version: str) -> bool:
+    """Whether a kernel written for contract ``version`` takes the ``surrogate`` argument."""
+    _, _, minor = str(version).partition(".")
+    return compatible(version) and int(minor or 0) >= 1

@@ -19,6 +19,7 @@ from norse.torch.functional._integration import (
     decay_factor,
 )
 from norse.torch.ops import _registry
+from norse.torch.ops._define import custom_op
 from norse.torch.ops._lsnn_reference import GRAD_NAMES, needs_input
 from norse.torch.ops.sequence import RESETS, Coefficient, _as_step_tensor
 
@@ -28,7 +29,7 @@ _FORWARD = "norse::lsnn_sequence"
 _BACKWARD = "norse::lsnn_sequence_backward"
 
 
-@torch.library.custom_op(_FORWARD, mutates_args=())
+@custom_op(_FORWARD)
 def _lsnn_sequence(
     x: Tensor,
     v0: Tensor,
@@ -67,7 +68,7 @@ def _(x, v0, i0, b0, mem, cur, syn, k, v_leak, v_th, v_reset, beta, subtract, me
     )
 
 
-@torch.library.custom_op(_BACKWARD, mutates_args=())
+@custom_op(_BACKWARD)
 def _lsnn_sequence_backward(
     g_z: Tensor | None,
     g_v: Tensor | None,

@@ -33,6 +33,7 @@ from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import _registry
+from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
 from norse.torch.ops.sequence import _as_step_tensor
@@ -55,7 +56,7 @@ def _select(op: str, device: str) -> Callable[..., Any]:
 # --- recurrent LIF ----------------------------------------------------------------------
 
 
-@torch.library.custom_op(_LIF, mutates_args=())
+@custom_op(_LIF)
 def _lif_recurrent(
     x: Tensor,
     w: Tensor,
@@ -89,7 +90,7 @@ def _(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_current, metho
     return torch.empty_like(x), torch.empty_like(x), j, torch.empty_like(v0), torch.empty_like(v0)
 
 
-@torch.library.custom_op(_LIF_BACKWARD, mutates_args=())
+@custom_op(_LIF_BACKWARD)
 def _lif_recurrent_backward(
     g_z: Tensor,
     g_v: Tensor,
@@ -102,20 +103,20 @@ def _lif_recurrent_backward(
     q: Tensor,
     r: Tensor,
     subtract: bool,
-    keep_gu: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``
-    (``GU`` empty unless ``keep_gu``, ``gW`` unless ``need_w``)."""
+    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``.
+
+    ``g_z`` may be an expanded view (kernels read it with its strides)."""
     impl = _select(_LIF_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need_w)
+    return impl(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w)
 
 
 @_lif_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need_w):
+def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
     return (
-        torch.empty_like(z) if keep_gu else z.new_empty(0),
+        torch.empty_like(z),
         torch.empty_like(z),
         torch.empty_like(g_v),
         torch.empty_like(g_v),
@@ -159,9 +160,8 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
     g_z, g_v, g_i = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
     s = _surrogate(method, u, v_th, alpha)
-    keep_gu = any(need[name] for name in ("p", "q", "o", "v_th", "v_reset"))
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
-        g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need["w"]
+        g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"]
     )
     grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0}
     if need["p"]:
@@ -203,7 +203,7 @@ torch.library.register_autograd(_LIF, _lif_backward, setup_context=_lif_setup)
 # --- recurrent LSNN ---------------------------------------------------------------------
 
 
-@torch.library.custom_op(_LSNN, mutates_args=())
+@custom_op(_LSNN)
 def _lsnn_recurrent(
     x: Tensor,
     w: Tensor,
@@ -245,7 +245,7 @@ def _(
     )
 
 
-@torch.library.custom_op(_LSNN_BACKWARD, mutates_args=())
+@custom_op(_LSNN_BACKWARD)
 def _lsnn_recurrent_backward(
     g_z: Tensor,
     g_v: Tensor,
@@ -260,22 +260,20 @@ def _lsnn_recurrent_backward(
     r: Tensor,
     kb: Tensor,
     subtract: bool,
-    keep_gu: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::lsnn_recurrent_sequence``:
-    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)`` (``GU``, ``GC`` empty unless ``keep_gu``, ``gW``
-    unless ``need_w``)."""
+    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``; ``g_z`` may be an expanded view."""
     impl = _select(_LSNN_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need_w)
+    return impl(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w)
 
 
 @_lsnn_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need_w):
+def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
-    kept = [torch.empty_like(z) if keep_gu else z.new_empty(0) for _ in range(2)]
+    sequences = [torch.empty_like(z) for _ in range(3)]
     states = [torch.empty_like(g_v) for _ in range(4)]
-    return (*kept, torch.empty_like(z), *states, g_w)
+    return (*sequences, *states, g_w)
 
 
 def _lsnn_setup(ctx, inputs, output):
@@ -293,10 +291,8 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
     s = _surrogate(method, u - c, torch.zeros((), dtype=u.dtype, device=u.device), alpha)
-    names = ("p", "q", "o", "kb", "kv", "beta", "v_reset")
-    keep_gu = any(need[name] for name in names)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
-        g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need["w"]
+        g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
     )
     grads = {"x": gi, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "b0": gb0}
     if need["p"]:
@@ -306,8 +302,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
         grads["p"] = (gu * v_prev).sum(0)
     if need["q"] or need["r"]:
         i_prev = torch.cat([i0.unsqueeze(0), i_all[:-1]])
-        if need["q"]:
-            grads["q"] = (gu * i_prev).sum(0)
+        grads["q"] = (gu * i_prev).sum(0)
         grads["r"] = (gi * i_prev).sum(0)
     if need["o"]:
         grads["o"] = gu.sum(0)

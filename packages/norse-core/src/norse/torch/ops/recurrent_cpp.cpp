@@ -10,10 +10,9 @@
 // stored spikes (no shifted copy of them): the nonzero previous spikes are listed once, then
 // each tile of 64 output columns accumulates in a cache-resident buffer while the rows of G
 // pass once (tiles in parallel); a dense product above the crossover. The backward's
-// recurrent term (a dense gradient times W) is a dense product per step. The backward keeps
-// the per-step gradients of the voltage (and threshold) only when a parameter gradient needs
-// them, and reads the output gradient with its own strides (an expanded gradient, as
-// `spikes.sum()` gives, is never materialised).
+// recurrent term (a dense gradient times W) is a dense product per step. The backward reads
+// the output gradient with its own strides (an expanded gradient, as `spikes.sum()` gives,
+// is never materialised).
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <algorithm>
@@ -198,16 +197,16 @@ std::vector<torch::Tensor> lif_recurrent_forward(torch::Tensor x, torch::Tensor 
   return {z, u, j, v, i};
 }
 
-// Recurrent LIF backward recursion; returns {GU (empty unless keep_gu), GJ, gv0, gi0, gz0,
-// gW (empty unless need_w)}. g_z may have any strides (an expanded gradient is not copied).
+// Recurrent LIF backward recursion; returns {GU, GJ, gv0, gi0, gz0, gW (empty unless
+// need_w)}. g_z may have any strides (an expanded gradient is not copied).
 std::vector<torch::Tensor> lif_recurrent_backward(torch::Tensor g_z, torch::Tensor g_v,
                                                   torch::Tensor g_i, torch::Tensor s,
                                                   torch::Tensor z, torch::Tensor z0,
                                                   torch::Tensor w, torch::Tensor p,
                                                   torch::Tensor q, torch::Tensor r, bool subtract,
-                                                  bool keep_gu, bool need_w, double dense_above) {
+                                                  bool need_w, double dense_above) {
   const int64_t steps = z.size(0), n = g_v.numel();
-  auto gu_all = keep_gu ? torch::empty_like(z) : torch::empty({0}, z.options());
+  auto gu_all = torch::empty_like(z);
   auto gj_all = torch::empty_like(z);
   auto gz = torch::empty_like(g_v);
   auto gv = g_v.clone();
@@ -225,12 +224,12 @@ std::vector<torch::Tensor> lif_recurrent_backward(torch::Tensor g_z, torch::Tens
       const T* GZ = gz.data_ptr<T>();
       const T* S = s.data_ptr<T>() + t * n;
       const T* Z = z.data_ptr<T>() + t * n;
-      T* GU = keep_gu ? gu_all.data_ptr<T>() + t * n : nullptr;
+      T* GU = gu_all.data_ptr<T>() + t * n;
       T* GJ = gj_all.data_ptr<T>() + t * n;
       elementwise(n, [&](int64_t e) {
         const T g = GZ[e] * S[e] + (subtract ? GV[e] : GV[e] * (T(1) - Z[e]));
         const T gj = Q[e] * g + R[e] * GI[e];
-        if (GU != nullptr) GU[e] = g;
+        GU[e] = g;
         GJ[e] = gj;
         GV[e] = P[e] * g;
         GI[e] = gj;
@@ -285,17 +284,15 @@ std::vector<torch::Tensor> lsnn_recurrent_forward(
   return {z, u, c, i_all, v, i, b};
 }
 
-// Recurrent LSNN backward recursion; returns {GU, GC (both empty unless keep_gu), GI, gv0,
-// gi0, gb0, gz0, gW (empty unless need_w)}. g_z may have any strides.
+// Recurrent LSNN backward recursion; returns {GU, GC, GI, gv0, gi0, gb0, gz0, gW (empty unless
+// need_w)}. g_z may have any strides.
 std::vector<torch::Tensor> lsnn_recurrent_backward(
     torch::Tensor g_z, torch::Tensor g_v, torch::Tensor g_i, torch::Tensor g_b, torch::Tensor s,
     torch::Tensor z, torch::Tensor z0, torch::Tensor w, torch::Tensor p, torch::Tensor q,
-    torch::Tensor r, torch::Tensor kb, bool subtract, bool keep_gu, bool need_w,
-    double dense_above) {
+    torch::Tensor r, torch::Tensor kb, bool subtract, bool need_w, double dense_above) {
   const int64_t steps = z.size(0), n = g_v.numel();
-  auto none = [&] { return torch::empty({0}, z.options()); };  // distinct, never aliased
-  auto gu_all = keep_gu ? torch::empty_like(z) : none();
-  auto gc_all = keep_gu ? torch::empty_like(z) : none();
+  auto gu_all = torch::empty_like(z);
+  auto gc_all = torch::empty_like(z);
   auto gi_all = torch::empty_like(z);
   auto g_state = torch::zeros_like(g_v);  // gradient reaching z_t through the recurrence
   auto gv = g_v.clone();
@@ -313,8 +310,8 @@ std::vector<torch::Tensor> lsnn_recurrent_backward(
       const T* GS = g_state.data_ptr<T>();
       const T* S = s.data_ptr<T>() + t * n;
       const T* Z = z.data_ptr<T>() + t * n;
-      T* GU = keep_gu ? gu_all.data_ptr<T>() + t * n : nullptr;
-      T* GC = keep_gu ? gc_all.data_ptr<T>() + t * n : nullptr;
+      T* GU = gu_all.data_ptr<T>() + t * n;
+      T* GC = gc_all.data_ptr<T>() + t * n;
       // g_state still holds the recurrence gradient of z_t; the next one is written after.
       elementwise(n, [&](int64_t e) {
         const T gzs = (GZ[e] + GS[e]) * S[e];
@@ -326,10 +323,8 @@ std::vector<torch::Tensor> lsnn_recurrent_backward(
           g = GV[e] * (T(1) - Z[e]) + gzs;
           gc = GB[e] - gzs;
         }
-        if (GU != nullptr) {
-          GU[e] = g;
-          GC[e] = gc;
-        }
+        GU[e] = g;
+        GC[e] = gc;
         GI[e] = R[e] * GI[e] + Q[e] * g;
         GV[e] = P[e] * g;
         GB[e] = KB[e] * gc;
@@ -337,6 +332,7 @@ std::vector<torch::Tensor> lsnn_recurrent_backward(
       at::mm_out(g_state, gi_t, w);
     }
   });
-  auto gw = need_w ? recurrent_weight_gradient(gi_all, z, z0, dense_above) : none();
+  auto gw = need_w ? recurrent_weight_gradient(gi_all, z, z0, dense_above)
+                   : torch::empty({0}, z.options());
   return {gu_all, gc_all, gi_all, gv, gi, gb, g_state, gw};
 }

@@ -98,8 +98,8 @@ def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_cur
     return tuple(load().lif_recurrent_forward(*args))
 
 
-def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need_w):
-    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, keep_gu, need_w, DENSE_ABOVE)
+def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
+    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, DENSE_ABOVE)
     return tuple(load().lif_recurrent_backward(*args))
 
 
@@ -108,8 +108,8 @@ def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtr
     return tuple(load().lsnn_recurrent_forward(*args))
 
 
-def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need_w):
-    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, keep_gu, need_w, DENSE_ABOVE)
+def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
+    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, DENSE_ABOVE)
     return tuple(load().lsnn_recurrent_backward(*args))
 
 

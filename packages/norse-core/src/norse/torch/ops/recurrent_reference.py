@@ -123,26 +123,23 @@ def lif_recurrent_backward(
     q: Tensor,
     r: Tensor,
     subtract: bool,
-    keep_gu: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The backward recursion of the recurrent LIF op (module docstring).
 
-    ``g_z`` ``(T, B, H)`` is the gradient reaching the spikes (any strides), ``g_v``/``g_i``
-    the ones reaching the final state, ``s`` the surrogate derivatives. Returns
-    ``(GU, GJ, gv0, gi0, gz0, gW)`` (``GU`` empty unless ``keep_gu``, ``gW`` empty unless
-    ``need_w``).
+    ``g_z`` ``(T, B, H)`` is the gradient reaching the spikes, ``g_v``/``g_i`` the ones
+    reaching the final state, ``s`` the surrogate derivatives. Returns
+    ``(GU, GJ, gv0, gi0, gz0, gW)`` (``gW`` empty unless ``need_w``).
     """
-    gu_all = torch.empty_like(z) if keep_gu else z.new_empty(0)
-    gj_all = torch.empty_like(z)
+    gu_all = torch.empty_like(g_z)
+    gj_all = torch.empty_like(g_z)
     gv, gi = g_v, g_i
     gj = None
     for t in range(g_z.shape[0] - 1, -1, -1):
         gz = g_z[t] if gj is None else torch.addmm(g_z[t], gj, w)
         gu = gz * s[t] + (gv if subtract else gv * (1 - z[t]))
         gj = q * gu + r * gi
-        if keep_gu:
-            gu_all[t] = gu
+        gu_all[t] = gu
         gj_all[t] = gj
         gv, gi = p * gu, gj
     gz0 = gj @ w
@@ -216,18 +213,16 @@ def lsnn_recurrent_backward(
     r: Tensor,
     kb: Tensor,
     subtract: bool,
-    keep_gu: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The backward recursion of the recurrent LSNN op (module docstring).
 
     Returns ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``; ``GI[t]`` is the gradient reaching
-    ``i_t`` (the input gradient); ``GU`` and ``GC`` are empty unless ``keep_gu``, ``gW``
-    unless ``need_w``.
+    ``i_t`` (the input gradient); ``gW`` is empty unless ``need_w``.
     """
-    gu_all = torch.empty_like(z) if keep_gu else z.new_empty(0)
-    gc_all = torch.empty_like(z) if keep_gu else z.new_empty(0)
-    gi_all = torch.empty_like(z)
+    gu_all = torch.empty_like(g_z)
+    gc_all = torch.empty_like(g_z)
+    gi_all = torch.empty_like(g_z)
     gv, gi, gb = g_v, g_i, g_b
     g_state_z = None
     for t in range(g_z.shape[0] - 1, -1, -1):
@@ -242,9 +237,8 @@ def lsnn_recurrent_backward(
         else:
             gu = gv * (1 - zt) + gzs
             gc = gb - gzs
-        if keep_gu:
-            gu_all[t] = gu
-            gc_all[t] = gc
+        gu_all[t] = gu
+        gc_all[t] = gc
         gi = r * gi + q * gu
         gv, gb = p * gu, kb * gc
     g_w = _weight_gradient(gi_all, previous_spikes(z, z0)) if need_w else w.new_empty(0)
