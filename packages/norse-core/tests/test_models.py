@@ -23,6 +23,9 @@ def test_convnets_map_image_sequences_to_readout_voltages():
         out.sum().backward()
         assert model.conv1.weight.grad.abs().sum() > 0
     assert ConvNet4().lif0.p.v_th.item() == pytest.approx(0.7)
+    # Norse 1.1.0's effective SuperSpike (it ignored its alpha=100): 1 / (|x| + 1)^2
+    assert [float(layer.p.alpha) for layer in (ConvNet().lif0, ConvNet4().lif2)] == [1.0, 1.0]
+    assert float(ConvNet(alpha=100.0).lif1.p.alpha) == 100.0
     assert sum(p.numel() for p in ConvNet().parameters()) == 431070  # as Norse 1.1's ConvNet
     assert sum(p.numel() for p in ConvNet4().parameters()) == 1111936
 

@@ -22,7 +22,7 @@ def _weights(output):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
-    write_mnist(root, train=384, test=128)
+    write_mnist(root, train=1200, test=500)
     return root
 
 
@@ -41,7 +41,7 @@ def test_mnist_learns_and_resume_continues_to_the_same_weights(data, tmp_path):
     assert summary["task"] == "mnist" and summary["seed"] == 3 and summary["world_size"] == 1
     assert summary["epochs"] == 2 and summary["config"]["timesteps"] == 4
     assert set(summary["versions"]) == {"torch", "norse-core", "norse-tasks"}
-    assert summary["test_accuracy"] > 0.3  # chance is 0.1; 0.46 measured
+    assert summary["test_accuracy"] > 0.88  # 0.92 measured (0.90-0.95 over seeds 0-4)
     assert metrics[1]["train_loss"] < metrics[0]["train_loss"]
 
     _run(data, cut, "--epochs", "1")  # interrupted after one epoch ...

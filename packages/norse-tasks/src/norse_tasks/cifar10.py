@@ -2,7 +2,9 @@
 
 Data: torchvision's ``CIFAR10`` reading the python pickle batches in
 ``DATA_ROOT/cifar-10-batches-py`` (``--download`` fetches them); training images get the usual
-augmentation (random 32x32 crop of the 4-pixel padded image, random horizontal flip). Network
+augmentation (:func:`augment`: random 32x32 crop of the 4-pixel zero-padded image, random
+horizontal flip), drawn from a generator seeded by ``(seed, epoch, index)`` so that a resumed
+run sees the same images as an uninterrupted one. Network
 (:func:`norse.torch.models.vgg.make_layers` with batch norm, configuration
 ``64 64 M 128 128 M 256 256 M``): ``conv 3x3 -> batch norm -> spiking`` blocks with 2x2
 max-pools, then ``linear(256 * 4 * 4, 10)`` into a leaky-integrator readout. Each image is a
@@ -16,6 +18,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 
 from norse_tasks.common import DataNotFound, add_common_options, check_common, require
@@ -39,6 +42,28 @@ CONFIGURATION: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, "M"]
 FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5")
 FILES = (*FILES, "test_batch", "batches.meta")
 """The pickle files torchvision's CIFAR10 reads from ``DATA_ROOT/cifar-10-batches-py``."""
+MEAN = (0.4914, 0.4822, 0.4465)
+STD = (0.2470, 0.2435, 0.2616)
+"""CIFAR-10's per-channel pixel mean and standard deviation (pixels in [0, 1])."""
+
+
+def normalise(image: Tensor) -> Tensor:
+    """``(image - MEAN) / STD`` per channel of an image ``(3, H, W)`` with pixels in [0, 1]."""
+    mean = torch.tensor(MEAN, dtype=image.dtype).view(3, 1, 1)
+    std = torch.tensor(STD, dtype=image.dtype).view(3, 1, 1)
+    return (image - mean) / std
+
+
+def augment(image: Tensor, generator: torch.Generator) -> Tensor:
+    """The training augmentation of an image ``(3, 32, 32)`` with pixels in [0, 1]: a random
+    32x32 crop of the image zero-padded by 4 pixels on each side, flipped horizontally with
+    probability 1/2, then normalised (:func:`normalise`). Draws only from ``generator``."""
+    padded = nn.functional.pad(image, (4, 4, 4, 4))
+    top, left = torch.randint(0, 9, (2,), generator=generator).tolist()
+    crop = padded[:, top : top + 32, left : left + 32]
+    if torch.rand((), generator=generator) < 0.5:
+        crop = crop.flip(-1)
+    return normalise(crop)
 
 
 class CifarSNN(nn.Module):
@@ -102,18 +127,16 @@ def run(argv: list[str], dataset_class: type | None = None) -> int:
     from norse_tasks.supervised import ImageDataModule, fit
 
     dataset_class = datasets.CIFAR10 if dataset_class is None else dataset_class
-    normalise = transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
-    augment = [transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip()]
-    train_transform = transforms.Compose([*augment, transforms.ToTensor(), normalise])
     test_transform = transforms.Compose([transforms.ToTensor(), normalise])
 
     def make_dataset(train: bool, download: bool) -> Any:
-        transform = train_transform if train else test_transform
+        transform = transforms.ToTensor() if train else test_transform  # train: see augment
         return dataset_class(
             args.data_root, train=train, download=download and args.download, transform=transform
         )
 
     L.seed_everything(args.seed, workers=True, verbose=False)
     network = CifarSNN(args.neuron, args.surrogate)
-    fit("cifar10", args, network, ImageDataModule(make_dataset, args.batch_size, args.seed))
+    data = ImageDataModule(make_dataset, args.batch_size, args.seed, augment)
+    fit("cifar10", args, network, data)
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import lightning as L
@@ -83,25 +84,75 @@ class SpikingClassifier(L.LightningModule):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
 
 
+Augment = Callable[[Tensor, torch.Generator], Tensor]
+"""``augment(image, generator) -> image``: a random transform drawing only from ``generator``."""
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """A 63-bit seed determined by ``(seed, epoch, index)`` (BLAKE2b of the three numbers)."""
+    digest = hashlib.blake2b(f"{seed},{epoch},{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+class EpochSampler(DistributedSampler):
+    """A ``DistributedSampler`` that yields ``(index, epoch)`` pairs, so that the data set
+    (:class:`Augmented`) knows the epoch the Trainer set with ``set_epoch``."""
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:  # type: ignore[override]
+        for index in super().__iter__():
+            yield index, self.epoch
+
+
+class Augmented(Dataset):
+    """``dataset`` with ``augment`` applied to each image, seeded per sample and epoch.
+
+    ``augmented[(index, epoch)]`` is ``(augment(image, generator), label)`` for
+    ``(image, label) = dataset[index]`` with ``generator`` seeded by
+    :func:`sample_seed` ``(seed, epoch, index)``: the same in every run, process and worker,
+    so a resumed run augments as an uninterrupted one and ``W`` DDP processes as one.
+    """
+
+    def __init__(self, dataset: Dataset, augment: Augment, seed: int) -> None:
+        self.dataset = dataset
+        self.augment = augment
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[Tensor, Any]:
+        index, epoch = key
+        image, label = self.dataset[index]
+        generator = torch.Generator().manual_seed(sample_seed(self.seed, epoch, index))
+        return self.augment(image, generator), label
+
+
 class ImageDataModule(L.LightningDataModule):
-    """Train and test splits of a torchvision data set, with epoch-seeded shuffling.
+    """Train and test splits of a torchvision data set, with epoch-seeded shuffling and
+    augmentation.
 
     Args:
         make_dataset: ``make_dataset(train: bool, download: bool) -> Dataset``.
-        batch_size: samples per batch and process. seed: shuffling seed.
+        batch_size: samples per batch and process. seed: shuffling and augmentation seed.
+        augment: applied to the training images (:class:`Augmented`); None for none.
 
     The training loader's sampler is a ``DistributedSampler`` over the Trainer's world size
     (1 without DDP) seeded with ``seed`` and set to the epoch by the Trainer, so the order
     of every epoch is fixed by the seed and a resumed run sees the same batches. With world
     size ``W`` each process gets every ``W``-th sample of the same permutation, so ``W``
     processes with batch size ``b`` see the global batches one process with ``W * b`` sees.
+    The random augmentation of a training image depends only on ``(seed, epoch, index)``,
+    never on the global RNG.
     """
 
-    def __init__(self, make_dataset: Any, batch_size: int, seed: int) -> None:
+    def __init__(
+        self, make_dataset: Any, batch_size: int, seed: int, augment: Augment | None = None
+    ) -> None:
         super().__init__()
         self.make_dataset = make_dataset
         self.batch_size = batch_size
         self.seed = seed
+        self.augment = augment
         self.train_set: Dataset | None = None
         self.test_set: Dataset | None = None
 
@@ -113,10 +164,13 @@ class ImageDataModule(L.LightningDataModule):
     def setup(self, stage: str) -> None:
         """Load both splits from disk."""
         self.train_set = self.make_dataset(True, False)
+        if self.augment is not None:
+            self.train_set = Augmented(self.train_set, self.augment, self.seed)
         self.test_set = self.make_dataset(False, False)
 
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
-        sampler = DistributedSampler(
+        sampler_class = EpochSampler if isinstance(dataset, Augmented) else DistributedSampler
+        sampler = sampler_class(
             dataset,
             num_replicas=self.trainer.world_size,
             rank=self.trainer.global_rank,

@@ -8,6 +8,14 @@ Both map a sequence of images ``(T, B, C, H, W)`` (for example the same image re
       -> linear -> spiking -> leaky-integrator readout (no spikes)
 
 The prediction of a sequence is usually the readout voltage's maximum over time.
+
+The spiking layers' surrogate sharpness is ``alpha=1.0`` by default (keyword ``alpha``), not the
+neuron parameters' 100: Norse 1.1.0's SuperSpike ignored ``alpha`` and back-propagated
+``1 / (|x| + 1)^2``, which is what its ``ConvNet`` trained with (over 99 % on MNIST). With
+``alpha`` honoured, 100 makes the pseudo-derivative 100 times narrower than the distance of a
+typical voltage from threshold, so few neurons pass a gradient and training stalls (1200 of
+scikit-learn's handwritten digits as 28x28 images, constant current for 4 steps, 2 epochs of
+Adam: 0.51 accuracy on 500 other digits with ``alpha=100``, 0.90 to 0.95 over 5 seeds with 1).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ class _ConvSNN(nn.Module):
         dtype: torch.dtype,
         neuron: str,
         conv_threshold: float,
+        alpha: float,
     ) -> None:
         super().__init__()
         if not isinstance(feature_size, int) or feature_size < 16 or (feature_size - 12) % 4:
@@ -43,9 +52,10 @@ class _ConvSNN(nn.Module):
         self.conv1 = nn.Conv2d(num_channels, channels[0], 5, 1, dtype=dtype)
         self.conv2 = nn.Conv2d(channels[0], channels[1], 5, 1, dtype=dtype)
         self.fc1 = nn.Linear(self.features**2 * channels[1], hidden, dtype=dtype)
-        self.lif0 = neuron_layer(neuron, method, sequence=False, v_th=conv_threshold)
-        self.lif1 = neuron_layer(neuron, method, sequence=False, v_th=conv_threshold)
-        self.lif2 = neuron_layer(neuron, method, sequence=False)
+        conv = {"v_th": conv_threshold, "alpha": alpha}
+        self.lif0 = neuron_layer(neuron, method, sequence=False, **conv)
+        self.lif1 = neuron_layer(neuron, method, sequence=False, **conv)
+        self.lif2 = neuron_layer(neuron, method, sequence=False, alpha=alpha)
         self.out = LILinearCell(hidden, 10)
         self.out.input_weights.data = self.out.input_weights.data.to(dtype)
 
@@ -79,6 +89,8 @@ class ConvNet(_ConvSNN):
         dtype: parameter dtype.
         neuron: registered neuron model of the spiking layers (default ``"lif"``); any
             spiking model with a cell fits (see ``norse plugins``).
+        alpha: sharpness of the surrogate ``method`` in every spiking layer whose parameters
+            have ``alpha`` (default 1.0, the module docstring says why).
 
     ``forward(x)`` maps ``(T, B, C, H, W)`` to readout voltages ``(T, B, 10)``.
     """
@@ -91,8 +103,11 @@ class ConvNet(_ConvSNN):
         dtype: torch.dtype = torch.float32,
         *,
         neuron: str = "lif",
+        alpha: float = 1.0,
     ) -> None:
-        super().__init__(num_channels, feature_size, (20, 50), 500, method, dtype, neuron, 1.0)
+        super().__init__(
+            num_channels, feature_size, (20, 50), 500, method, dtype, neuron, 1.0, alpha
+        )
 
 
 class ConvNet4(_ConvSNN):
@@ -110,5 +125,8 @@ class ConvNet4(_ConvSNN):
         dtype: torch.dtype = torch.float32,
         *,
         neuron: str = "lif",
+        alpha: float = 1.0,
     ) -> None:
-        super().__init__(num_channels, feature_size, (32, 64), 1024, method, dtype, neuron, 0.7)
+        super().__init__(
+            num_channels, feature_size, (32, 64), 1024, method, dtype, neuron, 0.7, alpha
+        )
