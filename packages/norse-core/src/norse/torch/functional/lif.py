@@ -29,9 +29,9 @@ import torch
 from torch import Tensor
 
 from norse.torch.functional._integration import (
-    approach_factor,
     check_integrator,
     current_membrane_step,
+    membrane_step,
 )
 from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
@@ -101,6 +101,19 @@ def _integrate(v: Tensor, i_jump: Tensor, p: LIFParameters, dt: float) -> tuple[
     )
 
 
+def _spike_and_reset(
+    v_dec: Tensor, v_th: Tensor | float, p, detach: bool = False
+) -> tuple[Tensor, Tensor]:
+    """``z = threshold(v_dec - v_th, p.method, p.alpha)`` and ``v_new = p.reset_method(z,
+    v_dec, p.v_reset, v_th)``; ``detach`` resets with ``z.detach()`` (the recurrent steps).
+
+    Shared by every model whose parameters carry ``method``, ``alpha``, ``v_reset`` and
+    ``reset_method``. Returns ``(z, v_new)``.
+    """
+    z = threshold(v_dec - v_th, p.method, p.alpha)
+    return z, p.reset_method(z.detach() if detach else z, v_dec, p.v_reset, v_th)
+
+
 def lif_feed_forward_step(
     input_tensor: Tensor,
     state: LIFFeedForwardState,
@@ -119,8 +132,7 @@ def lif_feed_forward_step(
     """
     i_jump = state.i + input_tensor
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z, v_dec, p.v_reset, p.v_th)
+    z, v_new = _spike_and_reset(v_dec, p.v_th, p)
     return z, LIFFeedForwardState(v=v_new, i=i_dec)
 
 
@@ -144,8 +156,7 @@ def lif_step(
         + torch.nn.functional.linear(state.z, recurrent_weights)
     )
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z.detach(), v_dec, p.v_reset, p.v_th)
+    z, v_new = _spike_and_reset(v_dec, p.v_th, p, detach=True)
     return z, LIFState(z=z, v=v_new, i=i_dec)
 
 
@@ -202,13 +213,8 @@ def lif_current_encoder(
     Returns ``(z, v_new)``, both shaped like ``input_current``.
     """
     check_integrator(p.integrator, "LIFParameters")
-    if p.integrator == "euler":
-        v_dec = voltage + dt * p.tau_mem_inv * ((p.v_leak - voltage) + input_current)
-    else:
-        fraction = approach_factor(p.tau_mem_inv, dt, "exact")
-        v_dec = voltage + fraction * ((p.v_leak - voltage) + input_current)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    return z, p.reset_method(z, v_dec, p.v_reset, p.v_th)
+    v_dec = membrane_step(voltage, input_current, p.tau_mem_inv, p.v_leak, dt, p.integrator)
+    return _spike_and_reset(v_dec, p.v_th, p)
 
 
 # ---- Norse 1.x names: sparse-input steps and bio defaults (helper "parity")
@@ -245,8 +251,7 @@ def lif_step_sparse(
         + _sparse_linear(state.z, recurrent_weights)
     )
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z.detach(), v_dec, p.v_reset, p.v_th)
+    z, v_new = _spike_and_reset(v_dec, p.v_th, p, detach=True)
     z_sparse = z.to_sparse()
     return z_sparse, LIFState(z=z_sparse, v=v_new, i=i_dec)
 

@@ -84,11 +84,23 @@ def compute_refractory_update(
 
     ``state`` is the state *before* the step. Returns ``(v, z, rho)`` (module docstring).
     """
-    refractory = heaviside(state.rho)
-    v = (1 - refractory) * v_new + refractory * state.lif.v
+    return _refractory_update(state.rho, state.lif.v, z_new, v_new, p.rho_reset)
+
+
+def _refractory_update(
+    rho: Tensor, v_old: Tensor, z_new: Tensor, v_new: Tensor, rho_reset: Tensor | float
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The refractory update of any model's step, on plain tensors.
+
+    ``rho`` and ``v_old`` are the counter and voltage *before* the step, ``z_new`` and
+    ``v_new`` the step's spikes and voltage. Returns ``(v, z, rho)`` (module docstring).
+    Shared by LIFRefrac, LIFAdExRefrac and the refractory adjoint step.
+    """
+    refractory = heaviside(rho)
+    v = (1 - refractory) * v_new + refractory * v_old
     z = (1 - refractory) * z_new
-    rho = (1 - z) * torch.relu(state.rho - refractory) + z * p.rho_reset
-    return v, z, rho
+    rho_new = (1 - z) * torch.relu(rho - refractory) + z * rho_reset
+    return v, z, rho_new
 
 
 def lif_refrac_step(
