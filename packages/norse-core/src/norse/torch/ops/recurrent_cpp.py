@@ -10,7 +10,8 @@ reference serves. Half-precision inputs are served by the reference.
 The forward adds the outgoing weights of the spiking neurons while at most
 :data:`DENSE_ABOVE` of the previous step's spikes are nonzero, and uses one dense product per
 step above it; the recurrent weight gradient is chosen the same way over all stored spikes
-(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same).
+(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same) and is
+formed inside the backward kernel, in cache-sized tiles of columns.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ _FUNCTIONS = (
     "lif_recurrent_backward",
     "lsnn_recurrent_forward",
     "lsnn_recurrent_backward",
-    "spike_weight_gradient",
 )
 
 
@@ -56,12 +56,23 @@ def status() -> tuple[bool, str]:
 
 class RecurrentCppKernel:
     """A registered CPU kernel that runs the C++ extension for float32/float64 tensors and
-    the PyTorch reference otherwise. ``available()`` builds the extension on first call."""
+    the PyTorch reference otherwise. ``available()`` builds the extension on first call.
 
-    def __init__(self, name: str, run: Callable[..., Any], reference: Callable[..., Any]):
+    Tensor arguments are made contiguous, except the first when ``strided_first`` (the
+    backward's output gradient, often an expanded tensor, which the kernel reads step by
+    step without copying it)."""
+
+    def __init__(
+        self,
+        name: str,
+        run: Callable[..., Any],
+        reference: Callable[..., Any],
+        strided_first: bool = False,
+    ):
         self.__name__ = name
         self._run = run
         self._reference = reference
+        self._strided_first = strided_first
 
     def available(self) -> tuple[bool, str]:
         """Whether the extension is built (building it on first call), and why not."""
@@ -77,7 +88,9 @@ class RecurrentCppKernel:
         dtype = args[0].dtype
         if dtype not in (torch.float32, torch.float64):
             return self._reference(*args)
-        return self._run(*(a.contiguous() if isinstance(a, Tensor) else a for a in args))
+        first = args[0] if self._strided_first else args[0].contiguous()
+        rest = (a.contiguous() if isinstance(a, Tensor) else a for a in args[1:])
+        return self._run(first, *rest)
 
 
 def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_current):
@@ -85,17 +98,9 @@ def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_cur
     return tuple(load().lif_recurrent_forward(*args))
 
 
-def _weight_gradient(g: Tensor, z: Tensor, z0: Tensor, need_w: bool) -> Tensor:
-    if not need_w:
-        return g.new_empty(0)
-    h = g.shape[-1]
-    z_prev = recurrent_reference.previous_spikes(z, z0).reshape(-1, h)
-    return load().spike_weight_gradient(g.reshape(-1, h), z_prev, DENSE_ABOVE)
-
-
 def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
-    gu, gj, gv0, gi0, gz0 = load().lif_recurrent_backward(g_z, g_v, g_i, s, z, w, p, q, r, subtract)
-    return gu, gj, gv0, gi0, gz0, _weight_gradient(gj, z, z0, need_w)
+    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, DENSE_ABOVE)
+    return tuple(load().lif_recurrent_backward(*args))
 
 
 def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtract, keep):
@@ -104,9 +109,8 @@ def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtr
 
 
 def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
-    results = load().lsnn_recurrent_backward(g_z, g_v, g_i, g_b, s, z, w, p, q, r, kb, subtract)
-    gu, gc, gi, gv0, gi0, gb0, gz0 = results
-    return gu, gc, gi, gv0, gi0, gb0, gz0, _weight_gradient(gi, z, z0, need_w)
+    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, DENSE_ABOVE)
+    return tuple(load().lsnn_recurrent_backward(*args))
 
 
 _R = recurrent_reference
@@ -115,7 +119,7 @@ LIF_FORWARD = RecurrentCppKernel(
 )
 """The C++ forward of ``norse::lif_recurrent_sequence`` (CPU)."""
 LIF_BACKWARD = RecurrentCppKernel(
-    "lif_recurrent_backward_cpp", _lif_backward, _R.lif_recurrent_backward
+    "lif_recurrent_backward_cpp", _lif_backward, _R.lif_recurrent_backward, strided_first=True
 )
 """The C++ backward recursion of ``norse::lif_recurrent_sequence`` (CPU)."""
 LSNN_FORWARD = RecurrentCppKernel(
@@ -123,6 +127,6 @@ LSNN_FORWARD = RecurrentCppKernel(
 )
 """The C++ forward of ``norse::lsnn_recurrent_sequence`` (CPU)."""
 LSNN_BACKWARD = RecurrentCppKernel(
-    "lsnn_recurrent_backward_cpp", _lsnn_backward, _R.lsnn_recurrent_backward
+    "lsnn_recurrent_backward_cpp", _lsnn_backward, _R.lsnn_recurrent_backward, strided_first=True
 )
 """The C++ backward recursion of ``norse::lsnn_recurrent_sequence`` (CPU)."""
