@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 from torch.nn.functional import linear
 
+from norse.torch.functional._step import recurrent_jump
 from norse.torch.functional.lif import LIFFeedForwardState, LIFState
 from norse.torch.functional.lif_refrac import (
     _DEFAULT_PARAMETERS,
@@ -57,7 +58,7 @@ def lif_mc_refrac_step(
     """One recurrent step (module docstring). Shapes: input ``(B, I)``, weights ``(H, I)``,
     ``(H, H)``, ``g_coupling`` ``(H, H)``. Returns ``(z, LIFRefracState(LIFState(z, v, i), rho))``."""
     z, v, i_dec, rho = _dynamics(state.lif.v, state.lif.i, state.rho, g_coupling, p, dt)
-    i_new = i_dec + linear(input_tensor, input_weights) + linear(state.lif.z, recurrent_weights)
+    i_new = recurrent_jump(i_dec, input_tensor, state.lif.z, input_weights, recurrent_weights)
     return z, LIFRefracState(LIFState(z, v, i_new), rho)
 
 
