@@ -28,6 +28,11 @@ from norse.torch.functional.lif import (
 __all__ = ["lif_mc_feed_forward_step", "lif_mc_step"]
 
 
+def _coupled(v: Tensor, g_coupling: Tensor, dt: float) -> Tensor:
+    """``v + dt * v @ g_coupling.T``: one Euler step of the compartment coupling."""
+    return v + dt * linear(v, g_coupling)
+
+
 def lif_mc_step(
     input_tensor: Tensor,
     state: LIFState,
@@ -43,7 +48,7 @@ def lif_mc_step(
     state fields ``(B, H)``. Returns ``(z, LIFState(z, v, i))``.
     """
     z, s = lif_step(input_tensor, state, input_weights, recurrent_weights, p, dt)
-    return z, LIFState(z=z, v=s.v + dt * linear(s.v, g_coupling), i=s.i)
+    return z, LIFState(z=z, v=_coupled(s.v, g_coupling, dt), i=s.i)
 
 
 def lif_mc_feed_forward_step(
@@ -55,5 +60,5 @@ def lif_mc_feed_forward_step(
 ) -> tuple[Tensor, LIFFeedForwardState]:
     """One feed-forward step: ``v += dt * v @ g_coupling.T``, then
     :func:`lif_feed_forward_step` with the input current ``(B, H)``."""
-    v = state.v + dt * linear(state.v, g_coupling)
+    v = _coupled(state.v, g_coupling, dt)
     return lif_feed_forward_step(input_tensor, LIFFeedForwardState(v, state.i), p, dt)

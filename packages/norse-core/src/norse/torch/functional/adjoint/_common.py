@@ -30,6 +30,18 @@ def reduce_to(grad: Tensor, shape: torch.Size) -> Tensor:
     return grad if grad.shape == shape else grad.sum_to_size(shape)
 
 
+def membrane_adjoint(g_vdec: Tensor, g_i: Tensor, p, dt: float) -> tuple[Tensor, Tensor]:
+    """The adjoint of the Euler current-membrane step (``current_membrane_step``).
+
+    ``g_vdec`` and ``g_i`` are the gradients of the decayed voltage and current; returns the
+    gradients of the step's ``(v, i)``: ``(g_vdec (1 - dt tau_mem_inv), g_i (1 - dt
+    tau_syn_inv) + g_vdec dt tau_mem_inv)``, written ``g - g * c`` to round as autograd of
+    the forward step does.
+    """
+    c_mem, c_syn = dt * p.tau_mem_inv, dt * p.tau_syn_inv
+    return g_vdec - g_vdec * c_mem, g_i - g_i * c_syn + g_vdec * c_mem
+
+
 def save_step(ctx, saved: tuple[Tensor, ...], p, dt: float, inputs: tuple[Tensor, ...]) -> None:
     """Stores what every adjoint backward reads: ``saved`` tensors, ``p``, ``dt`` and the
     shapes of the tensor ``inputs`` of ``forward`` (for :func:`input_gradients`)."""

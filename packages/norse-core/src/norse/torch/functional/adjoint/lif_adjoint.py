@@ -26,6 +26,7 @@ from norse.torch.functional.adjoint._common import (
     check_supported,
     incoming,
     input_gradients,
+    membrane_adjoint,
     save_step,
     surrogate,
 )
@@ -58,10 +59,8 @@ def lif_backward(g_z: Tensor, g_v: Tensor, g_i: Tensor, v_dec: Tensor, p: LIFPar
     z = heaviside(v_dec - p.v_th)
     g_z = g_z + g_v * (p.v_reset - v_dec)
     g_vdec = g_v * (1 - z) + g_z * surrogate(v_dec - p.v_th, p.method, p.alpha)
-    c_mem, c_syn = dt * p.tau_mem_inv, dt * p.tau_syn_inv
-    # g - g * c rather than g * (1 - c): the same rounding as autograd of the forward step
-    g_ij = g_i - g_i * c_syn + g_vdec * c_mem
-    return g_ij, g_vdec - g_vdec * c_mem, g_ij
+    g_v_old, g_ij = membrane_adjoint(g_vdec, g_i, p, dt)
+    return g_ij, g_v_old, g_ij
 
 
 class LIFFeedForwardAdjointFunction(torch.autograd.Function):

@@ -24,6 +24,7 @@ from norse.torch.functional.adjoint._common import (
     check_supported,
     incoming,
     input_gradients,
+    membrane_adjoint,
     save_step,
     surrogate,
 )
@@ -60,14 +61,9 @@ class LSNNFeedForwardAdjointFunction(torch.autograd.Function):
         g_z = g_z + g_v * (p.v_reset - v_dec) + g_b * p.beta
         g_vdec = g_v * (1 - z) + g_z * s
         g_bdec = g_b - g_z * s
-        c_mem, c_syn, c_ada = dt * p.tau_mem_inv, dt * p.tau_syn_inv, dt * p.tau_adapt_inv
-        return input_gradients(  # g - g * c as autograd of the forward step rounds it
-            ctx,
-            g_i,
-            g_vdec - g_vdec * c_mem,
-            g_i - g_i * c_syn + g_vdec * c_mem,
-            g_bdec - g_bdec * c_ada,
-        )
+        g_v_old, g_i_old = membrane_adjoint(g_vdec, g_i, p, dt)
+        c_ada = dt * p.tau_adapt_inv  # g - g * c as autograd of the forward step rounds it
+        return input_gradients(ctx, g_i, g_v_old, g_i_old, g_bdec - g_bdec * c_ada)
 
 
 def lsnn_feed_forward_adjoint_step(
