@@ -40,6 +40,11 @@ def test_covariance_matrix_has_the_given_axes():
     torch.testing.assert_close(eigenvalues, torch.tensor([0.25, 4.0]))
     major = eigenvectors[:, 1] * eigenvectors[0, 1].sign()
     torch.testing.assert_close(major, torch.tensor([math.cos(0.3), math.sin(0.3)]))
+    one = rf.covariance_matrix(torch.tensor([2.0]), torch.tensor([0.5]), torch.tensor([0.3]))
+    torch.testing.assert_close(one, c)  # one-element tensors: (2, 2), as in Norse 1.x
+    batch = rf.covariance_matrix(torch.tensor([2.0, 1.0]), 0.5, torch.tensor([0.3, 0.0]))
+    assert batch.shape == (2, 2, 2)
+    torch.testing.assert_close(batch[0], c)
 
 
 def test_derive_kernel_is_exact_on_a_plane():
@@ -183,7 +188,8 @@ def test_spatial_module_trains_repeatedly_and_copies():
     torch.testing.assert_close(m.rf_parameters.grad, 2 * first)
     assert first[0, :3].abs().min() > 0 and (first[0, 3:] == 0).all()
     old = m.weights.detach().clone()
-    torch.optim.SGD(m.parameters(), lr=0.1).step()
+    with torch.no_grad():  # an SGD step
+        m.rf_parameters -= 0.1 * m.rf_parameters.grad
     assert not torch.equal(m.weights.detach(), old)
     clone = pickle.loads(pickle.dumps(copy.deepcopy(m)))
     torch.testing.assert_close(clone(x), m(x))

@@ -166,6 +166,7 @@ def utils():
         "fields": torch.tensor(float(len(Trace._fields))),
         "bi": pytree.broadcast_input(torch.tensor(4.0), template),
         "m0": mapped[0], "m1": mapped[1][0], "m2": torch.tensor(float(mapped[1][1])),
+        "map_only": torch.tensor([float(pytree.map_only(int)(lambda v: v + 1)(v)) for v in (1, 2.5)]),
         "clone": clone_tensor(torch.tensor([1.5, 2.5])),
     }  # fmt: skip
 

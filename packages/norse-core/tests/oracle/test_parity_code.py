@@ -18,7 +18,7 @@ SCRIPT = pathlib.Path(__file__).with_name("parity_code.py")
 # Norse 1.x names checked elsewhere (plotting and TensorBoard flags: norse-viz).
 OWNED_ELSEWHERE = {"norse.torch": {"HAS_MATPLOTLIB", "HAS_TENSORBOARD"}}
 # Not provided (yet): the recurrent adjoint steps (the parity issue asks for the feed-forward
-# ones), a typing alias and torch's ``map_only`` helper re-exported by Norse 1.x's pytree.
+# ones).
 NOT_PROVIDED = {
     "norse.torch.functional.adjoint.lif_adjoint": {
         "LIFAdjointFunction", "LIFSparseAdjointFunction", "lif_adjoint_step",
@@ -29,8 +29,6 @@ NOT_PROVIDED = {
         "lif_refrac_adjoint_step", "lif_refrac_adjoint_step_sparse",
     },
     "norse.torch.functional.adjoint.lsnn_adjoint": {"LSNNAdjointFunction", "lsnn_adjoint_step"},
-    "norse.torch.functional.regularization": {"Accumulator"},
-    "norse.torch.utils.pytree": {"map_only"},
 }  # fmt: skip
 MODELS = {
     "ConvNet",

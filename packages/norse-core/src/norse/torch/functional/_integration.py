@@ -105,6 +105,23 @@ def current_to_voltage_factor(
     return tau_mem_inv * torch.exp(-tau_mem_inv * dt) * ratio
 
 
+def membrane_step(
+    v: Tensor,
+    drive: Tensor,
+    tau_mem_inv: Tensor | float,
+    v_leak: Tensor | float,
+    dt: float,
+    integrator: str,
+) -> Tensor:
+    """One step of ``dv/dt = tau_mem_inv ((v_leak - v) + drive)``, ``drive`` constant over it.
+
+    Returns ``v + k ((v_leak - v) + drive)`` with ``k`` from :func:`approach_factor`:
+    ``dt tau_mem_inv`` (``"euler"``, Norse 1.x's expression) or ``1 - exp(-dt tau_mem_inv)``
+    (``"exact"``).
+    """
+    return v + approach_factor(tau_mem_inv, dt, integrator) * ((v_leak - v) + drive)
+
+
 def current_membrane_step(
     v: Tensor,
     i_jump: Tensor,

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from norse.torch.functional._integration import approach_factor, check_integrator
+from norse.torch.functional._integration import check_integrator, membrane_step
 
 __all__ = ["LIBoxParameters", "LIBoxState", "li_box_feed_forward_step", "li_box_step"]
 
@@ -46,11 +46,7 @@ class LIBoxState(NamedTuple):
 
 def _li_box(drive: Tensor, state: LIBoxState, p: LIBoxParameters, dt: float):
     check_integrator(p.integrator, "LIBoxParameters")
-    if p.integrator == "euler":
-        v_new = state.v + dt * p.tau_mem_inv * ((p.v_leak - state.v) + drive)
-    else:
-        k = approach_factor(p.tau_mem_inv, dt, "exact")
-        v_new = state.v + k * ((p.v_leak - state.v) + drive)
+    v_new = membrane_step(state.v, drive, p.tau_mem_inv, p.v_leak, dt, p.integrator)
     return v_new, LIBoxState(v=v_new.clone())
 
 

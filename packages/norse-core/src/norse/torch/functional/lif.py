@@ -29,12 +29,12 @@ import torch
 from torch import Tensor
 
 from norse.torch.functional._integration import (
-    approach_factor,
     check_integrator,
     current_membrane_step,
+    membrane_step,
 )
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
-from norse.torch.functional.threshold import threshold
 
 __all__ = [
     "LIFFeedForwardState",
@@ -119,8 +119,7 @@ def lif_feed_forward_step(
     """
     i_jump = state.i + input_tensor
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z, v_dec, p.v_reset, p.v_th)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p)
     return z, LIFFeedForwardState(v=v_new, i=i_dec)
 
 
@@ -136,16 +135,12 @@ def lif_step(
 
     ``i_jump = i + input @ W_in.T + z @ W_rec.T``; then as the feed-forward step, except that
     the reset uses ``z.detach()`` (Norse 1.x). Returns ``(z, LIFState(z, v_new, i_dec))``
-    with all tensors ``(B, H)``.
+    with all tensors ``(B, H)``. The input and ``state.z`` may be sparse (COO) tensors (the
+    weighted sums then use ``torch.sparse.mm``).
     """
-    i_jump = (
-        state.i
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_jump = recurrent_jump(state.i, input_tensor, state.z, input_weights, recurrent_weights)
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z.detach(), v_dec, p.v_reset, p.v_th)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p, detach=True)
     return z, LIFState(z=z, v=v_new, i=i_dec)
 
 
@@ -202,13 +197,8 @@ def lif_current_encoder(
     Returns ``(z, v_new)``, both shaped like ``input_current``.
     """
     check_integrator(p.integrator, "LIFParameters")
-    if p.integrator == "euler":
-        v_dec = voltage + dt * p.tau_mem_inv * ((p.v_leak - voltage) + input_current)
-    else:
-        fraction = approach_factor(p.tau_mem_inv, dt, "exact")
-        v_dec = voltage + fraction * ((p.v_leak - voltage) + input_current)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    return z, p.reset_method(z, v_dec, p.v_reset, p.v_th)
+    v_dec = membrane_step(voltage, input_current, p.tau_mem_inv, p.v_leak, dt, p.integrator)
+    return spike_and_reset(v_dec, p.v_th, p)
 
 
 # ---- Norse 1.x names: sparse-input steps and bio defaults (helper "parity")
@@ -216,13 +206,6 @@ def lif_current_encoder(
 
 def _dense(x: Tensor) -> Tensor:
     return x.to_dense() if x.is_sparse else x
-
-
-def _sparse_linear(x: Tensor, weights: Tensor) -> Tensor:
-    """``x @ weights.T`` for a sparse (COO) or dense ``x`` of shape ``(B, in)``."""
-    if x.is_sparse:
-        return torch.sparse.mm(x, weights.t())
-    return torch.nn.functional.linear(x, weights)
 
 
 def lif_step_sparse(
@@ -235,20 +218,14 @@ def lif_step_sparse(
 ) -> tuple[Tensor, LIFState]:
     """:func:`lif_step` for sparse (COO) input spikes ``(B, I)`` and sparse ``state.z``.
 
-    The weighted sums use ``torch.sparse.mm``; the voltage and current stay dense. Returns
-    ``(z, LIFState(z, v, i))`` with ``z`` as a sparse COO tensor ``(B, H)`` (Norse 1.x).
-    Dense inputs or a dense ``state.z`` are accepted too.
+    Runs :func:`lif_step` (its weighted sums use ``torch.sparse.mm`` for sparse operands;
+    the voltage and current stay dense) and returns ``(z, LIFState(z, v, i))`` with ``z`` as
+    a sparse COO tensor ``(B, H)`` (Norse 1.x). Dense inputs or a dense ``state.z`` are
+    accepted too.
     """
-    i_jump = (
-        state.i
-        + _sparse_linear(input_spikes, input_weights)
-        + _sparse_linear(state.z, recurrent_weights)
-    )
-    v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z.detach(), v_dec, p.v_reset, p.v_th)
+    z, new_state = lif_step(input_spikes, state, input_weights, recurrent_weights, p, dt)
     z_sparse = z.to_sparse()
-    return z_sparse, LIFState(z=z_sparse, v=v_new, i=i_dec)
+    return z_sparse, LIFState(z=z_sparse, v=new_state.v, i=new_state.i)
 
 
 def lif_feed_forward_step_sparse(

@@ -21,9 +21,9 @@ from typing import NamedTuple
 
 import torch
 
-from norse.torch.functional.lif_ex import exponential_term
+from norse.torch.functional._step import recurrent_jump
+from norse.torch.functional.lif_ex import _lif_ex_dynamics
 from norse.torch.functional.reset import ResetMethod, reset_value
-from norse.torch.functional.threshold import threshold
 
 __all__ = [
     "LIFAdExFeedForwardState",
@@ -94,12 +94,8 @@ def _lif_adex_dynamics(
     i_jump: torch.Tensor, v: torch.Tensor, a: torch.Tensor, p: LIFAdExParameters, dt: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The step after the current jump: returns ``(z, v_new, i_dec, a_new)``."""
-    dv = dt * p.tau_mem_inv * ((p.v_leak - v) + exponential_term(v, p.v_th, p.delta_T) + i_jump - a)
-    v_dec = v + dv
-    i_dec = i_jump - dt * p.tau_syn_inv * i_jump
+    z, v_new, i_dec = _lif_ex_dynamics(i_jump, v, p, dt, a)
     a_dec = a + dt * p.tau_ada_inv * (p.adaptation_current * (v - p.v_leak) - a)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z, v_dec, p.v_reset, p.v_th)
     return z, v_new, i_dec, a_dec + z * p.adaptation_spike
 
 
@@ -117,11 +113,7 @@ def lif_adex_step(
     docstring. Shapes: input ``(B, I)``, ``input_weights`` ``(H, I)``, ``recurrent_weights``
     ``(H, H)``, state fields ``(B, H)``. Returns ``(z, LIFAdExState(z, v, i, a))``.
     """
-    i_jump = (
-        state.i
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_jump = recurrent_jump(state.i, input_tensor, state.z, input_weights, recurrent_weights)
     z, v_new, i_dec, a_new = _lif_adex_dynamics(i_jump, state.v, state.a, p, dt)
     return z, LIFAdExState(z, v_new, i_dec, a_new)
 

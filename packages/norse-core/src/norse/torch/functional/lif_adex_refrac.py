@@ -27,7 +27,7 @@ from norse.torch.functional.lif_adex import (
     lif_adex_feed_forward_step,
     lif_adex_step,
 )
-from norse.torch.functional.threshold import heaviside
+from norse.torch.functional.lif_refrac import _refractory_update
 
 __all__ = [
     "LIFAdExRefracFeedForwardState",
@@ -79,11 +79,7 @@ def compute_refractory_update(
 
     ``state`` is the state *before* the step. Returns ``(v, z, rho)`` (module docstring).
     """
-    refractory = heaviside(state.rho)
-    v = (1 - refractory) * v_new + refractory * state.lif_adex.v
-    z = (1 - refractory) * z_new
-    rho = (1 - z) * torch.relu(state.rho - refractory) + z * p.rho_reset
-    return v, z, rho
+    return _refractory_update(state.rho, state.lif_adex.v, z_new, v_new, p.rho_reset)
 
 
 def lif_adex_refrac_step(

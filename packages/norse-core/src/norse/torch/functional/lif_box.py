@@ -17,9 +17,9 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from norse.torch.functional._integration import approach_factor, check_integrator
+from norse.torch.functional._integration import check_integrator, membrane_step
+from norse.torch.functional._step import spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
-from norse.torch.functional.threshold import threshold
 
 __all__ = [
     "LIFBoxFeedForwardState",
@@ -76,10 +76,9 @@ def lif_box_feed_forward_step(
 ) -> tuple[Tensor, LIFBoxFeedForwardState]:
     """One box LIF step (module docstring): input ``(B, ...)`` to ``(z, state)``, same shape."""
     check_integrator(p.integrator, "LIFBoxParameters")
-    if p.integrator == "euler":
+    if p.integrator == "euler":  # Norse 1.x's operand order, kept for bit-equal results
         v_dec = state.v + dt * p.tau_mem_inv * (input_tensor + p.v_leak - state.v)
     else:
-        k = approach_factor(p.tau_mem_inv, dt, "exact")
-        v_dec = state.v + k * ((p.v_leak - state.v) + input_tensor)
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    return z, LIFBoxFeedForwardState(v=p.reset_method(z, v_dec, p.v_reset, p.v_th))
+        v_dec = membrane_step(state.v, input_tensor, p.tau_mem_inv, p.v_leak, dt, "exact")
+    z, v_new = spike_and_reset(v_dec, p.v_th, p)
+    return z, LIFBoxFeedForwardState(v=v_new)

@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 import torch
 
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
-from norse.torch.functional.threshold import threshold
 
 __all__ = [
     "LIFExFeedForwardState",
@@ -113,14 +113,23 @@ def exponential_term(
 
 
 def _lif_ex_dynamics(
-    i_jump: torch.Tensor, v: torch.Tensor, p: LIFExParameters, dt: float
+    i_jump: torch.Tensor,
+    v: torch.Tensor,
+    p: LIFExParameters,
+    dt: float,
+    a: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One Euler step after the current jump: returns ``(z, v_new, i_dec)``."""
-    dv = dt * p.tau_mem_inv * ((p.v_leak - v) + exponential_term(v, p.v_th, p.delta_T) + i_jump)
-    v_dec = v + dv
+    """One Euler step after the current jump: returns ``(z, v_new, i_dec)``.
+
+    With an adaptation current ``a`` (LIFAdEx, whose parameters carry the same fields) the
+    voltage drive is ``(v_leak - v) + E(v) + i_jump - a``.
+    """
+    drive = (p.v_leak - v) + exponential_term(v, p.v_th, p.delta_T) + i_jump
+    if a is not None:
+        drive = drive - a
+    v_dec = v + dt * p.tau_mem_inv * drive
     i_dec = i_jump - dt * p.tau_syn_inv * i_jump
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    v_new = p.reset_method(z, v_dec, p.v_reset, p.v_th)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p)
     return z, v_new, i_dec
 
 
@@ -138,11 +147,7 @@ def lif_ex_step(
     docstring. Shapes: input ``(B, I)``, ``input_weights`` ``(H, I)``, ``recurrent_weights``
     ``(H, H)``, state fields ``(B, H)``. Returns ``(z, LIFExState(z, v, i))``.
     """
-    i_jump = (
-        state.i
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_jump = recurrent_jump(state.i, input_tensor, state.z, input_weights, recurrent_weights)
     z, v_new, i_dec = _lif_ex_dynamics(i_jump, state.v, p, dt)
     return z, LIFExState(z, v_new, i_dec)
 
@@ -172,11 +177,5 @@ def lif_ex_current_encoder(
     ``v_dec = v + dt * tau_mem_inv * ((v_leak - v) + E(v) + I)``, ``z = Θ(v_dec - v_th)``,
     ``v_new = reset_method(z, v_dec, v_reset, v_th)``. Returns ``(z, v_new)``.
     """
-    dv = (
-        dt
-        * p.tau_mem_inv
-        * ((p.v_leak - voltage) + exponential_term(voltage, p.v_th, p.delta_T) + input_current)
-    )
-    v_dec = voltage + dv
-    z = threshold(v_dec - p.v_th, p.method, p.alpha)
-    return z, p.reset_method(z, v_dec, p.v_reset, p.v_th)
+    z, v_new, _ = _lif_ex_dynamics(input_current, voltage, p, dt)
+    return z, v_new

@@ -84,11 +84,23 @@ def compute_refractory_update(
 
     ``state`` is the state *before* the step. Returns ``(v, z, rho)`` (module docstring).
     """
-    refractory = heaviside(state.rho)
-    v = (1 - refractory) * v_new + refractory * state.lif.v
+    return _refractory_update(state.rho, state.lif.v, z_new, v_new, p.rho_reset)
+
+
+def _refractory_update(
+    rho: Tensor, v_old: Tensor, z_new: Tensor, v_new: Tensor, rho_reset: Tensor | float
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The refractory update of any model's step, on plain tensors.
+
+    ``rho`` and ``v_old`` are the counter and voltage *before* the step, ``z_new`` and
+    ``v_new`` the step's spikes and voltage. Returns ``(v, z, rho)`` (module docstring).
+    Shared by LIFRefrac, LIFAdExRefrac and the refractory adjoint step.
+    """
+    refractory = heaviside(rho)
+    v = (1 - refractory) * v_new + refractory * v_old
     z = (1 - refractory) * z_new
-    rho = (1 - z) * torch.relu(state.rho - refractory) + z * p.rho_reset
-    return v, z, rho
+    rho_new = (1 - z) * torch.relu(rho - refractory) + z * rho_reset
+    return v, z, rho_new
 
 
 def lif_refrac_step(
@@ -137,15 +149,10 @@ def lif_refrac_step_sparse(
 ) -> tuple[Tensor, LIFRefracState]:
     """:func:`lif_refrac_step` for sparse (COO) input spikes ``(B, I)``.
 
-    Runs :func:`~norse.torch.functional.lif.lif_step_sparse`, then the refractory update.
-    Returns the spikes, and ``state.lif.z``, as sparse COO tensors ``(B, H)``. (Norse 1.1.0's
-    version failed with the default 0-d ``rho_reset``.)
+    Runs :func:`lif_refrac_step` (sparse operands are multiplied with ``torch.sparse.mm``)
+    and returns the spikes, and ``state.lif.z``, as sparse COO tensors ``(B, H)``. (Norse
+    1.1.0's version failed with the default 0-d ``rho_reset``.)
     """
-    from norse.torch.functional.lif import lif_step_sparse
-
-    z_sparse, s_new = lif_step_sparse(
-        input_tensor, state.lif, input_weights, recurrent_weights, p.lif, dt
-    )
-    v, z, rho = compute_refractory_update(state, z_sparse.to_dense(), s_new.v, p)
+    z, s_new = lif_refrac_step(input_tensor, state, input_weights, recurrent_weights, p, dt)
     z_sparse = z.to_sparse()
-    return z_sparse, LIFRefracState(LIFState(z_sparse, v, s_new.i), rho)
+    return z_sparse, LIFRefracState(LIFState(z_sparse, s_new.lif.v, s_new.lif.i), s_new.rho)

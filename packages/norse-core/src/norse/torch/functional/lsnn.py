@@ -34,9 +34,9 @@ import torch
 from norse.torch.functional._integration import (
     approach_factor,
     check_integrator,
-    current_to_voltage_factor,
-    decay_factor,
+    current_membrane_step,
 )
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
 
@@ -104,18 +104,10 @@ def _decay(
     v: torch.Tensor, i: torch.Tensor, b: torch.Tensor, p: LSNNParameters, dt: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Decays ``(v, i, b)`` over ``dt`` with the chosen integrator."""
-    if p.integrator == "euler":
-        v_dec = v + dt * p.tau_mem_inv * ((p.v_leak - v) + i)
-        i_dec = i - dt * p.tau_syn_inv * i
-        b_dec = b + dt * p.tau_adapt_inv * (p.v_th - b)
-        return v_dec, i_dec, b_dec
-    v_dec = (
-        p.v_leak
-        + (v - p.v_leak) * decay_factor(p.tau_mem_inv, dt, "exact")
-        + i * current_to_voltage_factor(p.tau_mem_inv, p.tau_syn_inv, dt, "exact")
+    v_dec, i_dec = current_membrane_step(
+        v, i, p.tau_mem_inv, p.tau_syn_inv, p.v_leak, dt, p.integrator
     )
-    i_dec = i * decay_factor(p.tau_syn_inv, dt, "exact")
-    b_dec = b + approach_factor(p.tau_adapt_inv, dt, "exact") * (p.v_th - b)
+    b_dec = b + approach_factor(p.tau_adapt_inv, dt, p.integrator) * (p.v_th - b)
     return v_dec, i_dec, b_dec
 
 
@@ -134,15 +126,9 @@ def lsnn_step(
     """
     check_integrator(p.integrator, "LSNNParameters")
     v_dec, i_dec, b_dec = _decay(state.v, state.i, state.b, p, dt)
-    z = threshold(v_dec - b_dec, p.method, p.alpha)
-    z_detached = z.detach()
-    v_new = p.reset_method(z_detached, v_dec, p.v_reset, b_dec)
-    i_new = (
-        i_dec
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
-    b_new = b_dec + z_detached * p.beta
+    z, v_new = spike_and_reset(v_dec, b_dec, p, detach=True)
+    i_new = recurrent_jump(i_dec, input_tensor, state.z, input_weights, recurrent_weights)
+    b_new = b_dec + z.detach() * p.beta
     return z, LSNNState(z, v_new, i_new, b_new)
 
 
@@ -159,8 +145,7 @@ def lsnn_feed_forward_step(
     """
     check_integrator(p.integrator, "LSNNParameters")
     v_dec, i_dec, b_dec = _decay(state.v, state.i, state.b, p, dt)
-    z = threshold(v_dec - b_dec, p.method, p.alpha)
-    v_new = p.reset_method(z, v_dec, p.v_reset, b_dec)
+    z, v_new = spike_and_reset(v_dec, b_dec, p)
     b_new = b_dec + z * p.beta
     return z, LSNNFeedForwardState(v_new, i_dec + input_tensor, b_new)
 
@@ -198,10 +183,6 @@ def ada_lif_step(
     b_dec = state.b - dt * p.tau_adapt_inv * state.b
     z = threshold(v_dec - p.v_th, p.method, p.alpha)
     v_new = v_dec - z * (p.v_th - p.v_reset)
-    i_new = (
-        i_dec
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_new = recurrent_jump(i_dec, input_tensor, state.z, input_weights, recurrent_weights)
     b_new = b_dec + p.beta * z
     return z, LSNNState(z, v_new, i_new, b_new)

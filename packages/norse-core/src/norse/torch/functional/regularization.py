@@ -15,14 +15,15 @@ passes the spikes through; the caller keeps the returned state, starts each run 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NewType
 
 import torch
 
 __all__ = ["Accumulator", "regularize_step", "spike_accumulator", "voltage_accumulator"]
 
-Accumulator = Callable[[torch.Tensor, Any, Any], Any]
-"""``accumulator(z, s, state) -> new_state``; ``state`` is None at the first step."""
+Accumulator = NewType("Accumulator", Callable[[torch.Tensor, Any, Any], Any])
+"""``accumulator(z, s, state) -> new_state``; ``state`` is None at the first step (a
+``NewType`` as in Norse 1.x; any such callable is accepted)."""
 
 
 def spike_accumulator(z: torch.Tensor, s: Any, state: torch.Tensor | None = None) -> torch.Tensor:

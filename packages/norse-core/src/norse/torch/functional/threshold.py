@@ -131,15 +131,11 @@ class _Surrogate(torch.autograd.Function):
 
     method = "super"
 
-    @classmethod
-    def forward(cls, x: Tensor, alpha: float | Tensor) -> Tensor:
-        return heaviside(x)
-
-    @classmethod
-    def setup_context(cls, ctx, inputs, output) -> None:
-        x, alpha = inputs
+    @staticmethod
+    def forward(ctx, x: Tensor, alpha: float | Tensor) -> Tensor:
         ctx.save_for_backward(x)
         ctx.alpha = alpha
+        return heaviside(x)
 
     @classmethod
     def backward(cls, ctx, grad_output: Tensor) -> tuple[Tensor, None]:
@@ -180,14 +176,10 @@ class Logistic(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(x: Tensor, k: float | Tensor) -> Tensor:
-        return torch.bernoulli(0.5 + 0.5 * torch.tanh(k * x))
-
-    @staticmethod
-    def setup_context(ctx, inputs, output) -> None:
-        x, k = inputs
+    def forward(ctx, x: Tensor, k: float | Tensor) -> Tensor:
         ctx.save_for_backward(x)
         ctx.k = k
+        return torch.bernoulli(0.5 + 0.5 * torch.tanh(k * x))
 
     @staticmethod
     def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None]:
@@ -203,14 +195,10 @@ class CircDist(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(x: Tensor, alpha: float | Tensor) -> Tensor:
-        return torch.bernoulli(0.5 + 0.5 * x * torch.rsqrt(x.square() + alpha**2))
-
-    @staticmethod
-    def setup_context(ctx, inputs, output) -> None:
-        x, alpha = inputs
+    def forward(ctx, x: Tensor, alpha: float | Tensor) -> Tensor:
         ctx.save_for_backward(x)
         ctx.alpha = alpha
+        return torch.bernoulli(0.5 + 0.5 * x * torch.rsqrt(x.square() + alpha**2))
 
     @staticmethod
     def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None]:

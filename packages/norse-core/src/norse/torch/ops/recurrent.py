@@ -28,11 +28,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import _registry
+from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
@@ -105,7 +106,9 @@ def _lif_recurrent_backward(
     subtract: bool,
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``."""
+    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``.
+
+    ``g_z`` may be an expanded view (kernels read it with its strides)."""
     impl = _select(_LIF_BACKWARD, g_z.device.type)
     return impl(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w)
 
@@ -114,8 +117,8 @@ def _lif_recurrent_backward(
 def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
     return (
-        torch.empty_like(g_z),
-        torch.empty_like(g_z),
+        torch.empty_like(z),
+        torch.empty_like(z),
         torch.empty_like(g_v),
         torch.empty_like(g_v),
         torch.empty_like(g_v),
@@ -127,11 +130,28 @@ def _or_zeros(g: Tensor | None, like: Tensor) -> Tensor:
     return torch.zeros_like(like) if g is None else g.contiguous()
 
 
-def _surrogate(method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
+def _or_zeros_strided(g: Tensor | None, like: Tensor) -> Tensor:
+    """``g`` as it is (an expanded gradient stays expanded), or zeros for None."""
+    return like.new_zeros(()).expand_as(like) if g is None else g
+
+
+def _surrogate(op: str, method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
     """The registered surrogate derivative ``s(u - threshold)`` of every step (zero for the
-    plain Heaviside), computed once in PyTorch for the whole sequence."""
-    s = surrogate_derivative(u, threshold, method, alpha)
-    return torch.zeros_like(u) if s is None else s
+    plain Heaviside; ``threshold`` of the step shape or ``u``'s), computed once for the whole
+    sequence: in one pass of generated C++ for a built-in surrogate when the C++ kernel serves
+    ``op``'s backward, else by the registered derivative in PyTorch."""
+    spec = plugins.get("surrogates", method)
+    if spec.derivative is None:
+        return torch.zeros_like(u)
+    kernel = _select(op, u.device.type)
+    if isinstance(kernel, recurrent_cpp.RecurrentCppKernel) and spec.expression is not None:
+        if not torch.compiler.is_compiling():
+            s = recurrent_cpp.surrogate_values(u, threshold, spec.expression, alpha)
+            if s is not None:
+                return s
+    if threshold.shape == u.shape:
+        return surrogate_derivative(u - threshold, u.new_zeros(()), method, alpha)
+    return surrogate_derivative(u, threshold, method, alpha)
 
 
 def _shifted(seq: Tensor, last: Tensor) -> Tensor:
@@ -151,8 +171,8 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     z, u, j, w, z0, v0, p, q, r, v_th, v_reset, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
-    g_z, g_v, g_i = _or_zeros(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
-    s = _surrogate(method, u, v_th, alpha)
+    g_z, g_v, g_i = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
+    s = _surrogate(_LIF_BACKWARD, method, u, v_th, alpha)
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
         g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"]
     )
@@ -256,7 +276,7 @@ def _lsnn_recurrent_backward(
     need_w: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::lsnn_recurrent_sequence``:
-    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``."""
+    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``; ``g_z`` may be an expanded view."""
     impl = _select(_LSNN_BACKWARD, g_z.device.type)
     return impl(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w)
 
@@ -264,7 +284,7 @@ def _lsnn_recurrent_backward(
 @_lsnn_recurrent_backward.register_fake
 def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
-    sequences = [torch.empty_like(g_z) for _ in range(3)]
+    sequences = [torch.empty_like(z) for _ in range(3)]
     states = [torch.empty_like(g_v) for _ in range(4)]
     return (*sequences, *states, g_w)
 
@@ -281,9 +301,9 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     z, u, c, i_all, w, z0, v0, i0, b0, p, q, r, kb, v_reset, beta, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     need = dict(zip(_LSNN_GRADS, ctx.needs_input_grad))
-    g_z, g_v = _or_zeros(g_z, z), _or_zeros(g_v, v0)
+    g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
-    s = _surrogate(method, u - c, torch.zeros((), dtype=u.dtype, device=u.device), alpha)
+    s = _surrogate(_LSNN_BACKWARD, method, u, c, alpha)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
         g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
     )

@@ -6,16 +6,30 @@
 // The recurrent input z_{t-1} @ W.T is a sum of rows of W.T (the outgoing weights of the
 // neurons that spiked). While few neurons spike (at most `dense_above` of them), each batch
 // row adds those weight rows; otherwise one dense matrix product serves the whole step. The
-// recurrent weight gradient sum_t G_t.T @ z_{t-1} is formed the same way over all stored
-// spikes. The backward's recurrent term (a dense gradient times W) is a dense product per
-// step.
+// recurrent weight gradient sum_t G_t.T @ z_{t-1} is formed inside the backward from the
+// stored spikes (no shifted copy of them): the nonzero previous spikes are listed once, then
+// each tile of 64 output columns accumulates in a cache-resident buffer while the rows of G
+// pass once (tiles in parallel); a dense product above the crossover. The backward's
+// recurrent term (a dense gradient times W) is a dense product per step. The backward reads
+// the output gradient with its own strides (an expanded gradient, as `spikes.sum()` gives,
+// is never materialised).
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace {
+
+template <typename T>
+using SurrogateRow = void (*)(const T*, const T*, T, T*, int64_t);
+
+// The built-in surrogates' row functions, generated from their expressions (the leaky kernel's
+// generator, norse.torch.ops._cpp): `surrogate_row<T>(expression)` writes s(u - th; alpha) of
+// a row, or is null for an expression that is not compiled in.
+@SURROGATES@
 
 constexpr int64_t kGrain = 16384;  // elements per parallel task of an elementwise pass
 
@@ -75,6 +89,80 @@ void elementwise(int64_t n, F&& f) {
   });
 }
 
+
+constexpr int64_t kTile = 64;  // columns of the weight gradient per pass over the rows
+
+// One tile of columns [m0, m0 + width) of gW = sum_row g[row]^T z_prev[row], from the nonzero
+// v = z_prev[row, k] (row-compressed in start/cols/vals): acc[k, m] += v * g[row, m0 + m] in a
+// contiguous H x width buffer that stays in cache while every row of g passes once, then
+// gW[m0 + m, k] = acc[k, m].
+template <typename T>
+void spike_gradient_tile(const T* g, const int64_t* start, const int32_t* cols, const T* vals,
+                         T* gw, int64_t rows, int64_t h, int64_t m0, int64_t width) {
+  std::vector<T> acc(h * width, T(0));
+  for (int64_t row = 0; row < rows; ++row) {
+    const T* __restrict__ gr = g + row * h + m0;
+    for (int64_t e = start[row]; e < start[row + 1]; ++e) {
+      const T v = vals[e];
+      T* __restrict__ a = acc.data() + int64_t(cols[e]) * width;
+#pragma omp simd
+      for (int64_t m = 0; m < width; ++m) a[m] += v * gr[m];
+    }
+  }
+  for (int64_t m = 0; m < width; ++m) {
+    T* out = gw + (m0 + m) * h;
+    for (int64_t k = 0; k < h; ++k) out[k] = acc[k * width + m];
+  }
+}
+
+// sum_t g_t^T z_{t-1} (H x H) for g, z (T, B, H) and z_{-1} = z0 (B, H): the products of the
+// nonzero previous spikes only, or one dense product above `dense_above` of them nonzero.
+torch::Tensor recurrent_weight_gradient(torch::Tensor g, torch::Tensor z, torch::Tensor z0,
+                                        double dense_above) {
+  const int64_t steps = z.size(0), h = z.size(2), batch = z0.numel() / h;
+  const int64_t rows = steps * batch;
+  torch::Tensor result;
+  AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "recurrent_weight_gradient", [&] {
+    using T = scalar_t;
+    const T* Z0 = z0.data_ptr<T>();
+    const T* Z = z.data_ptr<T>();
+    auto row_of = [&](int64_t row) { return row < batch ? Z0 + row * h : Z + (row - batch) * h; };
+    int64_t nonzero = 0;
+    for (int64_t row = 0; row < rows; ++row) nonzero += count_nonzero(row_of(row), h);
+    if (double(nonzero) > dense_above * double(rows * h)) {
+      auto z_prev = torch::cat({z0.reshape({1, batch, h}), z.narrow(0, 0, steps - 1)});
+      result = g.reshape({rows, h}).t().mm(z_prev.reshape({rows, h}));
+      return;
+    }
+    std::vector<int64_t> start(rows + 1, 0);
+    std::vector<int32_t> cols;
+    std::vector<T> vals;
+    cols.reserve(nonzero);
+    vals.reserve(nonzero);
+    for (int64_t row = 0; row < rows; ++row) {
+      const T* zr = row_of(row);
+      for (int64_t k = 0; k < h; ++k) {
+        if (zr[k] != T(0)) {
+          cols.push_back(int32_t(k));
+          vals.push_back(zr[k]);
+        }
+      }
+      start[row + 1] = int64_t(cols.size());
+    }
+    result = torch::empty({h, h}, g.options());
+    const T* G = g.data_ptr<T>();
+    T* W = result.data_ptr<T>();
+    const int64_t tiles = (h + kTile - 1) / kTile;
+    at::parallel_for(0, tiles, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t tile = t0; tile < t1; ++tile) {
+        const int64_t m0 = tile * kTile;
+        spike_gradient_tile(G, start.data(), cols.data(), vals.data(), W, rows, h, m0,
+                            std::min(kTile, h - m0));
+      }
+    });
+  });
+  return result;
+}
 }  // namespace
 
 // Recurrent LIF forward; returns {z, u, j (empty unless keep_current), v_T, i_T}.
@@ -119,19 +207,21 @@ std::vector<torch::Tensor> lif_recurrent_forward(torch::Tensor x, torch::Tensor 
   return {z, u, j, v, i};
 }
 
-// Recurrent LIF backward recursion; returns {GU, GJ, gv0, gi0, gz0}.
+// Recurrent LIF backward recursion; returns {GU, GJ, gv0, gi0, gz0, gW (empty unless
+// need_w)}. g_z may have any strides (an expanded gradient is not copied).
 std::vector<torch::Tensor> lif_recurrent_backward(torch::Tensor g_z, torch::Tensor g_v,
                                                   torch::Tensor g_i, torch::Tensor s,
-                                                  torch::Tensor z, torch::Tensor w,
-                                                  torch::Tensor p, torch::Tensor q,
-                                                  torch::Tensor r, bool subtract) {
-  const int64_t steps = g_z.size(0), n = g_v.numel();
-  auto gu_all = torch::empty_like(g_z);
-  auto gj_all = torch::empty_like(g_z);
+                                                  torch::Tensor z, torch::Tensor z0,
+                                                  torch::Tensor w, torch::Tensor p,
+                                                  torch::Tensor q, torch::Tensor r, bool subtract,
+                                                  bool need_w, double dense_above) {
+  const int64_t steps = z.size(0), n = g_v.numel();
+  auto gu_all = torch::empty_like(z);
+  auto gj_all = torch::empty_like(z);
   auto gz = torch::empty_like(g_v);
   auto gv = g_v.clone();
   auto gi = g_i.clone();
-  AT_DISPATCH_FLOATING_TYPES(g_z.scalar_type(), "lif_recurrent_backward", [&] {
+  AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lif_recurrent_backward", [&] {
     using T = scalar_t;
     const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r);
     T *GV = ptr<T>(gv), *GI = ptr<T>(gi);
@@ -156,7 +246,9 @@ std::vector<torch::Tensor> lif_recurrent_backward(torch::Tensor g_z, torch::Tens
       });
     }
   });
-  return {gu_all, gj_all, gv, gi, gj_all[0].mm(w)};
+  auto gw = need_w ? recurrent_weight_gradient(gj_all, z, z0, dense_above)
+                   : torch::empty({0}, z.options());
+  return {gu_all, gj_all, gv, gi, gj_all[0].mm(w), gw};
 }
 
 // Recurrent LSNN forward; returns {z, u, c, i_all (empty unless keep_current), v, i, b}.
@@ -202,29 +294,29 @@ std::vector<torch::Tensor> lsnn_recurrent_forward(
   return {z, u, c, i_all, v, i, b};
 }
 
-// Recurrent LSNN backward recursion; returns {GU, GC, GI, gv0, gi0, gb0, gz0}.
-std::vector<torch::Tensor> lsnn_recurrent_backward(torch::Tensor g_z, torch::Tensor g_v,
-                                                   torch::Tensor g_i, torch::Tensor g_b,
-                                                   torch::Tensor s, torch::Tensor z,
-                                                   torch::Tensor w, torch::Tensor p,
-                                                   torch::Tensor q, torch::Tensor r,
-                                                   torch::Tensor kb, bool subtract) {
-  const int64_t steps = g_z.size(0), n = g_v.numel();
-  auto gu_all = torch::empty_like(g_z);
-  auto gc_all = torch::empty_like(g_z);
-  auto gi_all = torch::empty_like(g_z);
+// Recurrent LSNN backward recursion; returns {GU, GC, GI, gv0, gi0, gb0, gz0, gW (empty unless
+// need_w)}. g_z may have any strides.
+std::vector<torch::Tensor> lsnn_recurrent_backward(
+    torch::Tensor g_z, torch::Tensor g_v, torch::Tensor g_i, torch::Tensor g_b, torch::Tensor s,
+    torch::Tensor z, torch::Tensor z0, torch::Tensor w, torch::Tensor p, torch::Tensor q,
+    torch::Tensor r, torch::Tensor kb, bool subtract, bool need_w, double dense_above) {
+  const int64_t steps = z.size(0), n = g_v.numel();
+  auto gu_all = torch::empty_like(z);
+  auto gc_all = torch::empty_like(z);
+  auto gi_all = torch::empty_like(z);
   auto g_state = torch::zeros_like(g_v);  // gradient reaching z_t through the recurrence
   auto gv = g_v.clone();
   auto gi = g_i.clone();
   auto gb = g_b.clone();
-  AT_DISPATCH_FLOATING_TYPES(g_z.scalar_type(), "lsnn_recurrent_backward", [&] {
+  AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lsnn_recurrent_backward", [&] {
     using T = scalar_t;
     const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *KB = ptr<T>(kb);
     T *GV = ptr<T>(gv), *GI = ptr<T>(gi), *GB = ptr<T>(gb);
     for (int64_t t = steps - 1; t >= 0; --t) {
       auto gi_t = gi_all[t];
       gi_t.copy_(gi);
-      const T* GZ = g_z.data_ptr<T>() + t * n;
+      auto gz_t = g_z[t].contiguous();
+      const T* GZ = gz_t.data_ptr<T>();
       const T* GS = g_state.data_ptr<T>();
       const T* S = s.data_ptr<T>() + t * n;
       const T* Z = z.data_ptr<T>() + t * n;
@@ -250,49 +342,33 @@ std::vector<torch::Tensor> lsnn_recurrent_backward(torch::Tensor g_z, torch::Ten
       at::mm_out(g_state, gi_t, w);
     }
   });
-  return {gu_all, gc_all, gi_all, gv, gi, gb, g_state};
+  auto gw = need_w ? recurrent_weight_gradient(gi_all, z, z0, dense_above)
+                   : torch::empty({0}, z.options());
+  return {gu_all, gc_all, gi_all, gv, gi, gb, g_state, gw};
 }
 
-namespace {
-
-// gwt[k, :] += sum of z[row, k] * g[row, :] over every row, for the columns k in [k0, k1).
-template <typename T>
-void add_spiking_gradients(const T* z, const T* g, T* gwt, int64_t rows, int64_t h, int64_t k0,
-                           int64_t k1) {
-  for (int64_t row = 0; row < rows; ++row) {
-    const T* zr = z + row * h;
-    const T* __restrict__ gr = g + row * h;
-    for (int64_t k = k0; k < k1; ++k) {
-      const T zk = zr[k];
-      if (zk == T(0)) continue;
-      T* __restrict__ acc = gwt + k * h;
-#pragma omp simd
-      for (int64_t m = 0; m < h; ++m) acc[m] += zk * gr[m];
+// s(u_t - th_t; alpha) of every step of u (T, B, H), with th of shape (B, H) (the same every
+// step) or (T, B, H), for a compiled-in expression (one pass, steps in parallel); an empty
+// tensor for any other expression.
+torch::Tensor surrogate_values(torch::Tensor u, torch::Tensor th, std::string expression,
+                               double alpha) {
+  const int64_t steps = u.size(0), n = steps > 0 ? u.numel() / steps : 0;
+  const int64_t th_step = th.numel() == u.numel() ? n : 0;
+  torch::Tensor s;
+  AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "surrogate_values", [&] {
+    using T = scalar_t;
+    const SurrogateRow<T> row = surrogate_row<T>(expression);
+    if (row == nullptr) {
+      s = torch::empty({0}, u.options());
+      return;
     }
-  }
-}
-
-template <typename T>
-torch::Tensor spike_weight_gradient_typed(torch::Tensor g, torch::Tensor z, double dense_above) {
-  const int64_t rows = z.size(0), h = z.size(1);
-  const T* Z = z.data_ptr<T>();
-  if (double(count_nonzero(Z, rows * h)) > dense_above * double(rows * h)) return g.t().mm(z);
-  auto gwt = torch::zeros({h, h}, g.options());  // row k: sum of g rows where z[:, k] != 0
-  const T* G = g.data_ptr<T>();
-  T* W = gwt.data_ptr<T>();
-  at::parallel_for(0, h, 1, [&](int64_t k0, int64_t k1) {
-    add_spiking_gradients(Z, G, W, rows, h, k0, k1);
+    s = torch::empty_like(u);
+    const T* U = u.data_ptr<T>();
+    const T* TH = th.data_ptr<T>();
+    T* S = s.data_ptr<T>();
+    at::parallel_for(0, steps, std::max<int64_t>(1, kGrain / (n + 1)), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) row(U + t * n, TH + t * th_step, T(alpha), S + t * n, n);
+    });
   });
-  return gwt.t().contiguous();
-}
-
-}  // namespace
-
-// sum_n g[n, :]^T z[n, :] (H x H) for g, z of shape (N, H): sparse in z below the crossover.
-torch::Tensor spike_weight_gradient(torch::Tensor g, torch::Tensor z, double dense_above) {
-  if (z.scalar_type() == torch::kDouble) {
-    return spike_weight_gradient_typed<double>(g, z, dense_above);
-  }
-  TORCH_CHECK(z.scalar_type() == torch::kFloat, "spike_weight_gradient: float32 or float64");
-  return spike_weight_gradient_typed<float>(g, z, dense_above);
+  return s;
 }

@@ -10,11 +10,13 @@ reference serves. Half-precision inputs are served by the reference.
 The forward adds the outgoing weights of the spiking neurons while at most
 :data:`DENSE_ABOVE` of the previous step's spikes are nonzero, and uses one dense product per
 step above it; the recurrent weight gradient is chosen the same way over all stored spikes
-(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same).
+(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same) and is
+formed inside the backward kernel, in cache-sized tiles of columns.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,43 +27,85 @@ from torch import Tensor
 from norse.torch.ops import _cpp, recurrent_reference
 from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status"]
+__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status", "surrogate_values"]
 
 DENSE_ABOVE = 0.2
 """Fraction of nonzero spikes above which the recurrent products are dense (measured with
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
-_SOURCE = (Path(__file__).with_name("recurrent_cpp.cpp")).read_text(encoding="utf-8")
+
+@functools.cache
+def _source() -> str:
+    """``recurrent_cpp.cpp`` with the built-in surrogates' row functions: the block that the
+    leaky kernel's source has in place of its ``@SURROGATES@`` (generated once, from the
+    surrogates' expressions, by :mod:`norse.torch.ops._cpp`)."""
+    head, tail = _cpp._TEMPLATE.split("@SURROGATES@")
+    generated = _cpp._SOURCE[len(head) : len(_cpp._SOURCE) - len(tail)]
+    if not (_cpp._SOURCE.startswith(head) and _cpp._SOURCE.endswith(tail)):
+        raise RuntimeError("the leaky kernel's source has no generated surrogate block")
+    text = Path(__file__).with_name("recurrent_cpp.cpp").read_text(encoding="utf-8")
+    return text.replace("@SURROGATES@", generated)
+
+
 _NAME = "norse_recurrent_cpu"
 _FUNCTIONS = (
     "lif_recurrent_forward",
     "lif_recurrent_backward",
     "lsnn_recurrent_forward",
     "lsnn_recurrent_backward",
-    "spike_weight_gradient",
+    "surrogate_values",
 )
 
 
 def load() -> Any:
     """The extension module, built on first use (None if it cannot be built; warned once)."""
     return build_extension(
-        _NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS, description="Norse's recurrent CPU kernels"
+        _NAME, _source(), _FUNCTIONS, flags=_cpp._FLAGS, description="Norse's recurrent CPU kernels"
     )
 
 
 def status() -> tuple[bool, str]:
     """``(ok, reason)`` of the extension, without building it."""
-    return extension_status(_NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS)
+    return extension_status(_NAME, _source(), _FUNCTIONS, flags=_cpp._FLAGS)
+
+
+def surrogate_values(u: Tensor, threshold: Tensor, expression: str, alpha: float) -> Tensor | None:
+    """``s(u_t - threshold_t; alpha)`` of every step of ``u`` ``(T, B, H)`` in one C++ pass.
+
+    ``threshold`` has the step shape ``(B, H)`` or ``u``'s. The surrogate is the built-in
+    one with ``expression`` (code generated from it, as for the leaky kernel,
+    :data:`norse.torch.ops._cpp.EXPRESSIONS`). None where this cannot serve: another
+    expression, a dtype other than float32/float64, or no extension (the caller then
+    evaluates the registered derivative in PyTorch).
+    """
+    if expression not in _cpp.EXPRESSIONS or u.dtype not in (torch.float32, torch.float64):
+        return None
+    extension = load()
+    if extension is None:
+        return None
+    th = threshold if threshold.shape == u.shape else threshold.expand(u.shape[1:])
+    return extension.surrogate_values(u.contiguous(), th.contiguous(), expression, float(alpha))
 
 
 class RecurrentCppKernel:
     """A registered CPU kernel that runs the C++ extension for float32/float64 tensors and
-    the PyTorch reference otherwise. ``available()`` builds the extension on first call."""
+    the PyTorch reference otherwise. ``available()`` builds the extension on first call.
 
-    def __init__(self, name: str, run: Callable[..., Any], reference: Callable[..., Any]):
+    Tensor arguments are made contiguous, except the first when ``strided_first`` (the
+    backward's output gradient, often an expanded tensor, which the kernel reads step by
+    step without copying it)."""
+
+    def __init__(
+        self,
+        name: str,
+        run: Callable[..., Any],
+        reference: Callable[..., Any],
+        strided_first: bool = False,
+    ):
         self.__name__ = name
         self._run = run
         self._reference = reference
+        self._strided_first = strided_first
 
     def available(self) -> tuple[bool, str]:
         """Whether the extension is built (building it on first call), and why not."""
@@ -77,7 +121,9 @@ class RecurrentCppKernel:
         dtype = args[0].dtype
         if dtype not in (torch.float32, torch.float64):
             return self._reference(*args)
-        return self._run(*(a.contiguous() if isinstance(a, Tensor) else a for a in args))
+        first = args[0] if self._strided_first else args[0].contiguous()
+        rest = (a.contiguous() if isinstance(a, Tensor) else a for a in args[1:])
+        return self._run(first, *rest)
 
 
 def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_current):
@@ -85,17 +131,9 @@ def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_cur
     return tuple(load().lif_recurrent_forward(*args))
 
 
-def _weight_gradient(g: Tensor, z: Tensor, z0: Tensor, need_w: bool) -> Tensor:
-    if not need_w:
-        return g.new_empty(0)
-    h = g.shape[-1]
-    z_prev = recurrent_reference.previous_spikes(z, z0).reshape(-1, h)
-    return load().spike_weight_gradient(g.reshape(-1, h), z_prev, DENSE_ABOVE)
-
-
 def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
-    gu, gj, gv0, gi0, gz0 = load().lif_recurrent_backward(g_z, g_v, g_i, s, z, w, p, q, r, subtract)
-    return gu, gj, gv0, gi0, gz0, _weight_gradient(gj, z, z0, need_w)
+    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, DENSE_ABOVE)
+    return tuple(load().lif_recurrent_backward(*args))
 
 
 def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtract, keep):
@@ -104,9 +142,8 @@ def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtr
 
 
 def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
-    results = load().lsnn_recurrent_backward(g_z, g_v, g_i, g_b, s, z, w, p, q, r, kb, subtract)
-    gu, gc, gi, gv0, gi0, gb0, gz0 = results
-    return gu, gc, gi, gv0, gi0, gb0, gz0, _weight_gradient(gi, z, z0, need_w)
+    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, DENSE_ABOVE)
+    return tuple(load().lsnn_recurrent_backward(*args))
 
 
 _R = recurrent_reference
@@ -115,7 +152,7 @@ LIF_FORWARD = RecurrentCppKernel(
 )
 """The C++ forward of ``norse::lif_recurrent_sequence`` (CPU)."""
 LIF_BACKWARD = RecurrentCppKernel(
-    "lif_recurrent_backward_cpp", _lif_backward, _R.lif_recurrent_backward
+    "lif_recurrent_backward_cpp", _lif_backward, _R.lif_recurrent_backward, strided_first=True
 )
 """The C++ backward recursion of ``norse::lif_recurrent_sequence`` (CPU)."""
 LSNN_FORWARD = RecurrentCppKernel(
@@ -123,6 +160,6 @@ LSNN_FORWARD = RecurrentCppKernel(
 )
 """The C++ forward of ``norse::lsnn_recurrent_sequence`` (CPU)."""
 LSNN_BACKWARD = RecurrentCppKernel(
-    "lsnn_recurrent_backward_cpp", _lsnn_backward, _R.lsnn_recurrent_backward
+    "lsnn_recurrent_backward_cpp", _lsnn_backward, _R.lsnn_recurrent_backward, strided_first=True
 )
 """The C++ backward recursion of ``norse::lsnn_recurrent_sequence`` (CPU)."""

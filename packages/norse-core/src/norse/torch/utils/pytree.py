@@ -16,6 +16,7 @@ body::
 from __future__ import annotations
 
 import collections
+import functools
 from collections.abc import Callable
 from numbers import Number
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ __all__ = [
     "MultipleInheritanceNamedTupleMeta",
     "StateTuple",
     "broadcast_input",
+    "map_only",
     "register_tuple",
     "tree_map_only",
 ]
@@ -35,12 +37,28 @@ __all__ = [
 T = TypeVar("T")
 
 
+def map_only(
+    ty: type[T] | tuple[type, ...],
+) -> Callable[[Callable[[T], Any]], Callable[[Any], Any]]:
+    """A decorator: ``map_only(ty)(fn)`` applies ``fn`` to instances of ``ty`` and returns
+    anything else unchanged (for ``tree_map(map_only(ty)(fn), tree)``)."""
+
+    def decorate(fn: Callable[[T], Any]) -> Callable[[Any], Any]:
+        @functools.wraps(fn)
+        def only(x: Any) -> Any:
+            return fn(x) if isinstance(x, ty) else x
+
+        return only
+
+    return decorate
+
+
 def tree_map_only(ty: type[T] | tuple[type, ...], fn: Callable[[T], Any], pytree: Any) -> Any:
     """``pytree`` with every leaf ``x`` that is an instance of ``ty`` replaced by ``fn(x)``.
 
     Other leaves are kept; the structure (tuples, lists, dicts, named tuples) is rebuilt.
     """
-    return _pytree.tree_map(lambda x: fn(x) if isinstance(x, ty) else x, pytree)
+    return _pytree.tree_map(map_only(ty)(fn), pytree)
 
 
 def broadcast_input(potential_scalar: Tensor | Number, template: Tensor) -> Tensor:

@@ -28,3 +28,21 @@ def surrogate(x: Tensor, method: str, alpha) -> Tensor:
 def reduce_to(grad: Tensor, shape: torch.Size) -> Tensor:
     """``grad`` summed over the dimensions along which a tensor of ``shape`` was broadcast."""
     return grad if grad.shape == shape else grad.sum_to_size(shape)
+
+
+def save_step(ctx, saved: tuple[Tensor, ...], p, dt: float, inputs: tuple[Tensor, ...]) -> None:
+    """Stores what every adjoint backward reads: ``saved`` tensors, ``p``, ``dt`` and the
+    shapes of the tensor ``inputs`` of ``forward`` (for :func:`input_gradients`)."""
+    ctx.save_for_backward(*saved)
+    ctx.p, ctx.dt = p, dt
+    ctx.shapes = tuple(t.shape for t in inputs)
+
+
+def incoming(grads: tuple[Tensor | None, ...], like: Tensor) -> tuple[Tensor, ...]:
+    """The backward's incoming gradients with ``None`` (an unused output) as zeros of ``like``."""
+    return tuple(torch.zeros_like(like) if g is None else g for g in grads)
+
+
+def input_gradients(ctx, *grads: Tensor) -> tuple[Tensor | None, ...]:
+    """``grads`` reduced to the saved input shapes, then ``None`` for ``p`` and ``dt``."""
+    return (*(reduce_to(g, shape) for g, shape in zip(grads, ctx.shapes, strict=True)), None, None)

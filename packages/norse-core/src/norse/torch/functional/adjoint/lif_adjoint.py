@@ -21,7 +21,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from norse.torch.functional.adjoint._common import check_supported, reduce_to, surrogate
+from norse.torch.functional._integration import current_membrane_step
+from norse.torch.functional.adjoint._common import (
+    check_supported,
+    incoming,
+    input_gradients,
+    save_step,
+    surrogate,
+)
 from norse.torch.functional.lif import (
     DEFAULT_LIF_PARAMETERS,
     LIFFeedForwardState,
@@ -39,9 +46,9 @@ __all__ = [
 
 def lif_forward(x: Tensor, v: Tensor, i: Tensor, p: LIFParameters, dt: float):
     """The Euler LIF step: ``(z, v_new, i_dec, v_dec)``."""
-    i_jump = i + x
-    v_dec = v + dt * p.tau_mem_inv * ((p.v_leak - v) + i_jump)
-    i_dec = i_jump - dt * p.tau_syn_inv * i_jump
+    v_dec, i_dec = current_membrane_step(
+        v, i + x, p.tau_mem_inv, p.tau_syn_inv, p.v_leak, dt, "euler"
+    )
     z = heaviside(v_dec - p.v_th)
     return z, (1 - z) * v_dec + z * p.v_reset, i_dec, v_dec
 
@@ -57,10 +64,6 @@ def lif_backward(g_z: Tensor, g_v: Tensor, g_i: Tensor, v_dec: Tensor, p: LIFPar
     return g_ij, g_vdec - g_vdec * c_mem, g_ij
 
 
-def _zero(t: Tensor | None, like: Tensor) -> Tensor:
-    return torch.zeros_like(like) if t is None else t
-
-
 class LIFFeedForwardAdjointFunction(torch.autograd.Function):
     """``LIFFeedForwardAdjointFunction.apply(input, v, i, p, dt) -> (z, v_new, i_new)``.
 
@@ -72,18 +75,14 @@ class LIFFeedForwardAdjointFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, input_tensor: Tensor, v: Tensor, i: Tensor, p: LIFParameters, dt: float):
         z, v_new, i_new, v_dec = lif_forward(input_tensor, v, i, p, dt)
-        ctx.save_for_backward(v_dec)
-        ctx.p, ctx.dt = p, dt
-        ctx.shapes = (input_tensor.shape, v.shape, i.shape)
+        save_step(ctx, (v_dec,), p, dt, (input_tensor, v, i))
         return z, v_new, i_new
 
     @staticmethod
     def backward(ctx, g_z: Tensor, g_v: Tensor, g_i: Tensor):
         (v_dec,) = ctx.saved_tensors
-        g_z, g_v, g_i = (_zero(g, v_dec) for g in (g_z, g_v, g_i))
-        gx, gv, gi = lif_backward(g_z, g_v, g_i, v_dec, ctx.p, ctx.dt)
-        x, v, i = ctx.shapes
-        return reduce_to(gx, x), reduce_to(gv, v), reduce_to(gi, i), None, None
+        g_z, g_v, g_i = incoming((g_z, g_v, g_i), v_dec)
+        return input_gradients(ctx, *lif_backward(g_z, g_v, g_i, v_dec, ctx.p, ctx.dt))
 
 
 def lif_feed_forward_adjoint_step(

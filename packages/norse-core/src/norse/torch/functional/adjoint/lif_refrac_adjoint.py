@@ -19,13 +19,19 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from norse.torch.functional.adjoint._common import check_supported, reduce_to
-from norse.torch.functional.adjoint.lif_adjoint import _zero, lif_backward, lif_forward
+from norse.torch.functional.adjoint._common import (
+    check_supported,
+    incoming,
+    input_gradients,
+    save_step,
+)
+from norse.torch.functional.adjoint.lif_adjoint import lif_backward, lif_forward
 from norse.torch.functional.lif import LIFFeedForwardState
 from norse.torch.functional.lif_refrac import (
     _DEFAULT_PARAMETERS,
     LIFRefracFeedForwardState,
     LIFRefracParameters,
+    _refractory_update,
 )
 from norse.torch.functional.threshold import heaviside
 
@@ -39,35 +45,22 @@ class LIFAdjointRefracFeedForwardFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, input_tensor: Tensor, v: Tensor, i: Tensor, rho: Tensor, p, dt: float):
         z_lif, v_lif, i_new, v_dec = lif_forward(input_tensor, v, i, p.lif, dt)
-        r = heaviside(rho)
-        z = (1 - r) * z_lif
-        v_new = (1 - r) * v_lif + r * v
-        rho_new = (1 - z) * torch.relu(rho - r) + z * p.rho_reset
-        ctx.save_for_backward(v_dec, rho)
-        ctx.p, ctx.dt = p, dt
-        ctx.shapes = (input_tensor.shape, v.shape, i.shape, rho.shape)
+        v_new, z, rho_new = _refractory_update(rho, v, z_lif, v_lif, p.rho_reset)
+        save_step(ctx, (v_dec, rho), p, dt, (input_tensor, v, i, rho))
         return z, v_new, i_new, rho_new
 
     @staticmethod
     def backward(ctx, g_z: Tensor, g_v: Tensor, g_i: Tensor, g_rho: Tensor):
         v_dec, rho = ctx.saved_tensors
         p = ctx.p
-        g_z, g_v, g_i, g_rho = (_zero(g, v_dec) for g in (g_z, g_v, g_i, g_rho))
+        g_z, g_v, g_i, g_rho = incoming((g_z, g_v, g_i, g_rho), v_dec)
         r = heaviside(rho)
         z = (1 - r) * heaviside(v_dec - p.lif.v_th)
         g_z = g_z + g_rho * (p.rho_reset - torch.relu(rho - r))
         gx, gv, gi = lif_backward(g_z * (1 - r), g_v * (1 - r), g_i, v_dec, p.lif, ctx.dt)
         gv = gv + g_v * r
         g_rho_old = g_rho * (1 - z) * (rho - r > 0).to(v_dec.dtype)
-        sx, sv, si, srho = ctx.shapes
-        return (
-            reduce_to(gx, sx),
-            reduce_to(gv, sv),
-            reduce_to(gi, si),
-            reduce_to(g_rho_old, srho),
-            None,
-            None,
-        )
+        return input_gradients(ctx, gx, gv, gi, g_rho_old)
 
 
 def lif_refrac_feed_forward_adjoint_step(

@@ -20,12 +20,18 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from norse.torch.functional.adjoint._common import check_supported, reduce_to, surrogate
-from norse.torch.functional.adjoint.lif_adjoint import _zero
+from norse.torch.functional.adjoint._common import (
+    check_supported,
+    incoming,
+    input_gradients,
+    save_step,
+    surrogate,
+)
 from norse.torch.functional.lsnn import (
     _DEFAULT_PARAMETERS,
     LSNNFeedForwardState,
     LSNNParameters,
+    _decay,
 )
 from norse.torch.functional.threshold import heaviside
 
@@ -38,35 +44,29 @@ class LSNNFeedForwardAdjointFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input_tensor: Tensor, v: Tensor, i: Tensor, b: Tensor, p, dt: float):
-        v_dec = v + dt * p.tau_mem_inv * ((p.v_leak - v) + i)
-        i_dec = i - dt * p.tau_syn_inv * i
-        b_dec = b + dt * p.tau_adapt_inv * (p.v_th - b)
+        v_dec, i_dec, b_dec = _decay(v, i, b, p, dt)
         z = heaviside(v_dec - b_dec)
         v_new = (1 - z) * v_dec + z * p.v_reset
-        ctx.save_for_backward(v_dec, b_dec)
-        ctx.p, ctx.dt = p, dt
-        ctx.shapes = (input_tensor.shape, v.shape, i.shape, b.shape)
+        save_step(ctx, (v_dec, b_dec), p, dt, (input_tensor, v, i, b))
         return z, v_new, i_dec + input_tensor, b_dec + z * p.beta
 
     @staticmethod
     def backward(ctx, g_z: Tensor, g_v: Tensor, g_i: Tensor, g_b: Tensor):
         v_dec, b_dec = ctx.saved_tensors
         p, dt = ctx.p, ctx.dt
-        g_z, g_v, g_i, g_b = (_zero(g, v_dec) for g in (g_z, g_v, g_i, g_b))
+        g_z, g_v, g_i, g_b = incoming((g_z, g_v, g_i, g_b), v_dec)
         z = heaviside(v_dec - b_dec)
         s = surrogate(v_dec - b_dec, p.method, p.alpha)
         g_z = g_z + g_v * (p.v_reset - v_dec) + g_b * p.beta
         g_vdec = g_v * (1 - z) + g_z * s
         g_bdec = g_b - g_z * s
         c_mem, c_syn, c_ada = dt * p.tau_mem_inv, dt * p.tau_syn_inv, dt * p.tau_adapt_inv
-        sx, sv, si, sb = ctx.shapes
-        return (  # g - g * c as autograd of the forward step rounds it
-            reduce_to(g_i, sx),
-            reduce_to(g_vdec - g_vdec * c_mem, sv),
-            reduce_to(g_i - g_i * c_syn + g_vdec * c_mem, si),
-            reduce_to(g_bdec - g_bdec * c_ada, sb),
-            None,
-            None,
+        return input_gradients(  # g - g * c as autograd of the forward step rounds it
+            ctx,
+            g_i,
+            g_vdec - g_vdec * c_mem,
+            g_i - g_i * c_syn + g_vdec * c_mem,
+            g_bdec - g_bdec * c_ada,
         )
 
 
