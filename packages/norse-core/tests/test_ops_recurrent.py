@@ -277,3 +277,30 @@ def test_cpp_backward_equals_reference(model, rate):
             for a, b in zip(cpp, reference):
                 assert a.shape == b.shape
                 torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_cpp_surrogate_values_equal_registered_derivatives():
+    """The C++ pass evaluates every built-in surrogate with an expression (step-shaped and
+    per-step thresholds) as the registry's derivative does; others are left to PyTorch."""
+    from norse.torch.ops import recurrent_cpp
+
+    if recurrent_cpp.load() is None:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(5)
+    u = torch.randn(6, 3, 5, generator=gen, dtype=F64)
+    th = torch.rand(3, 5, generator=gen, dtype=F64)
+    c = torch.rand(6, 3, 5, generator=gen, dtype=F64)
+    evaluated = 0
+    for name in plugins.registry("surrogates"):
+        spec = plugins.get("surrogates", name)
+        if spec.derivative is None or spec.expression is None:
+            continue
+        alpha = torch.tensor(7.0, dtype=F64)
+        for threshold in (th, c):
+            s = recurrent_cpp.surrogate_values(u, threshold, spec.expression, alpha)
+            torch.testing.assert_close(
+                s, spec.derivative(u - threshold, alpha), rtol=1e-12, atol=1e-15
+            )
+        evaluated += 1
+    assert evaluated >= 9
+    assert recurrent_cpp.surrogate_values(u, th, "alpha * x", 1.0) is None

@@ -40,6 +40,11 @@ def test_covariance_matrix_has_the_given_axes():
     torch.testing.assert_close(eigenvalues, torch.tensor([0.25, 4.0]))
     major = eigenvectors[:, 1] * eigenvectors[0, 1].sign()
     torch.testing.assert_close(major, torch.tensor([math.cos(0.3), math.sin(0.3)]))
+    one = rf.covariance_matrix(torch.tensor([2.0]), torch.tensor([0.5]), torch.tensor([0.3]))
+    torch.testing.assert_close(one, c)  # one-element tensors: (2, 2), as in Norse 1.x
+    batch = rf.covariance_matrix(torch.tensor([2.0, 1.0]), 0.5, torch.tensor([0.3, 0.0]))
+    assert batch.shape == (2, 2, 2)
+    torch.testing.assert_close(batch[0], c)
 
 
 def test_derive_kernel_is_exact_on_a_plane():

@@ -86,6 +86,21 @@ def _uniform(
     return torch.rand(shape, dtype=dtype, device=like.device, generator=generator)
 
 
+def _bernoulli_spikes(
+    input_values: torch.Tensor,
+    steps: tuple[int, ...],
+    f_max: float,
+    dt: float,
+    low: float,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
+    """``1`` where a uniform draw falls below ``dt * f_max * |x|``, else ``0``, for every
+    element of ``input_values`` (values in ``[low, 1]``); shape ``(*steps, *x.shape)``."""
+    probability = _spike_probability(input_values, f_max, dt, low)
+    draws = _uniform((*steps, *input_values.shape), input_values, generator)
+    return (draws < probability).to(input_values.dtype)
+
+
 def poisson_encode(
     input_values: torch.Tensor,
     seq_length: int,
@@ -110,9 +125,7 @@ def poisson_encode(
         spikes in {0, 1}, shape ``(seq_length, *input_values.shape)``, the input's dtype.
     """
     _check_seq_length(seq_length)
-    probability = _spike_probability(input_values, f_max, dt, 0.0)
-    draws = _uniform((seq_length, *input_values.shape), input_values, generator)
-    return (draws < probability).to(input_values.dtype)
+    return _bernoulli_spikes(input_values, (seq_length,), f_max, dt, 0.0, generator)
 
 
 def poisson_encode_step(
@@ -136,9 +149,7 @@ def poisson_encode_step(
     Returns:
         spikes in {0, 1}, the input's shape and dtype.
     """
-    probability = _spike_probability(input_values, f_max, dt, 0.0)
-    draws = _uniform(tuple(input_values.shape), input_values, generator)
-    return (draws < probability).to(input_values.dtype)
+    return _bernoulli_spikes(input_values, (), f_max, dt, 0.0, generator)
 
 
 def signed_poisson_encode(
@@ -164,9 +175,8 @@ def signed_poisson_encode(
         dtype and device.
     """
     _check_seq_length(seq_length)
-    probability = _spike_probability(input_values, f_max, dt, -1.0)
-    draws = _uniform((seq_length, *input_values.shape), input_values, generator)
-    return torch.sign(input_values) * (draws < probability).to(input_values.dtype)
+    spikes = _bernoulli_spikes(input_values, (seq_length,), f_max, dt, -1.0, generator)
+    return torch.sign(input_values) * spikes
 
 
 def signed_poisson_encode_step(
@@ -187,9 +197,8 @@ def signed_poisson_encode_step(
     Returns:
         spikes in {-1, 0, 1}, the input's shape and dtype.
     """
-    probability = _spike_probability(input_values, f_max, dt, -1.0)
-    draws = _uniform(tuple(input_values.shape), input_values, generator)
-    return torch.sign(input_values) * (draws < probability).to(input_values.dtype)
+    spikes = _bernoulli_spikes(input_values, (), f_max, dt, -1.0, generator)
+    return torch.sign(input_values) * spikes
 
 
 def gaussian_rbf(tensor: torch.Tensor, sigma: float = 1) -> torch.Tensor:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from norse.torch.functional.lif import _spike_and_reset
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
 
 __all__ = [
@@ -65,7 +65,7 @@ def iaf_feed_forward_step(
 ) -> tuple[Tensor, IAFFeedForwardState]:
     """One IAF step: input ``(B, ...)`` to ``(z, IAFFeedForwardState(v_new))``."""
     v = state.v + input_tensor
-    z, v_new = _spike_and_reset(v, p.v_th, p)
+    z, v_new = spike_and_reset(v, p.v_th, p)
     return z, IAFFeedForwardState(v=v_new)
 
 
@@ -78,10 +78,6 @@ def iaf_step(
     dt: float = 0.001,
 ) -> tuple[Tensor, IAFState]:
     """One recurrent IAF step: input ``(B, I)``, weights ``(H, I)``, ``(H, H)``; output ``(B, H)``."""
-    v = (
-        state.v
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
-    z, v_new = _spike_and_reset(v, p.v_th, p)
+    v = recurrent_jump(state.v, input_tensor, state.z, input_weights, recurrent_weights)
+    z, v_new = spike_and_reset(v, p.v_th, p)
     return z, IAFState(z=z, v=v_new)

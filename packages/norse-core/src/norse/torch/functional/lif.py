@@ -33,8 +33,8 @@ from norse.torch.functional._integration import (
     current_membrane_step,
     membrane_step,
 )
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
-from norse.torch.functional.threshold import threshold
 
 __all__ = [
     "LIFFeedForwardState",
@@ -101,19 +101,6 @@ def _integrate(v: Tensor, i_jump: Tensor, p: LIFParameters, dt: float) -> tuple[
     )
 
 
-def _spike_and_reset(
-    v_dec: Tensor, v_th: Tensor | float, p, detach: bool = False
-) -> tuple[Tensor, Tensor]:
-    """``z = threshold(v_dec - v_th, p.method, p.alpha)`` and ``v_new = p.reset_method(z,
-    v_dec, p.v_reset, v_th)``; ``detach`` resets with ``z.detach()`` (the recurrent steps).
-
-    Shared by every model whose parameters carry ``method``, ``alpha``, ``v_reset`` and
-    ``reset_method``. Returns ``(z, v_new)``.
-    """
-    z = threshold(v_dec - v_th, p.method, p.alpha)
-    return z, p.reset_method(z.detach() if detach else z, v_dec, p.v_reset, v_th)
-
-
 def lif_feed_forward_step(
     input_tensor: Tensor,
     state: LIFFeedForwardState,
@@ -132,7 +119,7 @@ def lif_feed_forward_step(
     """
     i_jump = state.i + input_tensor
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z, v_new = _spike_and_reset(v_dec, p.v_th, p)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p)
     return z, LIFFeedForwardState(v=v_new, i=i_dec)
 
 
@@ -148,15 +135,12 @@ def lif_step(
 
     ``i_jump = i + input @ W_in.T + z @ W_rec.T``; then as the feed-forward step, except that
     the reset uses ``z.detach()`` (Norse 1.x). Returns ``(z, LIFState(z, v_new, i_dec))``
-    with all tensors ``(B, H)``.
+    with all tensors ``(B, H)``. The input and ``state.z`` may be sparse (COO) tensors (the
+    weighted sums then use ``torch.sparse.mm``).
     """
-    i_jump = (
-        state.i
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_jump = recurrent_jump(state.i, input_tensor, state.z, input_weights, recurrent_weights)
     v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z, v_new = _spike_and_reset(v_dec, p.v_th, p, detach=True)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p, detach=True)
     return z, LIFState(z=z, v=v_new, i=i_dec)
 
 
@@ -214,7 +198,7 @@ def lif_current_encoder(
     """
     check_integrator(p.integrator, "LIFParameters")
     v_dec = membrane_step(voltage, input_current, p.tau_mem_inv, p.v_leak, dt, p.integrator)
-    return _spike_and_reset(v_dec, p.v_th, p)
+    return spike_and_reset(v_dec, p.v_th, p)
 
 
 # ---- Norse 1.x names: sparse-input steps and bio defaults (helper "parity")
@@ -222,13 +206,6 @@ def lif_current_encoder(
 
 def _dense(x: Tensor) -> Tensor:
     return x.to_dense() if x.is_sparse else x
-
-
-def _sparse_linear(x: Tensor, weights: Tensor) -> Tensor:
-    """``x @ weights.T`` for a sparse (COO) or dense ``x`` of shape ``(B, in)``."""
-    if x.is_sparse:
-        return torch.sparse.mm(x, weights.t())
-    return torch.nn.functional.linear(x, weights)
 
 
 def lif_step_sparse(
@@ -241,19 +218,14 @@ def lif_step_sparse(
 ) -> tuple[Tensor, LIFState]:
     """:func:`lif_step` for sparse (COO) input spikes ``(B, I)`` and sparse ``state.z``.
 
-    The weighted sums use ``torch.sparse.mm``; the voltage and current stay dense. Returns
-    ``(z, LIFState(z, v, i))`` with ``z`` as a sparse COO tensor ``(B, H)`` (Norse 1.x).
-    Dense inputs or a dense ``state.z`` are accepted too.
+    Runs :func:`lif_step` (its weighted sums use ``torch.sparse.mm`` for sparse operands;
+    the voltage and current stay dense) and returns ``(z, LIFState(z, v, i))`` with ``z`` as
+    a sparse COO tensor ``(B, H)`` (Norse 1.x). Dense inputs or a dense ``state.z`` are
+    accepted too.
     """
-    i_jump = (
-        state.i
-        + _sparse_linear(input_spikes, input_weights)
-        + _sparse_linear(state.z, recurrent_weights)
-    )
-    v_dec, i_dec = _integrate(state.v, i_jump, p, dt)
-    z, v_new = _spike_and_reset(v_dec, p.v_th, p, detach=True)
+    z, new_state = lif_step(input_spikes, state, input_weights, recurrent_weights, p, dt)
     z_sparse = z.to_sparse()
-    return z_sparse, LIFState(z=z_sparse, v=v_new, i=i_dec)
+    return z_sparse, LIFState(z=z_sparse, v=new_state.v, i=new_state.i)
 
 
 def lif_feed_forward_step_sparse(

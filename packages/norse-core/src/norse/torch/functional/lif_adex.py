@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import torch
 
+from norse.torch.functional._step import recurrent_jump
 from norse.torch.functional.lif_ex import _lif_ex_dynamics
 from norse.torch.functional.reset import ResetMethod, reset_value
 
@@ -112,11 +113,7 @@ def lif_adex_step(
     docstring. Shapes: input ``(B, I)``, ``input_weights`` ``(H, I)``, ``recurrent_weights``
     ``(H, H)``, state fields ``(B, H)``. Returns ``(z, LIFAdExState(z, v, i, a))``.
     """
-    i_jump = (
-        state.i
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_jump = recurrent_jump(state.i, input_tensor, state.z, input_weights, recurrent_weights)
     z, v_new, i_dec, a_new = _lif_adex_dynamics(i_jump, state.v, state.a, p, dt)
     return z, LIFAdExState(z, v_new, i_dec, a_new)
 

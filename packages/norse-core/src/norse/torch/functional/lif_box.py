@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from norse.torch.functional._integration import check_integrator, membrane_step
-from norse.torch.functional.lif import _spike_and_reset
+from norse.torch.functional._step import spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
 
 __all__ = [
@@ -80,5 +80,5 @@ def lif_box_feed_forward_step(
         v_dec = state.v + dt * p.tau_mem_inv * (input_tensor + p.v_leak - state.v)
     else:
         v_dec = membrane_step(state.v, input_tensor, p.tau_mem_inv, p.v_leak, dt, "exact")
-    z, v_new = _spike_and_reset(v_dec, p.v_th, p)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p)
     return z, LIFBoxFeedForwardState(v=v_new)

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import torch
 
-from norse.torch.functional.lif import _spike_and_reset
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
 
 __all__ = [
@@ -129,7 +129,7 @@ def _lif_ex_dynamics(
         drive = drive - a
     v_dec = v + dt * p.tau_mem_inv * drive
     i_dec = i_jump - dt * p.tau_syn_inv * i_jump
-    z, v_new = _spike_and_reset(v_dec, p.v_th, p)
+    z, v_new = spike_and_reset(v_dec, p.v_th, p)
     return z, v_new, i_dec
 
 
@@ -147,11 +147,7 @@ def lif_ex_step(
     docstring. Shapes: input ``(B, I)``, ``input_weights`` ``(H, I)``, ``recurrent_weights``
     ``(H, H)``, state fields ``(B, H)``. Returns ``(z, LIFExState(z, v, i))``.
     """
-    i_jump = (
-        state.i
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_jump = recurrent_jump(state.i, input_tensor, state.z, input_weights, recurrent_weights)
     z, v_new, i_dec = _lif_ex_dynamics(i_jump, state.v, p, dt)
     return z, LIFExState(z, v_new, i_dec)
 

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 from torch.nn.functional import linear
 
+from norse.torch.functional._step import recurrent_jump
 from norse.torch.functional.lif import LIFFeedForwardState, LIFState
 from norse.torch.functional.lif_refrac import (
     _DEFAULT_PARAMETERS,
@@ -27,6 +28,7 @@ from norse.torch.functional.lif_refrac import (
     LIFRefracParameters,
     LIFRefracState,
 )
+from norse.torch.functional.reset import reset_value
 from norse.torch.functional.threshold import heaviside, threshold
 
 __all__ = ["lif_mc_refrac_feed_forward_step", "lif_mc_refrac_step"]
@@ -40,7 +42,7 @@ def _dynamics(
     v_dec = v + (1 - refractory) * dt * q.tau_mem_inv * ((q.v_leak - v) + i) + linear(v, g_coupling)
     i_dec = i - dt * q.tau_syn_inv * i
     z = threshold(v_dec - q.v_th, q.method, q.alpha)
-    v_new = (1 - z) * v_dec + z * q.v_reset
+    v_new = reset_value(z, v_dec, q.v_reset, q.v_th)
     rho_new = (1 - z) * torch.relu(rho - refractory) + z * p.rho_reset
     return z, v_new, i_dec, rho_new
 
@@ -57,7 +59,7 @@ def lif_mc_refrac_step(
     """One recurrent step (module docstring). Shapes: input ``(B, I)``, weights ``(H, I)``,
     ``(H, H)``, ``g_coupling`` ``(H, H)``. Returns ``(z, LIFRefracState(LIFState(z, v, i), rho))``."""
     z, v, i_dec, rho = _dynamics(state.lif.v, state.lif.i, state.rho, g_coupling, p, dt)
-    i_new = i_dec + linear(input_tensor, input_weights) + linear(state.lif.z, recurrent_weights)
+    i_new = recurrent_jump(i_dec, input_tensor, state.lif.z, input_weights, recurrent_weights)
     return z, LIFRefracState(LIFState(z, v, i_new), rho)
 
 

@@ -149,15 +149,10 @@ def lif_refrac_step_sparse(
 ) -> tuple[Tensor, LIFRefracState]:
     """:func:`lif_refrac_step` for sparse (COO) input spikes ``(B, I)``.
 
-    Runs :func:`~norse.torch.functional.lif.lif_step_sparse`, then the refractory update.
-    Returns the spikes, and ``state.lif.z``, as sparse COO tensors ``(B, H)``. (Norse 1.1.0's
-    version failed with the default 0-d ``rho_reset``.)
+    Runs :func:`lif_refrac_step` (sparse operands are multiplied with ``torch.sparse.mm``)
+    and returns the spikes, and ``state.lif.z``, as sparse COO tensors ``(B, H)``. (Norse
+    1.1.0's version failed with the default 0-d ``rho_reset``.)
     """
-    from norse.torch.functional.lif import lif_step_sparse
-
-    z_sparse, s_new = lif_step_sparse(
-        input_tensor, state.lif, input_weights, recurrent_weights, p.lif, dt
-    )
-    v, z, rho = compute_refractory_update(state, z_sparse.to_dense(), s_new.v, p)
+    z, s_new = lif_refrac_step(input_tensor, state, input_weights, recurrent_weights, p, dt)
     z_sparse = z.to_sparse()
-    return z_sparse, LIFRefracState(LIFState(z_sparse, v, s_new.i), rho)
+    return z_sparse, LIFRefracState(LIFState(z_sparse, s_new.lif.v, s_new.lif.i), s_new.rho)

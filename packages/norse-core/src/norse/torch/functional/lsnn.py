@@ -36,7 +36,7 @@ from norse.torch.functional._integration import (
     check_integrator,
     current_membrane_step,
 )
-from norse.torch.functional.lif import _spike_and_reset
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
 from norse.torch.functional.threshold import threshold
 
@@ -126,12 +126,8 @@ def lsnn_step(
     """
     check_integrator(p.integrator, "LSNNParameters")
     v_dec, i_dec, b_dec = _decay(state.v, state.i, state.b, p, dt)
-    z, v_new = _spike_and_reset(v_dec, b_dec, p, detach=True)
-    i_new = (
-        i_dec
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    z, v_new = spike_and_reset(v_dec, b_dec, p, detach=True)
+    i_new = recurrent_jump(i_dec, input_tensor, state.z, input_weights, recurrent_weights)
     b_new = b_dec + z.detach() * p.beta
     return z, LSNNState(z, v_new, i_new, b_new)
 
@@ -149,7 +145,7 @@ def lsnn_feed_forward_step(
     """
     check_integrator(p.integrator, "LSNNParameters")
     v_dec, i_dec, b_dec = _decay(state.v, state.i, state.b, p, dt)
-    z, v_new = _spike_and_reset(v_dec, b_dec, p)
+    z, v_new = spike_and_reset(v_dec, b_dec, p)
     b_new = b_dec + z * p.beta
     return z, LSNNFeedForwardState(v_new, i_dec + input_tensor, b_new)
 
@@ -187,10 +183,6 @@ def ada_lif_step(
     b_dec = state.b - dt * p.tau_adapt_inv * state.b
     z = threshold(v_dec - p.v_th, p.method, p.alpha)
     v_new = v_dec - z * (p.v_th - p.v_reset)
-    i_new = (
-        i_dec
-        + torch.nn.functional.linear(input_tensor, input_weights)
-        + torch.nn.functional.linear(state.z, recurrent_weights)
-    )
+    i_new = recurrent_jump(i_dec, input_tensor, state.z, input_weights, recurrent_weights)
     b_new = b_dec + p.beta * z
     return z, LSNNState(z, v_new, i_new, b_new)

@@ -109,7 +109,8 @@ def covariance_matrix(sigma1: Tensor, sigma2: Tensor, phi: Tensor) -> Tensor:
     (radians) and ``sigma2`` across it: :math:`R(\phi)\operatorname{diag}(\sigma_1^2,
     \sigma_2^2) R(\phi)^T`.
 
-    The arguments broadcast; the result has shape ``(*broadcast_shape, 2, 2)``.
+    Numbers or one-element tensors give a ``(2, 2)`` matrix (as Norse 1.x); tensors that
+    broadcast to a shape ``S`` of more elements give a batch ``(*S, 2, 2)``.
     """
     sigma1, sigma2, phi = torch.broadcast_tensors(*_float_tensors(sigma1, sigma2, phi))
     l1, l2 = sigma1**2, sigma2**2
@@ -117,7 +118,8 @@ def covariance_matrix(sigma1: Tensor, sigma2: Tensor, phi: Tensor) -> Tensor:
     cxx = l1 * cos**2 + l2 * sin**2
     cxy = (l1 - l2) * cos * sin
     cyy = l1 * sin**2 + l2 * cos**2
-    return torch.stack([torch.stack([cxx, cxy], -1), torch.stack([cxy, cyy], -1)], -2)
+    c = torch.stack([torch.stack([cxx, cxy], -1), torch.stack([cxy, cyy], -1)], -2)
+    return c.reshape(2, 2) if phi.numel() == 1 else c
 
 
 def derive_kernel(kernel: Tensor, angle: Tensor | float) -> Tensor:

@@ -141,6 +141,21 @@ def _bound(w: torch.Tensor, p: STDPParameters) -> torch.Tensor:
     return torch.clamp(w, p.w_min, p.w_max) if p.hardbound else w
 
 
+def _decayed(
+    state: STDPState, z_pre: torch.Tensor, z_post: torch.Tensor, p: STDPParameters, dt: float
+) -> STDPState:
+    """The traces after one step with the spikes (:meth:`STDPState.decay` with ``p``)."""
+    return state.decay(z_pre, z_post, p.tau_pre_inv, p.tau_post_inv, p.a_pre, p.a_post, dt)
+
+
+def _updated(
+    w: torch.Tensor, potentiation: torch.Tensor, depression: torch.Tensor, p: STDPParameters
+) -> torch.Tensor:
+    """``w + A+(w) * potentiation - A-(w) * depression``, clamped if ``p.hardbound``."""
+    a_plus, a_minus = _amplitudes(w, p)
+    return _bound(w + a_plus * potentiation - a_minus * depression, p)
+
+
 def _check_shapes(
     z_pre: torch.Tensor, z_post: torch.Tensor, state: STDPState, dims: int, layout: str
 ) -> None:
@@ -194,14 +209,10 @@ def stdp_step_linear(
             f"w must have shape (N_out, N_in) = {(z_post.shape[1], z_pre.shape[1])}, "
             f"got {tuple(w.shape)}"
         )
-    a_plus, a_minus = _amplitudes(w, p_stdp)
-    state = state_stdp.decay(
-        z_pre, z_post, p_stdp.tau_pre_inv, p_stdp.tau_post_inv, p_stdp.a_pre, p_stdp.a_post, dt
-    )
+    state = _decayed(state_stdp, z_pre, z_post, p_stdp, dt)
     potentiation = torch.einsum("bi,bj->ij", z_post, state.t_pre)
     depression = torch.einsum("bi,bj->ij", state.t_post, z_pre)
-    w = w + a_plus * potentiation - a_minus * depression
-    return _bound(w, p_stdp), state
+    return _updated(w, potentiation, depression, p_stdp), state
 
 
 def stdp_step_conv2d(
@@ -236,10 +247,7 @@ def stdp_step_conv2d(
             f"w must have shape (C_out={z_post.shape[1]}, C_in={z_pre.shape[1]}, kH, kW), "
             f"got {tuple(w.shape)}"
         )
-    a_plus, a_minus = _amplitudes(w, p_stdp)
-    state = state_stdp.decay(
-        z_pre, z_post, p_stdp.tau_pre_inv, p_stdp.tau_post_inv, p_stdp.a_pre, p_stdp.a_post, dt
-    )
+    state = _decayed(state_stdp, z_pre, z_post, p_stdp, dt)
     batch, out_channels = z_post.shape[0], z_post.shape[1]
     unfold = {
         "kernel_size": tuple(w.shape[2:]),
@@ -260,8 +268,7 @@ def stdp_step_conv2d(
     t_post_flat = state.t_post.expand_as(z_post).reshape(batch, out_channels, -1)
     potentiation = torch.einsum("bik,bjk->ij", z_post_flat, t_pre_patches).view(w.shape)
     depression = torch.einsum("bik,bjk->ij", t_post_flat, z_pre_patches).view(w.shape)
-    w = w + a_plus * potentiation - a_minus * depression
-    return _bound(w, p_stdp), state
+    return _updated(w, potentiation, depression, p_stdp), state
 
 
 PLASTICITY_SPECS: list[PlasticitySpec] = [

@@ -28,11 +28,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import _registry
+from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
@@ -134,11 +135,23 @@ def _or_zeros_strided(g: Tensor | None, like: Tensor) -> Tensor:
     return like.new_zeros(()).expand_as(like) if g is None else g
 
 
-def _surrogate(method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
+def _surrogate(op: str, method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
     """The registered surrogate derivative ``s(u - threshold)`` of every step (zero for the
-    plain Heaviside), computed once in PyTorch for the whole sequence."""
-    s = surrogate_derivative(u, threshold, method, alpha)
-    return torch.zeros_like(u) if s is None else s
+    plain Heaviside; ``threshold`` of the step shape or ``u``'s), computed once for the whole
+    sequence: in one pass of generated C++ for a built-in surrogate when the C++ kernel serves
+    ``op``'s backward, else by the registered derivative in PyTorch."""
+    spec = plugins.get("surrogates", method)
+    if spec.derivative is None:
+        return torch.zeros_like(u)
+    kernel = _select(op, u.device.type)
+    if isinstance(kernel, recurrent_cpp.RecurrentCppKernel) and spec.expression is not None:
+        if not torch.compiler.is_compiling():
+            s = recurrent_cpp.surrogate_values(u, threshold, spec.expression, alpha)
+            if s is not None:
+                return s
+    if threshold.shape == u.shape:
+        return surrogate_derivative(u - threshold, u.new_zeros(()), method, alpha)
+    return surrogate_derivative(u, threshold, method, alpha)
 
 
 def _shifted(seq: Tensor, last: Tensor) -> Tensor:
@@ -159,7 +172,7 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     subtract, method = ctx.flags
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
     g_z, g_v, g_i = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
-    s = _surrogate(method, u, v_th, alpha)
+    s = _surrogate(_LIF_BACKWARD, method, u, v_th, alpha)
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
         g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"]
     )
@@ -290,7 +303,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     need = dict(zip(_LSNN_GRADS, ctx.needs_input_grad))
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
-    s = _surrogate(method, u - c, torch.zeros((), dtype=u.dtype, device=u.device), alpha)
+    s = _surrogate(_LSNN_BACKWARD, method, u, c, alpha)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
         g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
     )

@@ -16,10 +16,20 @@
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace {
+
+template <typename T>
+using SurrogateRow = void (*)(const T*, const T*, T, T*, int64_t);
+
+// The built-in surrogates' row functions, generated from their expressions (the leaky kernel's
+// generator, norse.torch.ops._cpp): `surrogate_row<T>(expression)` writes s(u - th; alpha) of
+// a row, or is null for an expression that is not compiled in.
+@SURROGATES@
 
 constexpr int64_t kGrain = 16384;  // elements per parallel task of an elementwise pass
 
@@ -335,4 +345,30 @@ std::vector<torch::Tensor> lsnn_recurrent_backward(
   auto gw = need_w ? recurrent_weight_gradient(gi_all, z, z0, dense_above)
                    : torch::empty({0}, z.options());
   return {gu_all, gc_all, gi_all, gv, gi, gb, g_state, gw};
+}
+
+// s(u_t - th_t; alpha) of every step of u (T, B, H), with th of shape (B, H) (the same every
+// step) or (T, B, H), for a compiled-in expression (one pass, steps in parallel); an empty
+// tensor for any other expression.
+torch::Tensor surrogate_values(torch::Tensor u, torch::Tensor th, std::string expression,
+                               double alpha) {
+  const int64_t steps = u.size(0), n = steps > 0 ? u.numel() / steps : 0;
+  const int64_t th_step = th.numel() == u.numel() ? n : 0;
+  torch::Tensor s;
+  AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "surrogate_values", [&] {
+    using T = scalar_t;
+    const SurrogateRow<T> row = surrogate_row<T>(expression);
+    if (row == nullptr) {
+      s = torch::empty({0}, u.options());
+      return;
+    }
+    s = torch::empty_like(u);
+    const T* U = u.data_ptr<T>();
+    const T* TH = th.data_ptr<T>();
+    T* S = s.data_ptr<T>();
+    at::parallel_for(0, steps, std::max<int64_t>(1, kGrain / (n + 1)), [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) row(U + t * n, TH + t * th_step, T(alpha), S + t * n, n);
+    });
+  });
+  return s;
 }

@@ -16,6 +16,7 @@ formed inside the backward kernel, in cache-sized tiles of columns.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,32 +27,64 @@ from torch import Tensor
 from norse.torch.ops import _cpp, recurrent_reference
 from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status"]
+__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status", "surrogate_values"]
 
 DENSE_ABOVE = 0.2
 """Fraction of nonzero spikes above which the recurrent products are dense (measured with
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
-_SOURCE = (Path(__file__).with_name("recurrent_cpp.cpp")).read_text(encoding="utf-8")
+
+@functools.cache
+def _source() -> str:
+    """``recurrent_cpp.cpp`` with the built-in surrogates' row functions: the block that the
+    leaky kernel's source has in place of its ``@SURROGATES@`` (generated once, from the
+    surrogates' expressions, by :mod:`norse.torch.ops._cpp`)."""
+    head, tail = _cpp._TEMPLATE.split("@SURROGATES@")
+    generated = _cpp._SOURCE[len(head) : len(_cpp._SOURCE) - len(tail)]
+    if not (_cpp._SOURCE.startswith(head) and _cpp._SOURCE.endswith(tail)):
+        raise RuntimeError("the leaky kernel's source has no generated surrogate block")
+    text = Path(__file__).with_name("recurrent_cpp.cpp").read_text(encoding="utf-8")
+    return text.replace("@SURROGATES@", generated)
+
+
 _NAME = "norse_recurrent_cpu"
 _FUNCTIONS = (
     "lif_recurrent_forward",
     "lif_recurrent_backward",
     "lsnn_recurrent_forward",
     "lsnn_recurrent_backward",
+    "surrogate_values",
 )
 
 
 def load() -> Any:
     """The extension module, built on first use (None if it cannot be built; warned once)."""
     return build_extension(
-        _NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS, description="Norse's recurrent CPU kernels"
+        _NAME, _source(), _FUNCTIONS, flags=_cpp._FLAGS, description="Norse's recurrent CPU kernels"
     )
 
 
 def status() -> tuple[bool, str]:
     """``(ok, reason)`` of the extension, without building it."""
-    return extension_status(_NAME, _SOURCE, _FUNCTIONS, flags=_cpp._FLAGS)
+    return extension_status(_NAME, _source(), _FUNCTIONS, flags=_cpp._FLAGS)
+
+
+def surrogate_values(u: Tensor, threshold: Tensor, expression: str, alpha: float) -> Tensor | None:
+    """``s(u_t - threshold_t; alpha)`` of every step of ``u`` ``(T, B, H)`` in one C++ pass.
+
+    ``threshold`` has the step shape ``(B, H)`` or ``u``'s. The surrogate is the built-in
+    one with ``expression`` (code generated from it, as for the leaky kernel,
+    :data:`norse.torch.ops._cpp.EXPRESSIONS`). None where this cannot serve: another
+    expression, a dtype other than float32/float64, or no extension (the caller then
+    evaluates the registered derivative in PyTorch).
+    """
+    if expression not in _cpp.EXPRESSIONS or u.dtype not in (torch.float32, torch.float64):
+        return None
+    extension = load()
+    if extension is None:
+        return None
+    th = threshold if threshold.shape == u.shape else threshold.expand(u.shape[1:])
+    return extension.surrogate_values(u.contiguous(), th.contiguous(), expression, float(alpha))
 
 
 class RecurrentCppKernel:
