@@ -25,10 +25,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-from torch.nn.functional import linear, relu
+from torch.nn.functional import relu
 
+from norse.torch.functional._step import recurrent_jump, spike_and_reset
 from norse.torch.functional.reset import ResetMethod, reset_value
-from norse.torch.functional.threshold import threshold
 
 __all__ = [
     "CobaLIFFeedForwardState",
@@ -100,8 +100,8 @@ def _coba_dynamics(
     g_i = g_i - dt * p.tau_syn_inh_inv * g_i
     dv = dt * p.c_m_inv * (p.g_l * (p.v_rest - v) + g_e * (p.e_rev_E - v) + g_i * (p.e_rev_I - v))
     v_dec = v + dv
-    z = threshold(v_dec - p.v_thresh, p.method, p.alpha)
-    return z, p.reset_method(z, v_dec, p.v_reset, p.v_thresh), g_e, g_i
+    z, v_new = spike_and_reset(v_dec, p.v_thresh, p)
+    return z, v_new, g_e, g_i
 
 
 def coba_lif_step(
@@ -117,16 +117,10 @@ def coba_lif_step(
     Shapes: input ``(B, I)``, ``input_weights`` ``(H, I)``, ``recurrent_weights`` ``(H, H)``,
     state fields ``(B, H)``. Returns ``(z, CobaLIFState(z, v, g_e, g_i))``.
     """
-    g_e = (
-        state.g_e
-        + linear(input_tensor, relu(input_weights))
-        + linear(state.z, relu(recurrent_weights))
-    )
-    g_i = (
-        state.g_i
-        + linear(input_tensor, relu(-input_weights))
-        + linear(state.z, relu(-recurrent_weights))
-    )
+    # excitatory (positive) and inhibitory (negative) weights drive separate conductances
+    w_in, w_rec = input_weights, recurrent_weights
+    g_e = recurrent_jump(state.g_e, input_tensor, state.z, relu(w_in), relu(w_rec))
+    g_i = recurrent_jump(state.g_i, input_tensor, state.z, relu(-w_in), relu(-w_rec))
     z, v, g_e, g_i = _coba_dynamics(state.v, g_e, g_i, p, dt)
     return z, CobaLIFState(z, v, g_e, g_i)
 

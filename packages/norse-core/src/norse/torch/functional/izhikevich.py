@@ -27,6 +27,7 @@ from typing import NamedTuple
 import torch
 from torch.nn.functional import linear
 
+from norse.torch.functional.reset import reset_value
 from norse.torch.functional.threshold import threshold
 
 __all__ = [
@@ -157,7 +158,7 @@ def _izhikevich_dynamics(
     v_int = v + p.tau_inv * dt * (p.sq * v**2 + p.mn * v + p.bias - u + current)
     u_int = u + p.tau_inv * dt * p.a * (p.b * v - u)
     z = threshold(v_int - p.v_th, p.method, p.alpha)
-    v_new = (1 - z) * v_int + z * p.c
+    v_new = reset_value(z, v_int, p.c, p.v_th)
     u_new = u_int + z * p.d
     return z, v_new, u_new
 

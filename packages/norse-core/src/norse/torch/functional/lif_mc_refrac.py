@@ -28,6 +28,7 @@ from norse.torch.functional.lif_refrac import (
     LIFRefracParameters,
     LIFRefracState,
 )
+from norse.torch.functional.reset import reset_value
 from norse.torch.functional.threshold import heaviside, threshold
 
 __all__ = ["lif_mc_refrac_feed_forward_step", "lif_mc_refrac_step"]
@@ -41,7 +42,7 @@ def _dynamics(
     v_dec = v + (1 - refractory) * dt * q.tau_mem_inv * ((q.v_leak - v) + i) + linear(v, g_coupling)
     i_dec = i - dt * q.tau_syn_inv * i
     z = threshold(v_dec - q.v_th, q.method, q.alpha)
-    v_new = (1 - z) * v_dec + z * q.v_reset
+    v_new = reset_value(z, v_dec, q.v_reset, q.v_th)
     rho_new = (1 - z) * torch.relu(rho - refractory) + z * p.rho_reset
     return z, v_new, i_dec, rho_new
 
