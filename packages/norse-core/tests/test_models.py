@@ -36,6 +36,7 @@ def test_vgg_and_mobilenet_run_over_time():
     features = make_layers(CFGS["A"], batch_norm=True)  # vgg11_bn's, as torchvision's
     assert len(features) == 29 and isinstance(features[27], torch.nn.Module)
     assert run_over_time(features, x).shape == (2, 1, 512, 1, 1)
+    assert float(make_layers([4], alpha=2.0)[1].p.alpha) == 2.0
     model = mobilenet_v2(num_classes=7, width_mult=0.25)
     assert isinstance(model, MobileNetV2)
     assert model(x).shape == (2, 1, 7)

@@ -83,3 +83,20 @@ def test_augmentation_is_a_padded_crop_or_its_flip_fixed_by_seed_epoch_and_index
         seen.add(int(distance.argmin()))
     assert len(seen) > 1  # the epoch changes the draw
     assert not torch.equal(Augmented(images, cifar10.augment, seed=8)[(1, 0)][0], data[(1, 0)][0])
+
+
+def test_every_spiking_layer_of_the_cifar_network_fires_from_the_start(monkeypatch):
+    monkeypatch.setenv("NORSE_KERNELS", "reference")
+    from norse.torch.models.vgg import run_over_time
+
+    torch.manual_seed(0)
+    network = cifar10.CifarSNN()
+    x = torch.stack([cifar10.normalise(image) for image in torch.rand(4, 3, 32, 32)])
+    h = x.unsqueeze(0).expand(2, *x.shape)  # T = 2 steps
+    rates = []
+    for layer in network.features:
+        h = run_over_time(torch.nn.Sequential(layer), h)
+        if hasattr(layer, "p"):  # a spiking layer
+            assert float(layer.p.alpha) == cifar10.ALPHA
+            rates.append(h[-1].mean().item())
+    assert len(rates) == 6 and min(rates) > 0.05  # batch norm scale 1 instead: 0 in layer 2

@@ -7,9 +7,11 @@ horizontal flip), drawn from a generator seeded by ``(seed, epoch, index)`` so t
 run sees the same images as an uninterrupted one. Network
 (:func:`norse.torch.models.vgg.make_layers` with batch norm, configuration
 ``64 64 M 128 128 M 256 256 M``): ``conv 3x3 -> batch norm -> spiking`` blocks with 2x2
-max-pools, then ``linear(256 * 4 * 4, 10)`` into a leaky-integrator readout. Each image is a
-constant input current for ``--timesteps`` steps; the prediction is the readout voltage's
-maximum over time.
+max-pools, then ``linear(256 * 4 * 4, 10)`` into a leaky-integrator readout; batch norms start
+at scale :data:`BATCH_NORM_SCALE` (10) and the surrogates have sharpness :data:`ALPHA` (1), so
+that the spiking layers fire and pass gradients within a few steps. Each image is a constant
+input current for ``--timesteps`` steps; the prediction is the readout voltage's maximum over
+time.
 """
 
 from __future__ import annotations
@@ -66,15 +68,30 @@ def augment(image: Tensor, generator: torch.Generator) -> Tensor:
     return normalise(crop)
 
 
+BATCH_NORM_SCALE = 10.0
+"""Initial scale (``weight``) of every batch norm: ``v_th / (dt * tau_mem_inv)`` of Norse's LIF
+defaults, so that an input current of one standard deviation brings the membrane to threshold
+in about one step. With scale 1 the network is nearly silent over the default 8 steps (at
+initialisation, no neuron of the second layer spikes in the first 4) and does not learn."""
+ALPHA = 1.0
+"""Surrogate sharpness of the spiking layers (see :class:`norse.torch.models.ConvNet`)."""
+
+
 class CifarSNN(nn.Module):
-    """The VGG-style SNN of the module docstring: ``(T, B, 3, 32, 32) -> (T, B, 10)``."""
+    """The VGG-style SNN of the module docstring: ``(T, B, 3, 32, 32) -> (T, B, 10)``; batch
+    norms start at scale :data:`BATCH_NORM_SCALE`, surrogates have sharpness :data:`ALPHA`."""
 
     def __init__(self, neuron: str = "lif", surrogate: str = "super") -> None:
         from norse.torch import LI
         from norse.torch.models.vgg import make_layers
 
         super().__init__()
-        self.features = make_layers(CONFIGURATION, batch_norm=True, method=surrogate, neuron=neuron)
+        self.features = make_layers(
+            CONFIGURATION, batch_norm=True, method=surrogate, neuron=neuron, alpha=ALPHA
+        )
+        for layer in self.features:
+            if isinstance(layer, nn.BatchNorm2d):
+                nn.init.constant_(layer.weight, BATCH_NORM_SCALE)
         self.classifier = nn.Linear(256 * 4 * 4, 10)
         self.readout = LI()
 

@@ -137,9 +137,12 @@ def make_layers(
     in_channels: int = 3,
     method: str = "super",
     neuron: str = "lif",
+    alpha: float | None = None,
 ) -> nn.Sequential:
     """VGG's convolutional layers from ``cfg`` (channel counts, ``"M"`` for a max-pool):
-    ``conv 3x3 [-> batch norm] -> spiking`` per number. Run them with :func:`run_over_time`."""
+    ``conv 3x3 [-> batch norm] -> spiking`` per number. Run them with :func:`run_over_time`.
+    ``alpha``: the surrogate's sharpness in the spiking layers whose parameters have it (None:
+    the neuron model's default)."""
     layers: list[nn.Module] = []
     channels = in_channels
     for v in cfg:
@@ -151,7 +154,8 @@ def make_layers(
         layers.append(nn.Conv2d(channels, v, kernel_size=3, padding=1))
         if batch_norm:
             layers.append(nn.BatchNorm2d(v))
-        layers.append(neuron_layer(neuron, method, sequence=True))
+        options = {} if alpha is None else {"alpha": alpha}
+        layers.append(neuron_layer(neuron, method, sequence=True, **options))
         channels = v
     return nn.Sequential(*layers)
 
