@@ -213,7 +213,7 @@ def main() -> int:
         lines.append(
             f"| {row['config']} | {row['n']} | {row['library']} | {row['median_s']:.4f} | "
             f"{ratio:.1f}x | {row['peak_extra_mib']:.0f} | {row['mismatch']:.1e} | "
-            f"{row.get('rate', float('nan')):.3f} |"
+            f"{format(row['rate'], '.3f') if 'rate' in row else 'n/a'} |"
         )
     table = "\n".join(lines)
     print(table)

@@ -11,11 +11,11 @@ The prediction of a sequence is usually the readout voltage's maximum over time.
 
 The spiking layers' surrogate sharpness is ``alpha=1.0`` by default (keyword ``alpha``), not the
 neuron parameters' 100: Norse 1.1.0's SuperSpike ignored ``alpha`` and back-propagated
-``1 / (|x| + 1)^2``, which is what its ``ConvNet`` trained with (over 99 % on MNIST). With
-``alpha`` honoured, 100 makes the pseudo-derivative 100 times narrower than the distance of a
-typical voltage from threshold, so few neurons pass a gradient and training stalls (1200 of
-scikit-learn's handwritten digits as 28x28 images, constant current for 4 steps, 2 epochs of
-Adam: 0.51 accuracy on 500 other digits with ``alpha=100``, 0.90 to 0.95 over 5 seeds with 1).
+``1 / (|x| + 1)^2``, so that is the surrogate its ``ConvNet`` trained with. With ``alpha``
+honoured, 100 makes ``1 / (100 |x| + 1)^2`` fall to a quarter 0.01 away from threshold, so few
+neurons pass a gradient and training stalls (1200 of scikit-learn's handwritten digits as
+28x28 images, constant current for 4 steps, 2 epochs of Adam: 0.51 accuracy on 500 other
+digits with ``alpha=100``, 0.90 to 0.95 over 5 seeds with 1).
 """
 
 from __future__ import annotations

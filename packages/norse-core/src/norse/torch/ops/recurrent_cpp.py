@@ -36,15 +36,10 @@ DENSE_ABOVE = 0.2
 
 @functools.cache
 def _source() -> str:
-    """``recurrent_cpp.cpp`` with the built-in surrogates' row functions: the block that the
-    leaky kernel's source has in place of its ``@SURROGATES@`` (generated once, from the
-    surrogates' expressions, by :mod:`norse.torch.ops._cpp`)."""
-    head, tail = _cpp._TEMPLATE.split("@SURROGATES@")
-    generated = _cpp._SOURCE[len(head) : len(_cpp._SOURCE) - len(tail)]
-    if not (_cpp._SOURCE.startswith(head) and _cpp._SOURCE.endswith(tail)):
-        raise RuntimeError("the leaky kernel's source has no generated surrogate block")
+    """``recurrent_cpp.cpp`` with the built-in surrogates' row functions, generated from their
+    expressions by the leaky kernel's generator (:mod:`norse.torch.ops._cpp`)."""
     text = Path(__file__).with_name("recurrent_cpp.cpp").read_text(encoding="utf-8")
-    return text.replace("@SURROGATES@", generated)
+    return text.replace("@SURROGATES@", _cpp._surrogate_source(_cpp.EXPRESSIONS))
 
 
 _NAME = "norse_recurrent_cpu"
