@@ -338,3 +338,51 @@ def test_a_plugin_surrogate_reaches_the_fused_kernel(kernels, monkeypatch):
         assert served == ([1] if kernels == "cpp" else [])
     finally:
         plugins.unregister_plugin(name)
+
+
+@pytest.mark.parametrize("kind", ["lif", "subtract", "box", "li"])
+@pytest.mark.parametrize("final_gradient", [False, True])
+def test_broadcast_coefficients_equal_dense_ones(kernels, kind, final_gradient):
+    """Scalar coefficients expanded to a step (stride 0, which the C++ kernel reads as one
+    value without a copy) give exactly the outputs and per-neuron gradients of the same
+    values as dense tensors; with and without gradients reaching the final state."""
+    from norse.torch.ops import _library
+
+    gen = torch.Generator().manual_seed(5)
+    steps, shape = 30, (4, 700)  # more neurons than one C++ block
+    x = torch.rand(steps, *shape, generator=gen) * 0.6
+    v0 = torch.rand(shape, generator=gen) * 0.2
+    current, spiking, subtract = kind == "lif", kind != "li", kind == "subtract"
+    i0 = torch.rand(shape, generator=gen) * 0.1 if current else None
+    values = {"p": 0.9, "q": 0.3, "o": 0.01, "r": 0.8 if current else None}
+    values |= {"v_th": 0.5, "v_reset": 0.05}
+
+    def coefficients(dense: bool) -> dict:
+        return {
+            k: None
+            if v is None
+            else (torch.full(shape, v) if dense else torch.tensor(v).expand(shape))
+            for k, v in values.items()
+        }
+
+    alpha = torch.tensor(4.0, dtype=torch.float64)
+    g_out = torch.randn(steps, *shape, generator=gen)
+    g_v = torch.randn(shape, generator=gen) if final_gradient else None
+    g_i = torch.randn(shape, generator=gen) if final_gradient and current else None
+    needs = [True, True, current, True, True, True, current, spiking, spiking]
+    results = []
+    for dense in (True, False):
+        c = coefficients(dense)
+        out, u, v, i = _library.leaky_sequence(
+            x, v0, i0, c["p"], c["q"], c["o"], c["r"], c["v_th"], c["v_reset"], spiking,
+            subtract, "sigmoid", alpha,
+        )  # fmt: skip
+        grads = _library.leaky_sequence_backward(
+            g_out, g_v, g_i, x, u if spiking else out, v0, i0, c["p"], c["q"], c["r"],
+            c["v_th"], c["v_reset"], None, spiking, subtract, needs, "sigmoid", alpha,
+        )  # fmt: skip
+        results.append([out, u, v, i, *grads])
+    if spiking:
+        assert 0 < results[0][0].sum() < results[0][0].numel()
+    for a, b in zip(*results):
+        assert torch.equal(a, b)

@@ -59,7 +59,8 @@ _SURROGATE_FUNCTIONS = {
 
 _SURROGATE_HELPERS = r"""// exp(a) in straight-line code that `#pragma omp simd` vectorises (libm's exp is one call
 // per element): a = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite: ln2 in two parts), exp(r) by
-// its Taylor polynomial (truncation error below half an ulp of T), and 2^n written into the
+// its Taylor polynomial (truncation error below half an ulp of T; Horner steps multiply by
+// the constant 1/k instead of dividing by k: divisions cost more than the rest), and 2^n written into the
 // exponent bits (n from the rounding of a / ln2 + 1.5 2^m, m the mantissa width). Within a
 // few ulp of std::exp; results below the smallest normal number are 0, above the largest +inf.
 template <typename T>
@@ -98,7 +99,7 @@ inline T surrogate_exp(T a) {
   const T n = kd - B::kShift;
   const T r = (c - n * B::kLn2Hi) - n * B::kLn2Lo;
   T p = T(1);
-  for (int k = B::kDegree; k >= 1; --k) p = T(1) + p * r / T(k);
+  for (int k = B::kDegree; k >= 1; --k) p = T(1) + (p * r) * (T(1) / T(k));  // 1/k folded
   I kbits, shift_bits;
   const T shift = B::kShift;
   __builtin_memcpy(&kbits, &kd, sizeof(T));
@@ -164,6 +165,7 @@ def _surrogate_source(expressions: tuple[str, ...]) -> str:
 _TEMPLATE = r"""
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -191,7 +193,8 @@ inline void prefetch_row(const T* row, int64_t len, int write) {
   }
 }
 
-// Per-neuron coefficients (each a contiguous array of one step's size).
+// Per-neuron coefficients: each a contiguous array of one step's size, or one value for
+// every neuron (`one` set: a scalar parameter broadcast, which then needs no copy).
 template <typename T>
 struct Coefficients {
   const T* p;
@@ -200,6 +203,29 @@ struct Coefficients {
   const T* r;
   const T* th;
   const T* rs;
+  bool one[6];
+};
+
+// Rows of a thread's block-sized buffers, each filled with one broadcast coefficient.
+template <typename T>
+struct Broadcast {
+  T rows[6][kBlock<T>];
+  explicit Broadcast(const Coefficients<T>& c) {
+    const T* src[6] = {c.p, c.q, c.o, c.r, c.th, c.rs};
+    for (int j = 0; j < 6; ++j) {
+      const T value = c.one[j] && src[j] ? src[j][0] : T(0);
+      for (int64_t k = 0; k < kBlock<T>; ++k) rows[j][k] = value;
+    }
+  }
+  // The coefficients of the block starting at neuron b0 (null stays null).
+  Coefficients<T> at(const Coefficients<T>& c, int64_t b0) const {
+    const T* src[6] = {c.p, c.q, c.o, c.r, c.th, c.rs};
+    const T* out[6];
+    for (int j = 0; j < 6; ++j) {
+      out[j] = src[j] == nullptr ? nullptr : (c.one[j] ? rows[j] : src[j] + b0);
+    }
+    return {out[0], out[1], out[2], out[3], out[4], out[5], {false, false, false, false, false, false}};
+  }
 };
 
 // One time step of the forward over `len` neurons (pointers already offset to the block).
@@ -239,17 +265,18 @@ template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT>
 void forward_kernel(const T* x, T* out, T* u, T* v, T* i, Coefficients<T> c, int64_t steps,
                     int64_t n) {
   at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
+    const Broadcast<T> broadcast(c);
     for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
       const int64_t len = std::min(end, b0 + kBlock<T>) - b0;
+      const Coefficients<T> cb = broadcast.at(c, b0);
       for (int64_t t = 0; t < steps; ++t) {
         if (t + 1 < steps) {
           prefetch_row(x + (t + 1) * n + b0, len, 0);
         }
         forward_row<T, CURRENT, SPIKING, SUBTRACT>(
             x + t * n + b0, out + t * n + b0, SPIKING ? u + t * n + b0 : nullptr, v + b0,
-            CURRENT ? i + b0 : nullptr, c.p + b0, c.q + b0, c.o + b0,
-            CURRENT ? c.r + b0 : nullptr, SPIKING ? c.th + b0 : nullptr,
-            SPIKING && !SUBTRACT ? c.rs + b0 : nullptr, len);
+            CURRENT ? i + b0 : nullptr, cb.p, cb.q, cb.o, CURRENT ? cb.r : nullptr,
+            SPIKING ? cb.th : nullptr, SPIKING && !SUBTRACT ? cb.rs : nullptr, len);
       }
     }
   });
@@ -324,7 +351,8 @@ struct Accumulators {
 
 // Add one step's contributions to the parameter gradients of neurons [b0, b0 + len).
 // `ut` is the step's pre-reset voltage row, `uprev` the previous one (null at t = 0: v0),
-// `dt` the step's drive row (x_t, or the post-jump current d_t), all un-offset.
+// `dt` the step's drive row (x_t, or the post-jump current d_t), all un-offset; `c` holds
+// the block's coefficients (already offset).
 template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT>
 void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficients<T> c,
                 Saved<T> sv, Accumulators<T> a, int64_t b0, int64_t len) {
@@ -341,9 +369,9 @@ void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficie
       for (int64_t k = 0; k < len; ++k) {
         T vp = up[k];
         if constexpr (SPIKING && SUBTRACT) {
-          vp = up[k] > c.th[b0 + k] ? up[k] - c.th[b0 + k] : up[k];
+          vp = up[k] > c.th[k] ? up[k] - c.th[k] : up[k];
         } else if constexpr (SPIKING) {
-          vp = up[k] > c.th[b0 + k] ? c.rs[b0 + k] : up[k];
+          vp = up[k] > c.th[k] ? c.rs[k] : up[k];
         }
         gp[k] += gu[k] * vp;
       }
@@ -371,7 +399,7 @@ void accumulate(const T* ut, const T* uprev, const T* v0, const T* dt, Coefficie
   }
   if constexpr (SPIKING) {
     const T* __restrict__ u = ut + b0;
-    const T* __restrict__ th = c.th + b0;
+    const T* __restrict__ th = c.th;
     const T* __restrict__ gv = sv.gv;
     const T* __restrict__ gzs = sv.gzs;
     if (a.th) {
@@ -408,14 +436,20 @@ using SurrogateRow = void (*)(const T*, const T*, T, T*, int64_t);
 template <typename T, bool CURRENT, bool SPIKING, bool SUBTRACT, bool DENSE_G, bool PARAMS>
 void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, SurrogateRow<T> row,
                      T alpha, const T* x_or_d, const T* v0, Coefficients<T> c, T* gx, T* gv,
-                     T* gi, Accumulators<T> a, int64_t steps, int64_t n) {
+                     T* gi, bool zero_v, bool zero_i, Accumulators<T> a, int64_t steps, int64_t n) {
   at::parallel_for(0, n, kBlock<T>, [&](int64_t begin, int64_t end) {
+    const Broadcast<T> broadcast(c);
     T zeros[kBlock<T>] = {};
     T srow[kBlock<T>];
     T sgu[kBlock<T>], sgv[kBlock<T>], sgi[kBlock<T>], sgzs[kBlock<T>];
     const Saved<T> saved{sgu, sgv, sgi, sgzs};
     for (int64_t b0 = begin; b0 < end; b0 += kBlock<T>) {
       const int64_t len = std::min(end, b0 + kBlock<T>) - b0;
+      const Coefficients<T> cb = broadcast.at(c, b0);
+      // No gradient reaching the final state: the adjoint starts from zero (filled here, a
+      // block at a time, rather than by a separate pass over a zeroed tensor).
+      if (zero_v) std::fill(gv + b0, gv + b0 + len, T(0));
+      if (CURRENT && zero_i) std::fill(gi + b0, gi + b0 + len, T(0));
       for (int64_t t = steps - 1; t >= 0; --t) {
         const T* ut = u + t * n;
         if (t > 0) {
@@ -425,19 +459,19 @@ void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, Surroga
         }
         const T* st = zeros;
         if (row) {
-          row(ut + b0, c.th + b0, alpha, srow, len);
+          row(ut + b0, cb.th, alpha, srow, len);
           st = srow;
         } else if (s) {
           st = s + t * n + b0;
         }
         backward_row<T, CURRENT, SPIKING, SUBTRACT, DENSE_G, PARAMS>(
             ut + b0, st, DENSE_G ? g_out + t * n + b0 : nullptr,
-            g_scalar, c.p + b0, c.q + b0, CURRENT ? c.r + b0 : nullptr,
-            SPIKING ? c.th + b0 : nullptr, SPIKING && !SUBTRACT ? c.rs + b0 : nullptr,
+            g_scalar, cb.p, cb.q, CURRENT ? cb.r : nullptr, SPIKING ? cb.th : nullptr,
+            SPIKING && !SUBTRACT ? cb.rs : nullptr,
             gx + t * n + b0, gv + b0, CURRENT ? gi + b0 : nullptr, sgu, sgv, sgi, sgzs, len);
         if constexpr (PARAMS) {
           accumulate<T, CURRENT, SPIKING, SUBTRACT>(
-              ut, t > 0 ? ut - n : nullptr, v0, x_or_d ? x_or_d + t * n : nullptr, c, saved,
+              ut, t > 0 ? ut - n : nullptr, v0, x_or_d ? x_or_d + t * n : nullptr, cb, saved,
               a, b0, len);
         }
       }
@@ -448,6 +482,22 @@ void backward_kernel(const T* g_out, T g_scalar, const T* u, const T* s, Surroga
 template <typename T>
 T* ptr(const torch::Tensor& t) {
   return t.defined() && t.numel() > 0 ? t.data_ptr<T>() : nullptr;
+}
+
+// The coefficients p, q, o, r, th, rs for n neurons: each has n values, or one (broadcast).
+template <typename T>
+Coefficients<T> coefficients(const torch::Tensor& p, const torch::Tensor& q,
+                             const torch::Tensor& o, const torch::Tensor& r,
+                             const torch::Tensor& th, const torch::Tensor& rs, int64_t n) {
+  const torch::Tensor* all[6] = {&p, &q, &o, &r, &th, &rs};
+  Coefficients<T> c{ptr<T>(p), ptr<T>(q), ptr<T>(o), ptr<T>(r), ptr<T>(th), ptr<T>(rs), {}};
+  for (int j = 0; j < 6; ++j) {
+    const int64_t size = all[j]->defined() ? all[j]->numel() : 0;
+    TORCH_CHECK(size == 0 || size == 1 || size == n, "a coefficient has ", size,
+                " values, expected 1 or ", n);
+    c.one[j] = size == 1;
+  }
+  return c;
 }
 
 // An uninitialised contiguous tensor of `like`'s shape and dtype (the kernels write it in full,
@@ -506,11 +556,11 @@ std::vector<torch::Tensor> leaky_forward(torch::Tensor x, torch::Tensor v0, torc
   const int64_t n = steps > 0 ? x.numel() / steps : v0.numel();
   auto out = fresh_like(x);
   auto u = spiking ? fresh_like(x) : torch::empty({0}, x.options());
-  auto v = v0.clone();
-  auto i = current ? i0.clone() : torch::empty({0}, x.options());
+  auto v = v0.clone(at::MemoryFormat::Contiguous);
+  auto i = current ? i0.clone(at::MemoryFormat::Contiguous) : torch::empty({0}, x.options());
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "leaky_forward", [&] {
     using T = scalar_t;
-    const Coefficients<T> c{ptr<T>(p), ptr<T>(q), ptr<T>(o), ptr<T>(r), ptr<T>(th), ptr<T>(rs)};
+    const Coefficients<T> c = coefficients<T>(p, q, o, r, th, rs, n);
     with_bool(current, [&](auto cur) {
       with_kind(spiking, subtract, [&](auto spk, auto sub) {
         forward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value>(
@@ -531,23 +581,27 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
                                           double alpha) {
   const int64_t steps = u.size(0);
   const int64_t n = v0.numel();
+  const auto v0_dense = needs[0] ? v0.contiguous() : torch::Tensor();  // only gp reads v0
   // g_out: empty (no gradient), one value broadcast everywhere (all strides 0), or dense.
   bool dense_g = false;
   for (int64_t stride : g_out.strides()) dense_g = dense_g || stride != 0;
   dense_g = dense_g && g_out.numel() > 0;
   auto gx = fresh_like(u);
-  auto gv = g_v.numel() > 0 ? g_v.clone() : torch::zeros_like(v0);
-  auto gi = current ? (g_i.numel() > 0 ? g_i.clone() : torch::zeros_like(v0))
-                    : torch::empty({0}, u.options());
+  const bool zero_v = g_v.numel() == 0, zero_i = current && g_i.numel() == 0;
+  auto state = [&](const torch::Tensor& g, bool zero) {  // zero: filled by the kernel
+    return zero ? torch::empty(v0.sizes(), u.options()) : g.clone(at::MemoryFormat::Contiguous);
+  };
+  auto gv = state(g_v, zero_v);
+  auto gi = current ? state(g_i, zero_i) : torch::empty({0}, u.options());
   auto make = [&](bool flag) {
-    return flag ? torch::zeros_like(v0) : torch::empty({0}, u.options());
+    return flag ? torch::zeros(v0.sizes(), u.options()) : torch::empty({0}, u.options());
   };
   auto gp = make(needs[0]), gq = make(needs[1]), go = make(needs[2]), gr = make(needs[3]),
        gth = make(needs[4]), grs = make(needs[5]);
   const bool params = needs[0] || needs[1] || needs[2] || needs[3] || needs[4] || needs[5];
   AT_DISPATCH_FLOATING_TYPES(u.scalar_type(), "leaky_backward", [&] {
     using T = scalar_t;
-    const Coefficients<T> c{ptr<T>(p), ptr<T>(q), nullptr, ptr<T>(r), ptr<T>(th), ptr<T>(rs)};
+    const Coefficients<T> c = coefficients<T>(p, q, torch::Tensor(), r, th, rs, n);
     const Accumulators<T> a{ptr<T>(gp), ptr<T>(gq), ptr<T>(go), ptr<T>(gr), ptr<T>(gth),
                             ptr<T>(grs)};
     const T g_scalar = g_out.numel() > 0 && !dense_g ? *g_out.data_ptr<T>() : T(0);
@@ -560,9 +614,9 @@ std::vector<torch::Tensor> leaky_backward(torch::Tensor g_out, torch::Tensor g_v
             backward_kernel<T, decltype(cur)::value, decltype(spk)::value, decltype(sub)::value,
                             decltype(dense)::value, decltype(par)::value>(
                 dense_g ? ptr<T>(g_out) : nullptr, g_scalar, ptr<T>(u),
-                spiking ? ptr<T>(s) : nullptr, row, T(alpha), ptr<T>(x_or_d), ptr<T>(v0), c,
+                spiking ? ptr<T>(s) : nullptr, row, T(alpha), ptr<T>(x_or_d), ptr<T>(v0_dense), c,
                 ptr<T>(gx),
-                ptr<T>(gv), ptr<T>(gi), a, steps, n);
+                ptr<T>(gv), ptr<T>(gi), zero_v, zero_i, a, steps, n);
           });
         });
       });
@@ -600,6 +654,21 @@ def status() -> tuple[bool, str]:
 def _dense(t: Tensor | None, like: Tensor) -> Tensor:
     """``t`` contiguous, or an empty tensor standing for None."""
     return like.new_empty(0) if t is None else t.contiguous()
+
+
+def _state(t: Tensor | None, like: Tensor) -> Tensor:
+    """A state (or its gradient) for the kernel, which copies it into a contiguous output:
+    ``t`` as is, or an empty tensor standing for None."""
+    return like.new_empty(0) if t is None else t
+
+
+def _coefficient(t: Tensor | None, like: Tensor) -> Tensor:
+    """A coefficient for the kernel: one value where ``t`` is one value broadcast (all strides
+    0, as a scalar parameter expanded to a step), which the kernel broadcasts without a copy;
+    ``t`` contiguous otherwise (an empty tensor standing for None)."""
+    if t is not None and t.numel() > 1 and not any(t.stride()):
+        return t.as_strided((1,), (1,))
+    return _dense(t, like)
 
 
 def _output_gradient(g_out: Tensor | None, like: Tensor) -> Tensor:
@@ -646,14 +715,14 @@ def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
     current = i0 is not None
     out, u, v, i = load().leaky_forward(
         x.contiguous(),
-        v0.contiguous(),
-        _dense(i0, x),
-        p.contiguous(),
-        q.contiguous(),
-        o.contiguous(),
-        _dense(r, x),
-        v_th.contiguous(),
-        v_reset.contiguous(),
+        v0,
+        _state(i0, x),
+        _coefficient(p, x),
+        _coefficient(q, x),
+        _coefficient(o, x),
+        _coefficient(r, x),
+        _coefficient(v_th, x),
+        _coefficient(v_reset, x),
         current,
         spiking,
         subtract,
@@ -712,16 +781,16 @@ def _backward(
         x_or_d = _reference._currents(x, i0, r) if current else x
     grads = load().leaky_backward(
         _output_gradient(g_out, u),
-        _dense(g_v, u),
-        _dense(g_i, u),
+        _state(g_v, u),
+        _state(g_i, u),
         _dense(x_or_d, u),
         u.contiguous(),
-        v0.contiguous(),
-        p.contiguous(),
-        q.contiguous(),
-        _dense(r, u),
-        v_th.contiguous(),
-        v_reset.contiguous(),
+        v0,
+        _coefficient(p, u),
+        _coefficient(q, u),
+        _coefficient(r, u),
+        _coefficient(v_th, u),
+        _coefficient(v_reset, u),
         _dense(s, u),
         current,
         spiking,
