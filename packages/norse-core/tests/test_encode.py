@@ -149,20 +149,14 @@ def test_signed_poisson_stays_on_input_device():
 
 
 def test_bad_inputs_raise_clear_errors():
-    with pytest.raises(ValueError, match=r"input_values must lie in \[0.0, 1.0\]"):
-        poisson_encode(torch.tensor([0.5, 1.5]), 3)
-    with pytest.raises(ValueError, match=r"input_values must lie in \[0.0, 1.0\]"):
-        poisson_encode_step(torch.tensor([-0.1]))
     with pytest.raises(ValueError, match="NaN"):
         poisson_encode(torch.tensor([float("nan")]), 3)
-    with pytest.raises(ValueError, match=r"input_values must lie in \[-1.0, 1.0\]"):
-        signed_poisson_encode(torch.tensor([-1.5]), 3)
     with pytest.raises(TypeError, match=r"floating-point dtype.*torch\.int64"):
         poisson_encode(torch.tensor([0, 1]), 3)
     with pytest.raises(TypeError, match=r"must be a torch\.Tensor"):
         poisson_encode([0.5], 3)
     with pytest.raises(ValueError, match="f_max \\* dt"):
-        poisson_encode(torch.tensor([0.5]), 3, f_max=2000, dt=1e-3)
+        poisson_encode(torch.tensor([0.5]), 3, f_max=-100)
     with pytest.raises(ValueError, match="seq_length"):
         poisson_encode(torch.tensor([0.5]), 0)
     with pytest.raises(ValueError, match="dt must be > 0"):
@@ -260,3 +254,20 @@ def test_encoders_are_registered_by_the_core():
         assert registry[name].plugin == "norse"
         assert registry[name].spec.module is module
     assert registry["poisson"].spec.function is poisson_encode
+
+
+def test_out_of_range_inputs_saturate_as_in_norse_1_with_a_warning():
+    """Norse 1.x code feeds normalised images (negative values, values above 1): the spike
+    probability dt * f_max * x is clipped to [0, 1], and a warning says so."""
+    x = torch.tensor([-0.5, 0.5, 1.5, 3.0])
+    with pytest.warns(UserWarning, match=r"should lie in \[0.0, 1.0\].*\[-0.5, 3.0\]"):
+        z = poisson_encode(x, 2000, f_max=500, generator=torch.Generator().manual_seed(0))
+    rates = z.mean(0)
+    assert rates[0] == 0  # negative: never, as Norse's rand < dt * f_max * x
+    assert abs(rates[1] - 0.25) < 0.03 and abs(rates[2] - 0.75) < 0.03
+    assert rates[3] == 1  # probability 1.5 saturates
+    with pytest.warns(UserWarning, match=r"should lie in \[-1.0, 1.0\]"):
+        signed = signed_poisson_encode_step(torch.tensor([-3.0, 3.0]))
+    assert signed.tolist() == [-1.0, 1.0]
+    with pytest.warns(UserWarning, match=r"f_max \* dt = 2.0 > 1"):
+        assert poisson_encode(torch.tensor([0.5, 0.0]), 3, f_max=2000).tolist() == [[1, 0]] * 3

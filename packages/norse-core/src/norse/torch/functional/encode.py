@@ -10,6 +10,7 @@ Time is in seconds: ``dt = 0.001`` is one millisecond and ``f_max`` is in Hertz.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -49,28 +50,40 @@ def _check_dt(dt: float) -> None:
         raise ValueError(f"dt must be > 0 (seconds), got {dt!r}")
 
 
-def _check_range(name: str, tensor: torch.Tensor, low: float, high: float) -> None:
-    outside = (tensor < low) | (tensor > high) | torch.isnan(tensor)
-    if bool(outside.any()):
-        raise ValueError(
-            f"{name} must lie in [{low}, {high}], got values in "
-            f"[{tensor.min().item()}, {tensor.max().item()}] (or NaN)"
+def _warn_outside(name: str, tensor: torch.Tensor, low: float, high: float) -> None:
+    """Norse 1.x's Poisson encoders take any value and saturate; so do these, but say so."""
+    if bool(torch.isnan(tensor).any()):
+        raise ValueError(f"{name} contains NaN (a spike probability cannot be NaN)")
+    if bool(((tensor < low) | (tensor > high)).any()):
+        warnings.warn(
+            f"{name} should lie in [{low}, {high}], got values in [{tensor.min().item()}, "
+            f"{tensor.max().item()}]: the spike probability dt * f_max * |x| is clipped to "
+            "[0, 1] (and is 0 for negative x in the unsigned encoders), as in Norse 1.x",
+            stacklevel=4,
         )
 
 
 def _spike_probability(
     input_values: torch.Tensor, f_max: float, dt: float, low: float
 ) -> torch.Tensor:
-    """Validates a Poisson encoder's arguments and returns ``dt * f_max * |x|``."""
+    """Validates a Poisson encoder's arguments and returns the spike probability per step,
+    ``dt * f_max * x`` (unsigned, ``low = 0``) or ``dt * f_max * |x|`` (signed)."""
     _check_floating("input_values", input_values)
     _check_dt(dt)
-    if not 0 <= f_max * dt <= 1:
+    if not f_max * dt >= 0:
         raise ValueError(
-            "f_max * dt is the spike probability per step at input 1 and must lie in [0, 1], "
+            "f_max * dt is the spike probability per step at input 1 and must be >= 0, "
             f"got f_max={f_max!r}, dt={dt!r} (product {f_max * dt!r})"
         )
-    _check_range("input_values", input_values, low, 1.0)
-    return dt * f_max * input_values.abs()
+    if f_max * dt > 1:
+        warnings.warn(
+            f"f_max * dt = {f_max * dt!r} > 1 (f_max={f_max!r}, dt={dt!r}): every input above "
+            f"{1 / (f_max * dt)!r} spikes at every step (the probability saturates at 1)",
+            stacklevel=4,
+        )
+    _warn_outside("input_values", input_values, low, 1.0)
+    magnitude = input_values.abs() if low < 0 else input_values
+    return dt * f_max * magnitude
 
 
 def _uniform(
@@ -114,9 +127,11 @@ def poisson_encode(
     independently, so ``x = 1`` fires at ``f_max`` Hz on average.
 
     Parameters:
-        input_values: tensor of any shape with values in [0, 1], floating point.
+        input_values: floating-point tensor of any shape, values meant to lie in [0, 1]
+            (outside: a warning; the probability is clipped to [0, 1], as in Norse 1.x).
         seq_length: number of time steps ``T``.
-        f_max: rate in Hz for ``x = 1`` (default 100); ``f_max * dt`` must be in [0, 1].
+        f_max: rate in Hz for ``x = 1`` (default 100); ``f_max * dt`` >= 0 (above 1: a
+            warning, the probability saturates).
         dt: time step in seconds (default 0.001).
         generator: a ``torch.Generator`` on the input's device for reproducible spikes;
             None uses the global generator (``torch.manual_seed``).
@@ -141,8 +156,10 @@ def poisson_encode_step(
     draw the steps of ``poisson_encode``'s default.
 
     Parameters:
-        input_values: tensor of any shape with values in [0, 1], floating point.
-        f_max: rate in Hz for ``x = 1`` (default 1000); ``f_max * dt`` must be in [0, 1].
+        input_values: floating-point tensor of any shape, values meant to lie in [0, 1]
+            (outside: a warning; the probability is clipped to [0, 1], as in Norse 1.x).
+        f_max: rate in Hz for ``x = 1`` (default 1000); ``f_max * dt`` >= 0 (above 1: a
+            warning, the probability saturates).
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
 
@@ -164,9 +181,11 @@ def signed_poisson_encode(
     ``z = sign(x)`` with probability ``dt * f_max * |x|``, else 0, independently per step.
 
     Parameters:
-        input_values: tensor of any shape with values in [-1, 1], floating point.
+        input_values: floating-point tensor of any shape, values meant to lie in [-1, 1]
+            (outside: a warning; the probability is clipped to [0, 1], as in Norse 1.x).
         seq_length: number of time steps ``T``.
-        f_max: rate in Hz for ``|x| = 1`` (default 100); ``f_max * dt`` must be in [0, 1].
+        f_max: rate in Hz for ``|x| = 1`` (default 100); ``f_max * dt`` >= 0 (above 1: a
+            warning, the probability saturates).
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
 
@@ -189,8 +208,10 @@ def signed_poisson_encode_step(
     with ``dt = 0.001`` the spike probability per step is ``|x|``).
 
     Parameters:
-        input_values: tensor of any shape with values in [-1, 1], floating point.
-        f_max: rate in Hz for ``|x| = 1``; ``f_max * dt`` must be in [0, 1].
+        input_values: floating-point tensor of any shape, values meant to lie in [-1, 1]
+            (outside: a warning; the probability is clipped to [0, 1], as in Norse 1.x).
+        f_max: rate in Hz for ``|x| = 1``; ``f_max * dt`` >= 0 (above 1: a
+            warning, the probability saturates).
         dt: time step in seconds (default 0.001).
         generator: optional ``torch.Generator`` on the input's device.
 

@@ -85,6 +85,9 @@ gradient from these results. Conformance: :func:`norse.testing.check_recurrent_k
 **Tensor rules.** Every tensor argument is on the device the kernel was registered for and
 has ``x``'s dtype (float16, bfloat16, float32 or float64). Step tensors (``v0``, ``i0``, the
 coefficients) have shape ``S`` but may be expanded views (stride 0); they are never written.
+Incoming gradients (``g_out``, ``g_v``, ``g_i``, the recurrent backwards' ``g_z``, ...) may be
+expanded views too (the gradient of ``out.sum()`` is one value with all strides 0): a kernel
+reads them through their strides or makes them contiguous itself.
 A kernel that does not support a dtype delegates to the reference (:func:`leaky_forward`,
 :func:`leaky_backward`) rather than fail. Results are new tensors in ``x``'s dtype. Spikes
 equal the reference's; voltages, currents and gradients match it to rounding (float32:
