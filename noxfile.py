@@ -12,7 +12,7 @@ Sessions:
 - ``build``: the release check: sdist and wheel of every package, ``twine check``, each
   plugin's declared ``norse-core`` range against the core in this tree; then the built wheels
   installed together into a fresh environment, ``norse plugins --json`` checked to list all six
-  distributions, and every package's tests run against the wheels.
+  distributions, and every package's tests (but those marked ``slow``) run against the wheels.
 - ``docs``: the documentation site (``mkdocs build --strict``), with every package installed;
   its pages' code blocks run during the build.
 - ``tests``: what CI runs (``.ci/run``): all of the above.
@@ -296,7 +296,10 @@ def build(session: nox.Session) -> None:
     plugin's declared ``norse-core`` range admits the core in this tree, then installs the
     built wheels (not the editable trees) with their test extras into a fresh environment on
     the GPU torch build, checks that ``norse plugins --json`` lists all six distributions with
-    their versions, and runs every package's tests there, all plugins present at once.
+    their versions, and runs every package's tests there, all plugins present at once, except
+    those marked ``slow`` (training to a target, DDP, kernel fault injection, property
+    sweeps: behaviour the package sessions have just checked on the same code; CI's time
+    budget would not hold twice).
     """
     session.install("build", "twine", "packaging")
     tmp = Path(session.create_tmp()).resolve()
@@ -350,6 +353,8 @@ def build(session: nox.Session) -> None:
                 "-q",
                 "-p",
                 "no:cacheprovider",
+                "-m",
+                "not slow",
                 str(tests),
                 *session.posargs,
                 env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"},

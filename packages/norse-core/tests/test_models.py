@@ -30,6 +30,7 @@ def test_convnets_map_image_sequences_to_readout_voltages():
     assert sum(p.numel() for p in ConvNet4().parameters()) == 1111936
 
 
+@pytest.mark.slow
 def test_vgg_and_mobilenet_run_over_time():
     torch.manual_seed(0)
     x = torch.rand(2, 1, 3, 32, 32)

@@ -22,6 +22,8 @@ import pytest
 
 from norse.torch.ops import _build
 
+pytestmark = pytest.mark.slow  # skipped in the build session (see noxfile)
+
 TINY = r"""
 #include <Python.h>
 #define NORSE_CAT2(a, b) a##b

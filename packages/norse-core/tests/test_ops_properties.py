@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +33,8 @@ from norse.torch.functional.lif_box import (
 )
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops.models import fused_sequence
+
+pytestmark = pytest.mark.slow  # skipped in the build session (see noxfile)
 
 DT = 1e-3
 SPECIAL = (math.inf, -math.inf, math.nan, 1e30, -1e30)

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from norse.cli import main
@@ -28,6 +29,7 @@ def _policy(output):
     return torch.load(output / "checkpoints" / "last.pt", weights_only=True)["policy"]
 
 
+@pytest.mark.slow
 def test_resumed_training_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
     common = ["task", "run", "cartpole", "--batch-size", "8", "--hidden", "16", "--seed", "4"]
     full, cut = tmp_path / "full", tmp_path / "cut"
@@ -40,6 +42,7 @@ def test_resumed_training_ends_with_the_weights_of_an_uninterrupted_run(tmp_path
     assert [json.loads(line)["update"] for line in lines] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_the_default_command_solves_cartpole(tmp_path):
     """The main job: ``norse task run cartpole`` with its defaults (one run, about a minute on
     an idle 2-core CPU)."""

@@ -25,6 +25,7 @@ def _dataset_class(checksums):
     return type("SmallCIFAR10", (CIFAR10,), attributes)
 
 
+@pytest.mark.slow
 def test_cifar10_trains_on_real_format_batches(tmp_path, monkeypatch):
     monkeypatch.setenv("NORSE_KERNELS", "reference")  # no C++ build inside the test
     checksums = write_cifar10(tmp_path / "data", per_batch=16)
@@ -46,6 +47,7 @@ def _weights(output):
     return {k: v for k, v in state.items() if k.startswith("network.")}
 
 
+@pytest.mark.slow
 def test_resumed_cifar10_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, monkeypatch):
     monkeypatch.setenv("NORSE_KERNELS", "reference")
     dataset_class = _dataset_class(write_cifar10(tmp_path / "data", per_batch=8))

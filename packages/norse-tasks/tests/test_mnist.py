@@ -11,6 +11,8 @@ from formats import write_mnist
 
 from norse.cli import main
 
+pytestmark = pytest.mark.slow  # skipped in the build session (see noxfile)
+
 OPTIONS = ["--timesteps", "4", "--batch-size", "32", "--accelerator", "cpu", "--seed", "3"]
 
 
