@@ -3,25 +3,27 @@
 Sessions:
 
 - ``core``: norse-core alone (torch, pluggy and the test tools), with the isolation
-  assertions of ``packages/norse-core/tests/test_isolation.py`` switched on.
+  assertions of ``packages/norse-core/tests/test_isolation.py`` switched on, and the oracle
+  tests (``tests/oracle``) against Norse 1.1.0 in its own environment.
 - ``cuda``, ``nir``, ``tasks``, ``viz``: norse-core plus that one plugin and its own
-  dependencies; runs the plugin's tests.
-- ``nir_legacy``: files written for nir 1.0.4 read by nir 1.0.4 and Sinabs (their own
-  environment: they pin nir <= 1.0.4).
+  dependencies; runs the plugin's tests. ``nir`` also checks files written for nir 1.0.4
+  with nir 1.0.4 and Sinabs (their own environment: they pin nir <= 1.0.4).
 - ``lint``: ``ruff check`` and ``ruff format --check``.
 - ``build``: the release check: sdist and wheel of every package, ``twine check``, each
   plugin's declared ``norse-core`` range against the core in this tree; then the built wheels
   installed together into a fresh environment, ``norse plugins --json`` checked to list all six
-  distributions, and the packages' tests (the core's wheel subset; not those marked ``slow``) run
-  against the wheels.
+  distributions, and each package's wheel tests (:data:`WHEEL_TESTS`: imports, entry points,
+  CLI, C++ kernels from the wheel's sources, cross-package wiring) run against the wheels.
 - ``docs``: the documentation site (``mkdocs build --strict``), with every package installed;
   its pages' code blocks run during the build.
 - ``tests``: what CI runs (``.ci/run``): all of the above.
 - ``demo``: the main job; trains a spiking policy on CartPole-v1 (``norse task run cartpole``).
 
-Torch: two builds are used, each installed once into a shared environment under
-``.nox/_torch-*`` and layered under the session environments with a ``.pth`` file (pip in a
-session sees that torch as installed and does not fetch another):
+Torch: two builds are used, each installed once (with the build backend and the test
+tools every session needs) into a shared environment under ``.nox/_torch-*`` and layered under
+the session environments with a ``.pth`` file (pip in a session sees them as installed and
+does not fetch others; the packages install editable without build isolation, so no session
+sets up a build environment per package):
 
 - ``torch==2.13.0`` (the CPU wheel): core, nir, viz;
 - ``torch==2.14.1`` (the CUDA build, which brings triton): cuda, tasks, build, demo;
@@ -62,21 +64,29 @@ DISTRIBUTIONS = {
     "viz": "norse-viz",
     "example": "norse-plugin-example",
 }
+BUILD_TOOLS = ["hatchling>=1.27", "editables"]
+"""The packages' build backend (and what its editable builds import)."""
+TEST_TOOLS = ["pytest>=8", "hypothesis>=6"]
 TORCH_BUILDS = {
-    "cpu": ["torch==2.13.0"],
-    "gpu": ["torch==2.14.1"],
+    "cpu": ["torch==2.13.0", *BUILD_TOOLS, *TEST_TOOLS],
+    "gpu": ["torch==2.14.1", *BUILD_TOOLS, *TEST_TOOLS],
 }
+"""Each shared layer: a torch build, the build backend and the test tools."""
 TORCHVISION = "torchvision==0.29.1"
 """The torchvision build that imports beside the gpu torch build (installed per session)."""
-TEST_TOOLS = ["pytest>=8", "hypothesis>=6"]
 NIR_INTEROP_PEERS = ["snntorch==1.0.0", "nirtorch>=2", "loguru"]
 NORSE_1 = ["torch==2.13.0", "norse==1.1.0"]
 """The oracle: Norse 1.1.0 (``torch==2.13.0`` keeps pip on the shared CPU build)."""
 
-nox.options.default_venv_backend = "venv"
+nox.options.default_venv_backend = "virtualenv"  # seeds pip in ~1 s; venv's ensurepip ~10 s
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["tests"]
+
+
+def _new_env(session: nox.Session, path: Path) -> None:
+    """Create a virtual environment at ``path`` (with virtualenv, which nox depends on)."""
+    session.run(sys.executable, "-m", "virtualenv", "-q", str(path), external=True)
 
 
 def _site_packages(python: Path) -> Path:
@@ -102,7 +112,7 @@ def _layer_torch(session: nox.Session, python: Path, build: str) -> None:
     if not marker.exists() or marker.read_text() != "\n".join(requirements):
         session.log(f"creating the shared {build} torch environment {shared}")
         shutil.rmtree(shared, ignore_errors=True)
-        session.run(sys.executable, "-m", "venv", str(shared), external=True)
+        _new_env(session, shared)
         session.run(
             str(shared_python), "-m", "pip", "install", "--quiet", *requirements, external=True
         )
@@ -127,7 +137,7 @@ def _peer_env(
     pins = "\n".join([*requirements, *no_deps])
     if not marker.exists() or marker.read_text() != pins:
         shutil.rmtree(env, ignore_errors=True)
-        session.run(sys.executable, "-m", "venv", str(env), external=True)
+        _new_env(session, env)
         _layer_torch(session, python, "cpu")
         pip = [str(python), "-m", "pip", "install", "-q"]
         session.run(*pip, *requirements, external=True)
@@ -138,9 +148,10 @@ def _peer_env(
 
 
 def _install(session: nox.Session, *names: str, test: bool = True) -> None:
-    """Install the named packages of this repository (editable), with their test extras."""
+    """Install the named packages of this repository (editable, built with the layer's
+    hatchling), with their test extras."""
     extras = "[test]" if test else ""
-    session.install(*(f"-e{PACKAGES[name]}{extras}" for name in names))
+    session.install("--no-build-isolation", *(f"-e{PACKAGES[name]}{extras}" for name in names))
 
 
 def _pytest(session: nox.Session, *names: str, env: dict[str, str] | None = None) -> None:
@@ -161,10 +172,16 @@ def _pytest(session: nox.Session, *names: str, env: dict[str, str] | None = None
 
 @nox.session
 def core(session: nox.Session) -> None:
-    """norse-core with only torch, pluggy and the test tools; asserts no plugin is present."""
+    """norse-core with only torch, pluggy and the test tools; asserts no plugin is present.
+
+    The oracle tests (``tests/oracle``: traces, checkpoints and Norse-1.x user code) run
+    against Norse 1.1.0 in its own environment (``.nox/_peer-norse-1.1.0``).
+    """
     _shared_torch(session, "cpu")
     _install(session, "core")
-    _pytest(session, "core", env={"NORSE_TEST_CORE_ONLY": "1"})
+    oracle = _peer_env(session, "norse-1.1.0", NORSE_1)
+    env = {"NORSE_TEST_CORE_ONLY": "1", "NORSE_ORACLE_PYTHON": str(oracle)}
+    _pytest(session, "core", env=env)
 
 
 @nox.session
@@ -175,6 +192,12 @@ def cuda(session: nox.Session) -> None:
     _pytest(session, "cuda", env={"TRITON_INTERPRET": "1"})
 
 
+NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy", "matplotlib"]  # sinabs imports pylab
+"""nir 1.0.4, the version Sinabs and Rockpool pin (their files and readers)."""
+NIR_LEGACY_NO_DEPS = ("sinabs==3.1.3", "pbr", "nirtorch==1.0")
+"""Sinabs without its ``samna`` dependency (a stub whose import installs from an outside host)."""
+
+
 @nox.session
 def nir(session: nox.Session) -> None:
     """norse-core + norse-nir (nir), with snnTorch and SpikingJelly for the interop tests.
@@ -182,7 +205,8 @@ def nir(session: nox.Session) -> None:
     The peers are test-only. SpikingJelly is installed with ``--no-deps``: it declares
     torchvision and torchaudio, which would replace the session's torch, while its NIR
     exchange needs only ``loguru`` and ``h5py``. The example plugin is installed for the
-    plugin-converter test.
+    plugin-converter test. ``tests/test_legacy_nir.py`` reads our nir 1.0.4 files with nir
+    1.0.4 and Sinabs in their own environment (``.nox/_peer-nir-1.0.4``).
     """
     _shared_torch(session, "cpu")
     _install(session, "core", "nir", "example")
@@ -194,42 +218,8 @@ def nir(session: nox.Session) -> None:
         "import snntorch, nirtorch, norse_plugin_example; "
         "import spikingjelly.activation_based.nir_exchange",
     )
-    _pytest(session, "nir")
-
-
-NIR_LEGACY = ["nir==1.0.4", "h5py", "numpy", "matplotlib"]  # sinabs imports pylab
-"""nir 1.0.4, the version Sinabs and Rockpool pin (their files and readers)."""
-NIR_LEGACY_NO_DEPS = ("sinabs==3.1.3", "pbr", "nirtorch==1.0")
-"""Sinabs without its ``samna`` dependency (a stub whose import installs from an outside host)."""
-
-
-@nox.session
-def nir_legacy(session: nox.Session) -> None:
-    """norse-nir's nir 1.0.4 files read by nir 1.0.4 and Sinabs, in their own environment."""
-    _shared_torch(session, "cpu")
-    _install(session, "core", "nir")
-    python = _peer_env(session, "nir-1.0.4", NIR_LEGACY, NIR_LEGACY_NO_DEPS)
-    tests = str(PACKAGES["nir"] / "tests" / "test_legacy_nir.py")
-    env = {"NORSE_NIR_LEGACY_PYTHON": str(python)}
-    session.run("python", "-m", "pytest", "-q", tests, *session.posargs, env=env)
-
-
-@nox.session
-def oracle(session: nox.Session) -> None:
-    """norse-core against Norse 1.1.0 (in its own environment): traces and Norse-1.x user code."""
-    _shared_torch(session, "cpu")
-    _install(session, "core")
-    python = _peer_env(session, "norse-1.1.0", NORSE_1)
-    tests = PACKAGES["core"] / "tests" / "oracle"
-    session.run(
-        "python",
-        "-m",
-        "pytest",
-        "-q",
-        str(tests),
-        *session.posargs,
-        env={"NORSE_ORACLE_PYTHON": str(python)},
-    )
+    legacy = _peer_env(session, "nir-1.0.4", NIR_LEGACY, NIR_LEGACY_NO_DEPS)
+    _pytest(session, "nir", env={"NORSE_NIR_LEGACY_PYTHON": str(legacy)})
 
 
 @nox.session
@@ -289,38 +279,52 @@ def _private_core_imports() -> list[str]:
     return found
 
 
-CORE_WHEEL_TESTS = (
-    "test_import.py",
-    "test_plugins.py",
-    "test_cli.py",
-    "test_ops_library.py",
-    "test_ops_conformance.py",
-    "test_neuron_spec_fields.py",
-)
-"""The core's tests run against its wheel (the whole suite runs in the ``core`` session):
-import and start-up, plugin discovery with every plugin installed, the CLI, the ops'
-registration, and the C++ kernels compiled from the wheel's sources against the reference."""
+WHEEL_TESTS = {
+    "core": (
+        "test_import.py",
+        "test_plugins.py",
+        "test_cli.py",
+        "test_ops_library.py",
+        "test_ops_conformance.py",
+        "test_neuron_spec_fields.py",
+    ),
+    "cuda": ("test_cuda_plugin.py",),
+    "nir": (
+        "test_plugin.py",
+        "test_cli.py",
+        "test_plugin_converters.py",
+        "test_neuron_spec_fields.py",
+    ),
+    "tasks": ("test_cli.py",),
+    "viz": ("test_cli.py", "test_norse1_api.py", "test_neuron_spec_fields.py"),
+    "example": ("test_plugin.py", "test_qif.py"),
+}
+"""Each package's tests run against the installed wheels, all six packages present at once
+(the whole suites run on the same code in the package sessions): imports and start-up, entry
+points and plugin discovery, every CLI command, the ops' registration and the C++ kernels
+compiled from the wheel's sources, the Norse 1.x import paths served by plugins, every
+``NeuronSpec`` field read across packages, and the example plugin's neuron in every package."""
 
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Release check: build every package, install the wheels together, run every suite.
+    """Release check: build every package, install the wheels together, test them there.
 
-    Builds the sdist and wheel of each package, runs ``twine check --strict``, checks that each
-    plugin's declared ``norse-core`` range admits the core in this tree, then installs the
-    built wheels (not the editable trees) with their test extras into a fresh environment on
-    the GPU torch build, checks that ``norse plugins --json`` lists all six distributions with
-    their versions, and runs every plugin's tests there (the core's :data:`CORE_WHEEL_TESTS`),
-    all plugins present at once, except those marked ``slow`` (training to a target, DDP, kernel fault injection, property
-    sweeps: behaviour the package sessions have just checked on the same code; CI's time
-    budget would not hold twice).
+    Builds the sdist and wheel of each package (the wheel from the sdist, so a file missing
+    from the sdist fails here), runs ``twine check --strict``, checks that each plugin's
+    declared ``norse-core`` range admits the core in this tree, then installs the built wheels
+    (not the editable trees) with their test extras into a fresh environment on the GPU torch
+    build, checks that ``norse plugins --json`` lists all six distributions with their
+    versions, and runs each package's :data:`WHEEL_TESTS` there.
     """
-    session.install("build", "twine", "packaging")
+    session.install("build", "twine", "packaging", *BUILD_TOOLS)
     tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     for name, path in PACKAGES.items():
-        session.run("python", "-m", "build", "--outdir", str(dist / name), str(path))
+        session.run(
+            "python", "-m", "build", "--no-isolation", "--outdir", str(dist / name), str(path)
+        )
     session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.glob("*/*"))))
     core_version = _version(PACKAGES["core"])
     wheels = {}
@@ -336,7 +340,7 @@ def build(session: nox.Session) -> None:
 
     env = tmp / "wheels-env"
     shutil.rmtree(env, ignore_errors=True)
-    session.run(sys.executable, "-m", "venv", str(env), external=True)
+    _new_env(session, env)
     python = env / "bin" / "python"
     _layer_torch(session, python, "gpu")
     requirements = [
@@ -358,9 +362,7 @@ def build(session: nox.Session) -> None:
     failed = []
     for name, path in PACKAGES.items():
         # src layouts: the tests import the installed wheels, not the source trees.
-        tests = [path / "tests"]
-        if name == "core":
-            tests = [path / "tests" / test for test in CORE_WHEEL_TESTS]
+        tests = [path / "tests" / test for test in WHEEL_TESTS[name]]
         try:
             session.run(
                 str(python),
@@ -370,7 +372,7 @@ def build(session: nox.Session) -> None:
                 "-p",
                 "no:cacheprovider",
                 "-m",
-                "not slow",
+                "not slow",  # fault injection, property sweeps: run by the package sessions
                 *(str(test) for test in tests),
                 *session.posargs,
                 env={"TRITON_INTERPRET": "1", "MPLBACKEND": "Agg"},
@@ -419,10 +421,8 @@ def docs(session: nox.Session) -> None:
     venv_backend="none",
     requires=[
         "core",
-        "oracle",
         "cuda",
         "nir",
-        "nir_legacy",
         "tasks",
         "viz",
         "lint",

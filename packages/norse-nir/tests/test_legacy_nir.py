@@ -1,7 +1,7 @@
 """Files for nir 1.0.4 (pinned by Sinabs and Rockpool).
 
 The reading checks run in the interpreter named by ``NORSE_NIR_LEGACY_PYTHON`` (an
-environment with nir 1.0.4, and Sinabs if installed; the ``nir_legacy`` nox session makes
+environment with nir 1.0.4, and Sinabs if installed; the ``nir`` nox session makes
 one); without it they are skipped with that reason.
 """
 
@@ -74,7 +74,7 @@ def test_nir_1_0_4_refuses_what_it_cannot_express(tmp_path):
 
 def _legacy(code):
     if not LEGACY:
-        pytest.skip("set NORSE_NIR_LEGACY_PYTHON to a Python with nir 1.0.4 (nox -s nir_legacy)")
+        pytest.skip("set NORSE_NIR_LEGACY_PYTHON to a Python with nir 1.0.4 (nox -s nir)")
     result = subprocess.run([LEGACY, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
