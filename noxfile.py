@@ -180,6 +180,9 @@ def core(session: nox.Session) -> None:
     _shared_torch(session, "cpu")
     _install(session, "core")
     oracle = _peer_env(session, "norse-1.1.0", NORSE_1)
+    # Compile the C++ kernels now, visibly, rather than inside the first test that runs them
+    # (the oracle tests run them first, in subprocesses with time limits).
+    session.run("norse", "kernels", "build")
     env = {"NORSE_TEST_CORE_ONLY": "1", "NORSE_ORACLE_PYTHON": str(oracle)}
     _pytest(session, "core", env=env)
 
