@@ -26,7 +26,7 @@ from norse.torch.functional.lif_refrac import (
     lif_refrac_step,
 )
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import contract, recurrent, select
+from norse.torch.ops import contract, recurrent, recurrent_cpp, select
 from norse.torch.ops.recurrent import (
     fused_recurrent,
     lif_recurrent_sequence,
@@ -265,3 +265,56 @@ def test_opcheck(monkeypatch):
     utils = ("test_schema", "test_autograd_registration", "test_faketensor")
     op = torch.ops.norse.lif_refrac_recurrent_sequence.default
     torch.library.opcheck(op, (*args, "super", torch.tensor(4.0, dtype=F64)), test_utils=utils)
+
+
+def test_the_cpp_kernels_conform():
+    if not recurrent_cpp.LIF_REFRAC_FORWARD.available()[0]:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    dtypes = (torch.float32, torch.float64)
+    kernels = (recurrent_cpp.LIF_REFRAC_FORWARD, recurrent_cpp.LIF_REFRAC_BACKWARD)
+    assert check_recurrent_kernels("lif_refrac", *kernels, dtypes=dtypes) == 6
+
+
+@pytest.mark.parametrize("drive", [0.3, 3.0])  # sparse and dense recurrent paths
+def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
+    """The C++ forward and backward against the reference with more neurons than one
+    weight-gradient tile (and not a multiple of it), at a low and a high spike rate (the
+    sparse row sums and the dense products), an expanded output gradient and both resets."""
+    from norse.torch.ops import recurrent_reference as reference
+
+    if recurrent_cpp.load() is None:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(4)
+    steps, batch, h = 12, 3, 150
+
+    def rnd(*shape, low=0.0, high=1.0):
+        return low + (high - low) * torch.rand(shape, generator=gen, dtype=F64)
+
+    x = rnd(steps, batch, h, high=drive)
+    w = torch.randn(h, h, generator=gen, dtype=F64) * 0.05
+    z0 = (rnd(batch, h) < 0.3).to(F64)
+    state = [rnd(batch, h, high=0.5), rnd(batch, h, high=0.5), torch.floor(rnd(batch, h, high=3))]
+    p, q, o, r = rnd(batch, h, low=0.8, high=0.95), rnd(batch, h, low=0.05, high=0.2), 0.01, 0.8
+    coefficients = [p, q, torch.full_like(p, o), torch.full_like(p, r)]
+    coefficients += [rnd(batch, h, low=0.3, high=0.6), rnd(batch, h, low=-0.1, high=0.1)]
+    coefficients.append(torch.full_like(p, 2.0))
+    rates = []
+    for subtract in (False, True):
+        args = (x, w, z0, *state, *coefficients, subtract, True)
+        cpp = recurrent_cpp.LIF_REFRAC_FORWARD(*args)
+        want = reference.lif_refrac_recurrent_forward(*args)
+        assert torch.equal(cpp[0], want[0]) and torch.equal(cpp[4], want[4])
+        for a, b in zip(cpp, want):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+        z, rho = want[0], want[4]
+        rates.append(z.mean().item())
+        g_z = torch.ones((), dtype=F64).expand(steps, batch, h)
+        grads = [rnd(batch, h, low=-1.0, high=1.0) for _ in range(3)]
+        s = rnd(steps, batch, h)
+        args = (g_z, *grads, s, z, z0, rho, state[2], w, p, q, coefficients[3], coefficients[-1])
+        cpp = recurrent_cpp.LIF_REFRAC_BACKWARD(*args, subtract, True)
+        want = reference.lif_refrac_recurrent_backward(*args, subtract, True)
+        for a, b in zip(cpp, want):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    sparse = max(rates) < recurrent_cpp.DENSE_ABOVE
+    assert sparse == (drive < 1), rates
