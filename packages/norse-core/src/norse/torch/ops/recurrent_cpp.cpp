@@ -372,3 +372,115 @@ torch::Tensor surrogate_values(torch::Tensor u, torch::Tensor th, std::string ex
   });
   return s;
 }
+
+// Recurrent LIF with a refractory counter rho (recurrent_reference.py): the LIF step, then
+// while rho_{t-1} > 0 no spike and the voltage held, and rho counted down (or set to
+// rho_reset on a spike). Returns {z, u, j, v, rho, v_T, i_T, rho_T}; the currents j and the
+// voltages v of every step are empty unless keep_states.
+std::vector<torch::Tensor> lif_refrac_recurrent_forward(
+    torch::Tensor x, torch::Tensor w, torch::Tensor z0, torch::Tensor v0, torch::Tensor i0,
+    torch::Tensor rho0, torch::Tensor p, torch::Tensor q, torch::Tensor o, torch::Tensor r,
+    torch::Tensor th, torch::Tensor rs, torch::Tensor rho_reset, bool subtract, bool keep_states,
+    double dense_above) {
+  const int64_t steps = x.size(0), n = v0.numel();
+  auto z = torch::empty_like(x);
+  auto u = torch::empty_like(x);
+  auto j = keep_states ? torch::empty_like(x) : torch::empty({0}, x.options());
+  auto v_all = keep_states ? torch::empty_like(x) : torch::empty({0}, x.options());
+  auto rho_all = torch::empty_like(x);
+  auto scratch = torch::empty_like(v0);
+  auto v = v0.clone();
+  auto i = i0.clone();
+  auto rho = rho0.clone();
+  auto wt = w.t().contiguous();
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lif_refrac_recurrent_forward", [&] {
+    using T = scalar_t;
+    const T *P = ptr<T>(p), *Q = ptr<T>(q), *O = ptr<T>(o), *R = ptr<T>(r), *TH = ptr<T>(th),
+            *RS = ptr<T>(rs), *RR = ptr<T>(rho_reset);
+    T *V = ptr<T>(v), *I = ptr<T>(i), *RHO = ptr<T>(rho);
+    for (int64_t t = 0; t < steps; ++t) {
+      auto jt = keep_states ? j[t] : scratch;
+      const T* X = x.data_ptr<T>() + t * n;
+      T* J = jt.data_ptr<T>();
+      elementwise(n, [&](int64_t e) { J[e] = I[e] + X[e]; });
+      add_recurrent<T>(t == 0 ? z0 : z[t - 1], wt, jt, dense_above);
+      T* U = u.data_ptr<T>() + t * n;
+      T* Z = z.data_ptr<T>() + t * n;
+      T* RHO_T = rho_all.data_ptr<T>() + t * n;
+      T* V_T = keep_states ? v_all.data_ptr<T>() + t * n : nullptr;
+      elementwise(n, [&](int64_t e) {
+        const T uu = P[e] * V[e] + Q[e] * J[e] + O[e];
+        const bool refractory = RHO[e] > T(0);
+        const bool above = uu > TH[e];
+        const bool spiked = above && !refractory;
+        U[e] = uu;
+        Z[e] = spiked ? T(1) : T(0);
+        if (!refractory) V[e] = above ? (subtract ? uu - TH[e] : RS[e]) : uu;
+        const T counted = RHO[e] - (refractory ? T(1) : T(0));
+        RHO[e] = spiked ? RR[e] : (counted > T(0) ? counted : T(0));
+        RHO_T[e] = RHO[e];
+        I[e] = R[e] * J[e];
+        if (V_T != nullptr) V_T[e] = V[e];
+      });
+    }
+  });
+  return {z, u, j, v_all, rho_all, v, i, rho};
+}
+
+// Recurrent refractory LIF backward recursion (recurrent_reference.py); rho holds the
+// forward's counters after every step. Returns {GU, GJ, GV, gv0, gi0, grho0, gz0,
+// g_rho_reset, gW (empty unless need_w)}. g_z may have any strides.
+std::vector<torch::Tensor> lif_refrac_recurrent_backward(
+    torch::Tensor g_z, torch::Tensor g_v, torch::Tensor g_i, torch::Tensor g_rho, torch::Tensor s,
+    torch::Tensor z, torch::Tensor z0, torch::Tensor rho, torch::Tensor rho0, torch::Tensor w,
+    torch::Tensor p, torch::Tensor q, torch::Tensor r, torch::Tensor rho_reset, bool subtract,
+    bool need_w, double dense_above) {
+  const int64_t steps = z.size(0), n = g_v.numel();
+  auto gu_all = torch::empty_like(z);
+  auto gj_all = torch::empty_like(z);
+  auto gv_all = torch::empty_like(z);
+  auto gz = torch::empty_like(g_v);
+  auto gv = g_v.clone();
+  auto gi = g_i.clone();
+  auto grho = g_rho.clone();
+  auto g_rho_reset = torch::zeros_like(g_v);
+  AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lif_refrac_recurrent_backward", [&] {
+    using T = scalar_t;
+    const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *RR = ptr<T>(rho_reset);
+    T *GV = ptr<T>(gv), *GI = ptr<T>(gi), *GRHO = ptr<T>(grho), *GRR = ptr<T>(g_rho_reset);
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      if (t == steps - 1) {
+        gz.copy_(g_z[t]);
+      } else {
+        at::addmm_out(gz, g_z[t], gj_all[t + 1], w);
+      }
+      const T* GZ = gz.data_ptr<T>();
+      const T* S = s.data_ptr<T>() + t * n;
+      const T* Z = z.data_ptr<T>() + t * n;
+      const T* RHO_PREV = t > 0 ? rho.data_ptr<T>() + (t - 1) * n : rho0.data_ptr<T>();
+      T* GU = gu_all.data_ptr<T>() + t * n;
+      T* GJ = gj_all.data_ptr<T>() + t * n;
+      T* GVA = gv_all.data_ptr<T>() + t * n;
+      elementwise(n, [&](int64_t e) {
+        const bool refractory = RHO_PREV[e] > T(0);
+        const T left = RHO_PREV[e] - (refractory ? T(1) : T(0));
+        const T counted = left > T(0) ? left : T(0);
+        const T zt = Z[e];
+        const T gzt = GZ[e] + GRHO[e] * (RR[e] - counted);
+        const T g =
+            refractory ? T(0) : gzt * S[e] + (subtract ? GV[e] : GV[e] * (T(1) - zt));
+        const T gj = Q[e] * g + R[e] * GI[e];
+        GU[e] = g;
+        GJ[e] = gj;
+        GVA[e] = GV[e];
+        GRR[e] += GRHO[e] * zt;
+        GV[e] = refractory ? GV[e] : P[e] * g;
+        GI[e] = gj;
+        GRHO[e] = (zt == T(0) && counted > T(0)) ? GRHO[e] : T(0);
+      });
+    }
+  });
+  auto gw = need_w ? recurrent_weight_gradient(gj_all, z, z0, dense_above)
+                   : torch::empty({0}, z.options());
+  return {gu_all, gj_all, gv_all, gv, gi, grho, gj_all[0].mm(w), g_rho_reset, gw};
+}
