@@ -444,6 +444,9 @@ std::vector<torch::Tensor> lif_refrac_recurrent_backward(
   auto gi = g_i.clone();
   auto grho = g_rho.clone();
   auto g_rho_reset = torch::zeros_like(g_v);
+  // gj @ W through a column-major view of W (MKL's transposed-B product is about 1.5x faster
+  // than the plain one for B = 16 rows and N = 1024, single-threaded).
+  auto w_cols = w.t().contiguous().t();
   AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lif_refrac_recurrent_backward", [&] {
     using T = scalar_t;
     const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *RR = ptr<T>(rho_reset);
@@ -452,7 +455,7 @@ std::vector<torch::Tensor> lif_refrac_recurrent_backward(
       if (t == steps - 1) {
         gz.copy_(g_z[t]);
       } else {
-        at::addmm_out(gz, g_z[t], gj_all[t + 1], w);
+        at::addmm_out(gz, g_z[t], gj_all[t + 1], w_cols);
       }
       const T* GZ = gz.data_ptr<T>();
       const T* S = s.data_ptr<T>() + t * n;
