@@ -7,11 +7,14 @@ leaky kernels (:mod:`norse.torch.ops._cpp`). If it cannot be built, a
 :class:`~norse.torch.ops._build.KernelFallbackWarning` says why, once, and the PyTorch
 reference serves. Half-precision inputs are served by the reference.
 
-The forward adds the outgoing weights of the spiking neurons while at most
-:data:`DENSE_ABOVE` of the previous step's spikes are nonzero, and uses one dense product per
-step above it; the recurrent weight gradient is chosen the same way over all stored spikes
-(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same) and is
-formed inside the backward kernel, in cache-sized tiles of columns.
+The forward adds the outgoing weights of the spiking neurons (listed per batch row while
+they are computed) while at most :data:`DENSE_ABOVE` of the previous step's spikes are
+nonzero, and uses one dense product per step above it; the recurrent weight gradient is chosen
+the same way over all stored spikes (``benchmarks/recurrent_crossover.py`` measures where
+sparse and dense cost the same) and is formed inside the backward kernel, in cache-sized tiles
+of columns. The backward's dense product per step (gradient times the recurrent weights) is a
+register-blocked AVX2/FMA kernel on weights packed once per call, where the compiler targets
+AVX2 and FMA, and a library product otherwise.
 """
 
 from __future__ import annotations
