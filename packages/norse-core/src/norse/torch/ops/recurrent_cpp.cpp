@@ -716,6 +716,37 @@ std::vector<torch::Tensor> lif_refrac_recurrent_forward(
   return {z, u, j, v_all, rho_all, v, i, rho};
 }
 
+// One span [e0, e1) of a refractory LIF backward step (mm: gj_{t+1} @ W, zero at the last
+// step; rp: the counters before step t; ga: GV of step t).
+template <typename T, bool kSubtract>
+void lif_refrac_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
+                              const T* __restrict__ mm, const T* __restrict__ s,
+                              const T* __restrict__ z, const T* __restrict__ rp,
+                              const T* __restrict__ p, const T* __restrict__ q,
+                              const T* __restrict__ r, const T* __restrict__ rr,
+                              T* __restrict__ gu, T* __restrict__ gj, T* __restrict__ ga,
+                              T* __restrict__ gv, T* __restrict__ gi, T* __restrict__ grho,
+                              T* __restrict__ grr) {
+#pragma omp simd
+  for (int64_t e = e0; e < e1; ++e) {
+    const bool refractory = rp[e] > T(0);
+    const T left = rp[e] - (refractory ? T(1) : T(0));
+    const T counted = left > T(0) ? left : T(0);
+    const T zt = z[e];
+    const T gzt = gz[e] + mm[e] + grho[e] * (rr[e] - counted);
+    const T free = gzt * s[e] + (kSubtract ? gv[e] : gv[e] * (T(1) - zt));
+    const T g = refractory ? T(0) : free;
+    const T gje = q[e] * g + r[e] * gi[e];
+    gu[e] = g;
+    gj[e] = gje;
+    ga[e] = gv[e];
+    grr[e] += grho[e] * zt;
+    gv[e] = refractory ? gv[e] : p[e] * g;
+    gi[e] = gje;
+    grho[e] = (zt == T(0) && counted > T(0)) ? grho[e] : T(0);
+  }
+}
+
 // Recurrent refractory LIF backward recursion (recurrent_reference.py); rho holds the
 // forward's counters after every step. Returns {GU, GJ, GV, gv0, gi0, grho0, gz0,
 // g_rho_reset, gW (empty unless need_w)}. g_z may have any strides.
@@ -728,51 +759,39 @@ std::vector<torch::Tensor> lif_refrac_recurrent_backward(
   auto gu_all = torch::empty_like(z);
   auto gj_all = torch::empty_like(z);
   auto gv_all = torch::empty_like(z);
-  auto gz = torch::empty_like(g_v);
+  auto mm = torch::zeros_like(g_v);  // gj_{t+1} @ W
+  auto gz0 = torch::empty_like(g_v);
   auto gv = g_v.clone();
   auto gi = g_i.clone();
   auto grho = g_rho.clone();
   auto g_rho_reset = torch::zeros_like(g_v);
-  // gj @ W through a column-major view of W (MKL's transposed-B product is about 1.5x faster
-  // than the plain one for B = 16 rows and N = 1024, single-threaded).
-  auto w_cols = w.t().contiguous().t();
   AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lif_refrac_recurrent_backward", [&] {
     using T = scalar_t;
+    const RightProduct<T> times_w(w);  // the LIF backward's product per step
+    StepGradient<T> output(g_z);
     const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *RR = ptr<T>(rho_reset);
+    const T* MM = ptr<T>(mm);
     T *GV = ptr<T>(gv), *GI = ptr<T>(gi), *GRHO = ptr<T>(grho), *GRR = ptr<T>(g_rho_reset);
-    for (int64_t t = steps - 1; t >= 0; --t) {
-      if (t == steps - 1) {
-        gz.copy_(g_z[t]);
-      } else {
-        at::addmm_out(gz, g_z[t], gj_all[t + 1], w_cols);
+    with_reset(subtract, [&](auto reset) {
+      constexpr bool kSubtract = decltype(reset)::value;
+      for (int64_t t = steps - 1; t >= 0; --t) {
+        if (t < steps - 1) times_w(gj_all[t + 1], mm);
+        const T* GZ = output(t);
+        const T* S = s.data_ptr<T>() + t * n;
+        const T* Z = z.data_ptr<T>() + t * n;
+        const T* RP = t > 0 ? rho.data_ptr<T>() + (t - 1) * n : rho0.data_ptr<T>();
+        T* GU = gu_all.data_ptr<T>() + t * n;
+        T* GJ = gj_all.data_ptr<T>() + t * n;
+        T* GA = gv_all.data_ptr<T>() + t * n;
+        at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
+          lif_refrac_backward_span<T, kSubtract>(e0, e1, GZ, MM, S, Z, RP, P, Q, R, RR, GU, GJ,
+                                                 GA, GV, GI, GRHO, GRR);
+        });
       }
-      const T* GZ = gz.data_ptr<T>();
-      const T* S = s.data_ptr<T>() + t * n;
-      const T* Z = z.data_ptr<T>() + t * n;
-      const T* RHO_PREV = t > 0 ? rho.data_ptr<T>() + (t - 1) * n : rho0.data_ptr<T>();
-      T* GU = gu_all.data_ptr<T>() + t * n;
-      T* GJ = gj_all.data_ptr<T>() + t * n;
-      T* GVA = gv_all.data_ptr<T>() + t * n;
-      elementwise(n, [&](int64_t e) {
-        const bool refractory = RHO_PREV[e] > T(0);
-        const T left = RHO_PREV[e] - (refractory ? T(1) : T(0));
-        const T counted = left > T(0) ? left : T(0);
-        const T zt = Z[e];
-        const T gzt = GZ[e] + GRHO[e] * (RR[e] - counted);
-        const T g =
-            refractory ? T(0) : gzt * S[e] + (subtract ? GV[e] : GV[e] * (T(1) - zt));
-        const T gj = Q[e] * g + R[e] * GI[e];
-        GU[e] = g;
-        GJ[e] = gj;
-        GVA[e] = GV[e];
-        GRR[e] += GRHO[e] * zt;
-        GV[e] = refractory ? GV[e] : P[e] * g;
-        GI[e] = gj;
-        GRHO[e] = (zt == T(0) && counted > T(0)) ? GRHO[e] : T(0);
-      });
-    }
+    });
+    if (steps > 0) times_w(gj_all[0], gz0);
   });
   auto gw = need_w ? recurrent_weight_gradient(gj_all, z, z0, dense_above)
                    : torch::empty({0}, z.options());
-  return {gu_all, gj_all, gv_all, gv, gi, grho, gj_all[0].mm(w), g_rho_reset, gw};
+  return {gu_all, gj_all, gv_all, gv, gi, grho, gz0, g_rho_reset, gw};
 }
