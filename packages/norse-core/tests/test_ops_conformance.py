@@ -151,6 +151,14 @@ def test_the_contract_names_every_op_and_the_references_signatures():
             contract.LSNN_RECURRENT_BACKWARD_ARGS,
             contract.lsnn_recurrent_backward,
         ),
+        "lif_refrac_recurrent_sequence": (
+            contract.LIF_REFRAC_RECURRENT_FORWARD_ARGS,
+            contract.lif_refrac_recurrent_forward,
+        ),
+        "lif_refrac_recurrent_backward": (
+            contract.LIF_REFRAC_RECURRENT_BACKWARD_ARGS,
+            contract.lif_refrac_recurrent_backward,
+        ),
     }
     assert {f"norse::{name}" for name in documented} == set(OPS)
     for name, (args, reference) in documented.items():

@@ -249,7 +249,9 @@ def _compile_matches_eager(backend):
 def test_cpp_backward_equals_reference(model, rate):
     """The C++ backward recursion against the reference on random float64 sequences: more
     neurons than one weight-gradient tile (and not a multiple of it), an expanded output
-    gradient (as ``spikes.sum()`` gives) and a contiguous one, both resets."""
+    gradient (as ``spikes.sum()`` gives) and a contiguous one, both resets. The C++ product
+    per step fuses multiply-adds (the reference's library product rounds differently), hence
+    a few ulp of difference after several steps."""
     from norse.torch.ops import recurrent_cpp, recurrent_reference
 
     if recurrent_cpp.load() is None:
@@ -276,7 +278,52 @@ def test_cpp_backward_equals_reference(model, rate):
             assert len(cpp) == len(reference)
             for a, b in zip(cpp, reference):
                 assert a.shape == b.shape
+                torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("model", ["lif", "lsnn"])
+def test_cpp_forward_equals_reference(model):
+    """The C++ forward against the reference in float64 on a sequence whose spike rate crosses
+    ``DENSE_ABOVE`` both ways (steps that add the listed spiking neurons' weights row by row,
+    and dense steps), with non-binary initial spikes, both resets, currents kept or not."""
+    from norse.torch.ops import recurrent_cpp, recurrent_reference
+
+    if recurrent_cpp.load() is None:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(6)
+    steps, batch, h = 40, 3, 150
+
+    def rnd(*shape, scale=1.0):
+        return torch.rand(shape, generator=gen, dtype=F64) * scale
+
+    drive = torch.linspace(0, 1, steps, dtype=F64).sin().mul(3).reshape(steps, 1, 1)
+    x = rnd(steps, batch, h) * drive  # quiet, busy, quiet
+    w = torch.randn(h, h, generator=gen, dtype=F64) * 0.1
+    z0 = (rnd(batch, h) < 0.1) * rnd(batch, h, scale=2.0)
+    states = [rnd(batch, h, scale=0.5) for _ in range(2 if model == "lif" else 3)]
+    membrane = [
+        0.9 + rnd(batch, h, scale=0.05),
+        rnd(batch, h, scale=0.2),
+        rnd(batch, h, scale=0.01),
+    ]
+    membrane.append(0.8 + rnd(batch, h, scale=0.1))  # p, q, o, r
+    if model == "lif":
+        extra = [0.3 + rnd(batch, h, scale=0.2), rnd(batch, h, scale=0.1)]  # v_th, v_reset
+        kernels = (recurrent_cpp.LIF_FORWARD, recurrent_reference.lif_recurrent_forward)
+    else:  # kb, kv, v_reset, beta
+        extra = [0.9 + rnd(batch, h, scale=0.05), rnd(batch, h, scale=0.03)]
+        extra += [rnd(batch, h, scale=0.1), rnd(batch, h, scale=0.2)]
+        kernels = (recurrent_cpp.LSNN_FORWARD, recurrent_reference.lsnn_recurrent_forward)
+    rates = set()
+    for subtract in (False, True):
+        for keep in (False, True):
+            args = (x, w, z0, *states, *membrane, *extra, subtract, keep)
+            cpp, reference = (kernel(*args) for kernel in kernels)
+            assert torch.equal(cpp[0], reference[0])
+            for a, b in zip(cpp[1:], reference[1:]):
                 torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+            rates |= {bool(r > recurrent_cpp.DENSE_ABOVE) for r in cpp[0].mean((1, 2))}
+    assert rates == {False, True}  # both sparse and dense steps ran
 
 
 def test_cpp_surrogate_values_equal_registered_derivatives():

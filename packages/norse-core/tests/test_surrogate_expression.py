@@ -74,6 +74,19 @@ def test_builtin_derivatives_are_their_closed_forms():
             assert torch.equal(got, derivative_function(spec.expression)(x, alpha))
 
 
+def test_sigmoid_is_one_exponential_that_never_overflows():
+    # alpha e / (1 + e)^2 with e = exp(-|alpha x|): equal to alpha sigma(ax) sigma(-ax), and
+    # finite (tending to 0) where exp(alpha x) overflows.
+    spec = plugins.get("surrogates", "sigmoid")
+    x = torch.tensor([-1e4, -50.0, -1.0, 0.0, 1e-3, 1.0, 50.0, 1e4], dtype=torch.float64)
+    got = spec.derivative(x, 4.0)
+    expected = 4.0 * torch.sigmoid(4.0 * x) * torch.sigmoid(-4.0 * x)
+    torch.testing.assert_close(got, expected, rtol=1e-14, atol=0)
+    assert got[0] == 0 and got[-1] == 0 and got[3] == 1.0
+    x32 = torch.tensor([-1e30, 1e30, 0.0], dtype=torch.float32)
+    assert torch.equal(spec.derivative(x32, 4.0), torch.tensor([0.0, 0.0, 1.0]))
+
+
 def test_a_plugin_expression_runs_on_the_fused_op_with_the_loop_gradients():
     lorentz = "1 / (1 + square(alpha * x))"  # not a built-in: the C++ kernel lacks it
 

@@ -358,7 +358,8 @@ def check_recurrent_kernels(
     dtypes: Sequence[torch.dtype] = (torch.float64,),
     seed: int = 0,
 ) -> int:
-    """Check a kernel pair of a recurrent op (``"lif"`` or ``"lsnn"``) against the reference.
+    """Check a kernel pair of a recurrent op (``"lif"``, ``"lsnn"`` or ``"lif_refrac"``)
+    against the reference.
 
     ``forward`` serves ``norse::{op}_recurrent_sequence``, ``backward``
     ``norse::{op}_recurrent_backward`` (arguments in :mod:`norse.torch.ops.contract`). Runs
@@ -366,8 +367,10 @@ def check_recurrent_kernels(
     default: the recurrent sums may be grouped differently, which in float32 may flip a spike
     that sits on the threshold. Returns the number of cases checked.
     """
+    if op == "lif_refrac":
+        return _check_lif_refrac_recurrent(forward, backward, device, dtypes, seed)
     if op not in ("lif", "lsnn"):
-        raise ValueError(f"op must be 'lif' or 'lsnn', got {op!r}")
+        raise ValueError(f"op must be 'lif', 'lsnn' or 'lif_refrac', got {op!r}")
     lif = op == "lif"
     reference_forward = contract.lif_recurrent_forward if lif else contract.lsnn_recurrent_forward
     reference_backward = (
@@ -420,3 +423,49 @@ def check_recurrent_kernels(
 
 _LIF_RANGES = ((0.7, 0.95), (0.05, 0.3), (-0.02, 0.05), (0.6, 0.9))
 """Ranges of the recurrent cases' ``p``, ``q``, ``o``, ``r``."""
+
+
+def _check_lif_refrac_recurrent(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    device: str,
+    dtypes: Sequence[torch.dtype],
+    seed: int,
+) -> int:
+    """:func:`check_recurrent_kernels` for ``norse::lif_refrac_recurrent_sequence``: the same
+    cases as LIF, with initial counters of 0 to 3 steps (some neurons start refractory) and
+    refractory periods of 1 to 3 steps; spikes and counters must be equal."""
+    count = 0
+    for dtype in dtypes:
+        for k, (subtract, keep) in enumerate([(False, True), (True, False), (True, True)]):
+            gen = torch.Generator().manual_seed(seed + k)
+            rand = _random(gen, dtype, device)
+            steps, batch, hidden = (1, 9, 16)[k], 3, 6
+            shape = (batch, hidden)
+            x = rand(steps, *shape, low=0.0, high=3.0)
+            w = rand(hidden, hidden, low=-0.5, high=0.5)
+            z0 = (rand(*shape) > 0.5).to(dtype)
+            state = [rand(*shape, high=0.5), rand(*shape, high=0.5)]
+            rho0 = torch.floor(rand(*shape, high=4.0))
+            p, q, o, r = (rand(*shape, low=lo, high=hi) for lo, hi in _LIF_RANGES)
+            v_th, v_reset = rand(*shape, low=0.3, high=0.6), rand(*shape, low=-0.1, high=0.1)
+            rho_reset = torch.floor(rand(*shape, low=1.0, high=4.0))
+            args = [x, w, z0, *state, rho0, p, q, o, r, v_th, v_reset, rho_reset, subtract, keep]
+            names = ("z", "u", "j", "v", "rho", "v_T", "i_T", "rho_T")
+            label = f"lif_refrac recurrent {'subtract' if subtract else 'value'}-T{steps}"
+            label += f"{'-keep_states' if keep else ''} [{dtype}]"
+            want = contract.lif_refrac_recurrent_forward(*args)
+            exact = ("z", "rho", "rho_T")
+            _compare(f"{label} forward", names, forward(*args), want, dtype, exact=exact)
+            z, rho = want[0], want[4]
+            g = [rand(steps, *shape, low=-1.0, high=1.0)]
+            if k == 2:  # the gradient of z.sum(): one value, all strides 0
+                g = [torch.ones((), dtype=dtype, device=device).expand(steps, *shape)]
+            g += [rand(*shape, low=-1.0, high=1.0) for _ in range(3)]
+            s = rand(steps, *shape)
+            args = [*g, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, k != 1]
+            names = ("GU", "GJ", "GV", "gv0", "gi0", "grho0", "gz0", "g_rho_reset", "gW")
+            got, want = backward(*args), contract.lif_refrac_recurrent_backward(*args)
+            _compare(f"{label} backward", names, got, want, dtype)
+            count += 1
+    return count

@@ -124,13 +124,15 @@ _HEAVI_ERFC = _builtin(
 )
 _SIGMOID = _builtin(
     "sigmoid",
-    "alpha * sigmoid(alpha * x) * sigmoid(-(alpha * x))",
+    "alpha * exp(-abs(alpha * x)) / square(1 + exp(-abs(alpha * x)))",
     5.0,
     "alpha * sigmoid(alpha*x) * sigmoid(-alpha*x)",
     """Logistic sigmoid: ``s(x) = alpha * sigma(alpha x) * sigma(-alpha x)``.
 
     The derivative of ``sigma(alpha x)`` (snnTorch's ``sigmoid``, SpikingJelly's
-    ``Sigmoid``); integrates to 1, peak ``alpha / 4``.
+    ``Sigmoid``); integrates to 1, peak ``alpha / 4``. Evaluated as
+    ``alpha e / (1 + e)^2`` with ``e = exp(-|alpha x|)``: one exponential (the compiled
+    kernels evaluate the repeated subexpression once), never overflowing.
     """,
 )
 _ATAN = _builtin(

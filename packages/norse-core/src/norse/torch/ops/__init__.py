@@ -39,6 +39,12 @@ REFERENCE_KERNELS: list[KernelSpec] = [
     KernelSpec("norse::lif_recurrent_backward", "cpu", recurrent_cpp.LIF_BACKWARD, _CPP),
     KernelSpec("norse::lsnn_recurrent_sequence", "cpu", recurrent_cpp.LSNN_FORWARD, _CPP),
     KernelSpec("norse::lsnn_recurrent_backward", "cpu", recurrent_cpp.LSNN_BACKWARD, _CPP),
+    KernelSpec(
+        "norse::lif_refrac_recurrent_sequence", "cpu", recurrent_cpp.LIF_REFRAC_FORWARD, _CPP
+    ),
+    KernelSpec(
+        "norse::lif_refrac_recurrent_backward", "cpu", recurrent_cpp.LIF_REFRAC_BACKWARD, _CPP
+    ),
 ]
 """The core's own CPU kernels, registered through ``norse_register_kernels``.
 

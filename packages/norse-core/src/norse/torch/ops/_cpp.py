@@ -730,45 +730,12 @@ def _forward(x, v0, i0, p, q, o, r, v_th, v_reset, spiking, subtract):
     return out, u, v, i
 
 
-def _backward(
-    g_out,
-    g_v,
-    g_i,
-    x,
-    u,
-    v0,
-    i0,
-    p,
-    q,
-    r,
-    v_th,
-    v_reset,
-    s,
-    spiking,
-    subtract,
-    needs,
-    surrogate=None,
-):
+def _backward(*args: Any) -> list[Tensor | None]:
+    """The C++ backward; its arguments are those of :func:`_reference.leaky_backward`."""
+    g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, s, spiking, subtract, needs = args[:16]
+    surrogate = args[16] if len(args) > 16 else None
     if u.dtype not in _DTYPES:
-        return _reference.leaky_backward(
-            g_out,
-            g_v,
-            g_i,
-            x,
-            u,
-            v0,
-            i0,
-            p,
-            q,
-            r,
-            v_th,
-            v_reset,
-            s,
-            spiking,
-            subtract,
-            needs,
-            surrogate,
-        )
+        return _reference.leaky_backward(*args)
     expression, alpha = "", 0.0
     if surrogate is not None and surrogate.expression in EXPRESSIONS:
         expression, alpha = surrogate.expression, surrogate.alpha

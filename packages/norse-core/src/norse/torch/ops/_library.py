@@ -164,26 +164,8 @@ def _backward(ctx, g_out, g_u, g_v, g_i):
     if not spiking:
         needs[GRAD_NAMES.index("v_th")] = False
         needs[GRAD_NAMES.index("v_reset")] = False
-    grads = leaky_sequence_backward(
-        g_out,
-        g_v,
-        g_i,
-        x,
-        u,
-        v0,
-        i0,
-        p,
-        q,
-        r,
-        v_th,
-        v_reset,
-        None,
-        spiking,
-        subtract,
-        needs,
-        method,
-        alpha,
-    )
+    args = (g_out, g_v, g_i, x, u, v0, i0, p, q, r, v_th, v_reset, None, spiking, subtract)
+    grads = leaky_sequence_backward(*args, needs, method, alpha)
     result = [g if need else None for g, need in zip(grads, needs)]
     return (*result, None, None, None, None)
 

@@ -47,6 +47,8 @@ OPS = (
     "norse::lif_recurrent_backward",
     "norse::lsnn_recurrent_sequence",
     "norse::lsnn_recurrent_backward",
+    "norse::lif_refrac_recurrent_sequence",
+    "norse::lif_refrac_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -59,6 +61,11 @@ _REFERENCE_NAMES = {
     "norse::lif_recurrent_backward": ("recurrent_reference", "lif_recurrent_backward"),
     "norse::lsnn_recurrent_sequence": ("recurrent_reference", "lsnn_recurrent_forward"),
     "norse::lsnn_recurrent_backward": ("recurrent_reference", "lsnn_recurrent_backward"),
+    "norse::lif_refrac_recurrent_sequence": ("recurrent_reference", "lif_refrac_recurrent_forward"),
+    "norse::lif_refrac_recurrent_backward": (
+        "recurrent_reference",
+        "lif_refrac_recurrent_backward",
+    ),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""
 

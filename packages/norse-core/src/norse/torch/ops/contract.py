@@ -81,6 +81,12 @@ per-step sequences ``j``/``i`` are empty unless ``keep_current``) and the backwa
 unless ``need_w``). Their surrogate derivatives ``s`` ``(T, B, H)`` are always computed by
 the core (the recurrent backward is not where the time goes). The core forms every parameter
 gradient from these results. Conformance: :func:`norse.testing.check_recurrent_kernels`.
+``norse::lif_refrac_recurrent_sequence`` (recurrent LIF with a refractory counter ``rho``)
+follows the same pattern: ``lif_refrac_recurrent_forward(*LIF_REFRAC_RECURRENT_FORWARD_ARGS)
+-> (z, u, j, v, rho, v_T, i_T, rho_T)`` (``j`` and the voltages ``v`` empty unless
+``keep_states``; ``rho`` the counters after every step), and the backward recursion
+(``norse::lif_refrac_recurrent_backward``, :data:`LIF_REFRAC_RECURRENT_BACKWARD_ARGS`)
+returns ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``.
 
 **Tensor rules.** Every tensor argument is on the device the kernel was registered for and
 has ``x``'s dtype (float16, bfloat16, float32 or float64). Step tensors (``v0``, ``i0``, the
@@ -121,6 +127,8 @@ __all__ = [
     "LEAKY_GRAD_NAMES",
     "LIF_RECURRENT_BACKWARD_ARGS",
     "LIF_RECURRENT_FORWARD_ARGS",
+    "LIF_REFRAC_RECURRENT_BACKWARD_ARGS",
+    "LIF_REFRAC_RECURRENT_FORWARD_ARGS",
     "LSNN_BACKWARD_ARGS",
     "LSNN_FORWARD_ARGS",
     "LSNN_GRAD_NAMES",
@@ -133,6 +141,8 @@ __all__ = [
     "leaky_forward",
     "lif_recurrent_backward",
     "lif_recurrent_forward",
+    "lif_refrac_recurrent_backward",
+    "lif_refrac_recurrent_forward",
     "lsnn_backward",
     "lsnn_forward",
     "lsnn_needs_input",
@@ -210,10 +220,24 @@ LSNN_RECURRENT_BACKWARD_ARGS = (
 )  # fmt: skip
 """Positional arguments of a ``norse::lsnn_recurrent_backward`` kernel."""
 
+LIF_REFRAC_RECURRENT_FORWARD_ARGS = (
+    "x", "w", "z0", "v0", "i0", "rho0", "p", "q", "o", "r", "v_th", "v_reset", "rho_reset",
+    "subtract", "keep_states",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lif_refrac_recurrent_sequence`` kernel."""
+
+LIF_REFRAC_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_i", "g_rho", "s", "z", "z0", "rho", "rho0", "w", "p", "q", "r",
+    "rho_reset", "subtract", "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lif_refrac_recurrent_backward`` kernel."""
+
 lif_recurrent_forward = recurrent_reference.lif_recurrent_forward
 lif_recurrent_backward = recurrent_reference.lif_recurrent_backward
 lsnn_recurrent_forward = recurrent_reference.lsnn_recurrent_forward
 lsnn_recurrent_backward = recurrent_reference.lsnn_recurrent_backward
+lif_refrac_recurrent_forward = recurrent_reference.lif_refrac_recurrent_forward
+lif_refrac_recurrent_backward = recurrent_reference.lif_refrac_recurrent_backward
 
 
 def compatible(version: str) -> bool:

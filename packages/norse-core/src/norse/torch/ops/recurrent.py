@@ -1,9 +1,10 @@
-"""Fused recurrent layers: recurrent LIF and LSNN over a whole sequence in one op.
+"""Fused recurrent layers: recurrent LIF, LSNN and LIFRefrac over a whole sequence in one op.
 
-``LIFRecurrent`` and ``LSNNRecurrent`` (and the functional step loops) compute, at every
-step, ``input_t @ W_in.T + z_{t-1} @ W_rec.T`` and the neuron update. Here the input
-projection of all ``T`` steps is one matrix product outside the time loop, and the time loop
-is one custom op (``norse::lif_recurrent_sequence``, ``norse::lsnn_recurrent_sequence``)
+``LIFRecurrent``, ``LSNNRecurrent`` and ``LIFRefracRecurrent`` (and the functional step loops)
+compute, at every step, ``input_t @ W_in.T + z_{t-1} @ W_rec.T`` and the neuron update. Here
+the input projection of all ``T`` steps is one matrix product outside the time loop, and the
+time loop is one custom op (``norse::lif_recurrent_sequence``,
+``norse::lsnn_recurrent_sequence``, ``norse::lif_refrac_recurrent_sequence``)
 whose kernel computes the recurrent input from the previous step's binary spikes (the C++
 CPU kernel adds the weight rows of the spiking neurons when few spike). The backward is
 written by hand (equations in :mod:`norse.torch.ops.recurrent_reference`): one backward
@@ -31,6 +32,7 @@ from torch import Tensor
 from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.lif import LIFState, lif_step
+from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import _registry, recurrent_cpp
@@ -39,15 +41,25 @@ from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
 from norse.torch.ops.sequence import _as_step_tensor
 
-__all__ = ["fused_recurrent", "lif_recurrent_sequence", "lsnn_recurrent_sequence"]
+__all__ = [
+    "fused_recurrent",
+    "lif_recurrent_sequence",
+    "lif_refrac_recurrent_sequence",
+    "lsnn_recurrent_sequence",
+]
 
 _LIF = "norse::lif_recurrent_sequence"
 _LIF_BACKWARD = "norse::lif_recurrent_backward"
 _LSNN = "norse::lsnn_recurrent_sequence"
 _LSNN_BACKWARD = "norse::lsnn_recurrent_backward"
+_REFRAC = "norse::lif_refrac_recurrent_sequence"
+_REFRAC_BACKWARD = "norse::lif_refrac_recurrent_backward"
 
 _LIF_GRADS = ("x", "w", "z0", "v0", "i0", "p", "q", "o", "r", "v_th", "v_reset")
 _LSNN_GRADS = ("x", "w", "z0", "v0", "i0", "b0", "p", "q", "o", "r", "kb", "kv", "v_reset", "beta")
+_REFRAC_GRADS = (
+    "x", "w", "z0", "v0", "i0", "rho0", "p", "q", "o", "r", "v_th", "v_reset", "rho_reset",
+)  # fmt: skip
 
 
 def _select(op: str, device: str) -> Callable[..., Any]:
@@ -340,6 +352,124 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
 torch.library.register_autograd(_LSNN, _lsnn_backward, setup_context=_lsnn_setup)
 
 
+# --- recurrent LIF with a refractory period --------------------------------------------
+
+
+@custom_op(_REFRAC)
+def _lif_refrac_recurrent(
+    x: Tensor,
+    w: Tensor,
+    z0: Tensor,
+    v0: Tensor,
+    i0: Tensor,
+    rho0: Tensor,
+    p: Tensor,
+    q: Tensor,
+    o: Tensor,
+    r: Tensor,
+    v_th: Tensor,
+    v_reset: Tensor,
+    rho_reset: Tensor,
+    subtract: bool,
+    keep_states: bool,
+    method: str,
+    alpha: Tensor,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Recurrent refractory LIF over ``x`` ``(T, B, H)``; returns
+    ``(z, u, j, v, rho, v_T, i_T, rho_T)`` (``j``, ``v`` empty unless ``keep_states``)."""
+    impl = _select(_REFRAC, x.device.type)
+    return impl(x, w, z0, v0, i0, rho0, p, q, o, r, v_th, v_reset, rho_reset, subtract, keep_states)
+
+
+@_lif_refrac_recurrent.register_fake
+def _(x, w, z0, v0, i0, rho0, p, q, o, r, v_th, v_reset, rho_reset, subtract, keep, method, alpha):
+    kept = [torch.empty_like(x) if keep else x.new_empty(0) for _ in range(2)]
+    states = [torch.empty_like(v0) for _ in range(3)]
+    return torch.empty_like(x), torch.empty_like(x), *kept, torch.empty_like(x), *states
+
+
+@custom_op(_REFRAC_BACKWARD)
+def _lif_refrac_recurrent_backward(
+    g_z: Tensor,
+    g_v: Tensor,
+    g_i: Tensor,
+    g_rho: Tensor,
+    s: Tensor,
+    z: Tensor,
+    z0: Tensor,
+    rho: Tensor,
+    rho0: Tensor,
+    w: Tensor,
+    p: Tensor,
+    q: Tensor,
+    r: Tensor,
+    rho_reset: Tensor,
+    subtract: bool,
+    need_w: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Backward recursion of ``norse::lif_refrac_recurrent_sequence``:
+    ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``; ``g_z`` may be an expanded view."""
+    impl = _select(_REFRAC_BACKWARD, g_z.device.type)
+    return impl(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need_w)
+
+
+@_lif_refrac_recurrent_backward.register_fake
+def _(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need_w):
+    g_w = torch.empty_like(w) if need_w else w.new_empty(0)
+    sequences = [torch.empty_like(z) for _ in range(3)]
+    states = [torch.empty_like(g_v) for _ in range(5)]
+    return (*sequences, *states, g_w)
+
+
+def _refrac_setup(ctx, inputs, output):
+    _, w, z0, v0, _, rho0, p, q, _, r, v_th, _, rho_reset, subtract, _, method, alpha = inputs
+    z, u, j, v, rho, _, _, _ = output
+    ctx.set_materialize_grads(False)
+    ctx.save_for_backward(z, u, j, v, rho, w, z0, v0, rho0, p, q, r, v_th, rho_reset, alpha)
+    ctx.flags = (subtract, method)
+
+
+def _refrac_backward(ctx, g_z, _g_u, _g_j, _g_v_all, _g_rho_all, g_v, g_i, g_rho):
+    z, u, j, v, rho, w, z0, v0, rho0, p, q, r, v_th, rho_reset, alpha = ctx.saved_tensors
+    subtract, method = ctx.flags
+    need = dict(zip(_REFRAC_GRADS, ctx.needs_input_grad))
+    g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
+    g_i, g_rho = _or_zeros(g_i, v0), _or_zeros(g_rho, v0)
+    s = _surrogate(_REFRAC_BACKWARD, method, u, v_th, alpha)
+    gu, gj, gv_all, gv0, gi0, grho0, gz0, g_rho_reset, g_w = _lif_refrac_recurrent_backward(
+        g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need["w"]
+    )
+    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "rho0": grho0}
+    grads["rho_reset"] = g_rho_reset
+    if need["p"]:
+        grads["p"] = (gu * torch.cat([v0.unsqueeze(0), v[:-1]])).sum(0)
+    if need["q"]:
+        grads["q"] = (gu * j).sum(0)
+    if need["o"]:
+        grads["o"] = gu.sum(0)
+    if need["r"]:
+        grads["r"] = (_shifted(gj, g_i) * j).sum(0)
+    if need["v_th"] or need["v_reset"]:
+        # gv_all reaches v_t; (1 - a_t) of it the LIF step's reset, whose spike is z_t.
+        free = torch.cat([rho0.unsqueeze(0), rho[:-1]]) <= 0
+        gvz = (gv_all * z).sum(0)
+        if need["v_th"]:
+            g_reset = gv_all * free if subtract else gv_all * free * (1 - z)
+            grads["v_th"] = -(gu - g_reset).sum(0) - gvz if subtract else -(gu - g_reset).sum(0)
+        if not subtract:
+            grads["v_reset"] = gvz
+    return (
+        *(grads.get(name) if need[name] else None for name in _REFRAC_GRADS),
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+torch.library.register_autograd(_REFRAC, _refrac_backward, setup_context=_refrac_setup)
+
+
 # --- entry points -----------------------------------------------------------------------
 
 _RESETS = {reset_value: False, reset_subtract: True}
@@ -469,12 +599,77 @@ def lsnn_recurrent_sequence(
     return z, LSNNState(z=z[-1], v=v, i=i, b=b)
 
 
+def lif_refrac_recurrent_sequence(
+    input_tensor: Tensor,
+    state: LIFRefracState,
+    input_weights: Tensor,
+    recurrent_weights: Tensor,
+    p: LIFRefracParameters,
+    dt: float = 0.001,
+) -> tuple[Tensor, LIFRefracState]:
+    """Run :func:`norse.torch.functional.lif_refrac.lif_refrac_step` over ``(T, B, I)`` in one
+    fused op.
+
+    Args: as :func:`lif_recurrent_sequence`, with ``LIFRefracState(LIFState(z, v, i), rho)``
+    and ``LIFRefracParameters(lif, rho_reset)`` (``lif`` as there).
+
+    Returns:
+        ``(z, LIFRefracState(LIFState(z_T, v_T, i_T), rho_T))`` with spikes ``z`` of shape
+        ``(T, B, H)``.
+    """
+    _check(input_tensor, input_weights, recurrent_weights)
+    lif = p.lif
+    integ.check_integrator(lif.integrator, "LIFParameters")
+    x = torch.nn.functional.linear(input_tensor, input_weights)
+    step = x[0]
+    pp, q, o, r = _current_membrane(lif, dt)
+    coefficients = {
+        "p": pp,
+        "q": q,
+        "o": o,
+        "r": r,
+        "v_th": lif.v_th,
+        "v_reset": lif.v_reset,
+        "rho_reset": p.rho_reset,
+    }
+    c = {name: _as_step_tensor(name, value, step) for name, value in coefficients.items()}
+    fields = ("z", "v", "i")
+    z0, v0, i0 = (_as_step_tensor(f"state.lif.{f}", getattr(state.lif, f), step) for f in fields)
+    rho0 = _as_step_tensor("state.rho", state.rho, step)
+    z, _, _, _, _, v, i, rho = _lif_refrac_recurrent(
+        x,
+        recurrent_weights,
+        z0,
+        v0,
+        i0,
+        rho0,
+        *c.values(),
+        _RESETS[lif.reset_method],
+        _keep_current(c["p"], c["q"], c["r"]),
+        lif.method,
+        _alpha(lif.alpha),
+    )
+    return z, LIFRefracState(LIFState(z=z[-1], v=v, i=i), rho)
+
+
 _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     lif_step: lif_recurrent_sequence,
     lsnn_step: lsnn_recurrent_sequence,
+    lif_refrac_step: lif_refrac_recurrent_sequence,
 }
 
 _warned: set[str] = set()
+
+
+def _tensors(values: tuple) -> list[Tensor]:
+    """The tensors among ``values`` and its nested tuples (a state's or parameters' fields)."""
+    found = []
+    for value in values:
+        if isinstance(value, Tensor):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found += _tensors(value)
+    return found
 
 
 def _unsupported(input_tensor: Tensor, state: Any, weights: tuple[Tensor, Tensor], p: Any):
@@ -483,15 +678,17 @@ def _unsupported(input_tensor: Tensor, state: Any, weights: tuple[Tensor, Tensor
         return "a sparse input"
     if input_tensor.dim() != 3:
         return f"an input of shape {tuple(input_tensor.shape)} (expected (T, B, input_size))"
-    if p.reset_method not in _RESETS:
-        return f"reset_method {getattr(p.reset_method, '__name__', p.reset_method)!r}"
-    if not isinstance(p.method, str):
+    spiking = p.lif if isinstance(p, LIFRefracParameters) else p  # reset, surrogate, alpha
+    if spiking.reset_method not in _RESETS:
+        reset = spiking.reset_method
+        return f"reset_method {getattr(reset, '__name__', reset)!r}"
+    if not isinstance(spiking.method, str):
         return "a surrogate method that is not a registered name"
-    alpha = p.alpha
+    alpha = spiking.alpha
     if isinstance(alpha, Tensor) and (alpha.requires_grad or alpha.numel() != 1):
         return "a trainable or non-scalar alpha"
-    tensors = [*weights, *(t for t in state if isinstance(t, Tensor))]
-    tensors += [t for t in p if isinstance(t, Tensor) and t.is_floating_point() and t is not alpha]
+    tensors = [*weights, *_tensors(state)]
+    tensors += [t for t in _tensors(p) if t.is_floating_point() and t is not alpha]
     for t in tensors:
         if t.dtype != input_tensor.dtype or t.device != input_tensor.device:
             return (
@@ -510,7 +707,8 @@ def fused_recurrent(
     p: Any,
     dt: float,
 ) -> tuple[Tensor, Any] | None:
-    """Run the recurrent ``step`` (``lif_step`` or ``lsnn_step``) over a sequence, fused.
+    """Run the recurrent ``step`` (``lif_step``, ``lsnn_step`` or ``lif_refrac_step``) over a
+    sequence, fused.
 
     Returns ``(outputs, final_state)`` as the step loop would, or None when the caller must
     loop: for other step functions silently (they have no fused op), and with a warning,

@@ -7,11 +7,14 @@ leaky kernels (:mod:`norse.torch.ops._cpp`). If it cannot be built, a
 :class:`~norse.torch.ops._build.KernelFallbackWarning` says why, once, and the PyTorch
 reference serves. Half-precision inputs are served by the reference.
 
-The forward adds the outgoing weights of the spiking neurons while at most
-:data:`DENSE_ABOVE` of the previous step's spikes are nonzero, and uses one dense product per
-step above it; the recurrent weight gradient is chosen the same way over all stored spikes
-(``benchmarks/recurrent_crossover.py`` measures where sparse and dense cost the same) and is
-formed inside the backward kernel, in cache-sized tiles of columns.
+The forward adds the outgoing weights of the spiking neurons (listed per batch row while
+they are computed) while at most :data:`DENSE_ABOVE` of the previous step's spikes are
+nonzero, and uses one dense product per step above it; the recurrent weight gradient is chosen
+the same way over all stored spikes (``benchmarks/recurrent_crossover.py`` measures where
+sparse and dense cost the same) and is formed inside the backward kernel, in cache-sized tiles
+of columns. The backward's dense product per step (gradient times the recurrent weights) is a
+register-blocked AVX2/FMA kernel on weights packed once per call, where the compiler targets
+AVX2 and FMA, and a library product otherwise.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ _FUNCTIONS = (
     "lsnn_recurrent_forward",
     "lsnn_recurrent_backward",
     "surrogate_values",
+    "lif_refrac_recurrent_forward",
+    "lif_refrac_recurrent_backward",
 )
 
 
@@ -158,3 +163,26 @@ LSNN_BACKWARD = RecurrentCppKernel(
     "lsnn_recurrent_backward_cpp", _lsnn_backward, _R.lsnn_recurrent_backward, strided_first=True
 )
 """The C++ backward recursion of ``norse::lsnn_recurrent_sequence`` (CPU)."""
+
+
+def _lif_refrac_forward(x, w, z0, v0, i0, rho0, p, q, o, r, v_th, v_reset, rho_reset, sub, keep):
+    args = (x, w, z0, v0, i0, rho0, p, q, o, r, v_th, v_reset, rho_reset, sub, keep, DENSE_ABOVE)
+    return tuple(load().lif_refrac_recurrent_forward(*args))
+
+
+def _lif_refrac_backward(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rr, sub, need_w):
+    args = (g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rr, sub, need_w, DENSE_ABOVE)
+    return tuple(load().lif_refrac_recurrent_backward(*args))
+
+
+LIF_REFRAC_FORWARD = RecurrentCppKernel(
+    "lif_refrac_recurrent_forward_cpp", _lif_refrac_forward, _R.lif_refrac_recurrent_forward
+)
+"""The C++ forward of ``norse::lif_refrac_recurrent_sequence`` (CPU)."""
+LIF_REFRAC_BACKWARD = RecurrentCppKernel(
+    "lif_refrac_recurrent_backward_cpp",
+    _lif_refrac_backward,
+    _R.lif_refrac_recurrent_backward,
+    strided_first=True,
+)
+"""The C++ backward recursion of ``norse::lif_refrac_recurrent_sequence`` (CPU)."""

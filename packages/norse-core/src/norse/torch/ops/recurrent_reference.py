@@ -41,6 +41,24 @@ reaching the state after step ``t`` and ``gz_t`` reaching the output::
            gu_t = A_t gv + (gz_t + gi_{t+1} @ W) s_t
            gv <- p gu_t ;  gb <- kb gc_t ;  gi <- r gi + q gu_t
 
+**LIF with a refractory period** (``norse.torch.functional.lif_refrac.lif_refrac_step``: the
+LIF step, then the refractory update with the counter ``rho`` of the previous step;
+``a_t = H(rho_{t-1})``, 1 while refractory, has no gradient)::
+
+    j_t, u_t, i_t as LIF ;  y_t = H(u_t - v_th)    (the LIF step's spike)
+    z_t = (1 - a_t) y_t                            (no spike while refractory)
+    v_t = v_{t-1} if a_t else reset(u_t, y_t)      (voltage held while refractory)
+    rho_t = rho_reset if z_t else relu(rho_{t-1} - a_t)
+
+The spike reaches ``rho_t`` with its gradient (``d rho_t / d z_t = rho_reset -
+relu(rho_{t-1} - a_t)``), as in the step loop. With ``n_t = 1 - a_t`` and the running
+gradients ``gv, gi, grho`` reaching the state after step ``t``::
+
+    gz_t' = gz_t + gj_{t+1} @ W + grho (rho_reset - relu(rho_{t-1} - a_t))
+    gu_t = n_t (gz_t' s_t + A_t gv)                A_t = 1 - z_t (value), 1 (subtract)
+    gj_t = q gu_t + r gi ;  gv <- p gu_t + a_t gv ;  gi <- gj_t
+    grho_reset += grho z_t ;  grho <- grho (1 - z_t) H(rho_{t-1} - a_t)
+
 These functions take and return plain tensors (no autograd). The reference computes ``R_t``
 with a dense product (right on GPUs); the C++ CPU kernel
 (:mod:`norse.torch.ops.recurrent_cpp`) sums the weight rows of the spiking neurons instead
@@ -55,6 +73,8 @@ from torch import Tensor
 __all__ = [
     "lif_recurrent_backward",
     "lif_recurrent_forward",
+    "lif_refrac_recurrent_backward",
+    "lif_refrac_recurrent_forward",
     "lsnn_recurrent_backward",
     "lsnn_recurrent_forward",
     "previous_spikes",
@@ -243,3 +263,102 @@ def lsnn_recurrent_backward(
         gv, gb = p * gu, kb * gc
     g_w = _weight_gradient(gi_all, previous_spikes(z, z0)) if need_w else w.new_empty(0)
     return gu_all, gc_all, gi_all, gv, gi, gb, g_state_z, g_w
+
+
+def lif_refrac_recurrent_forward(
+    x: Tensor,
+    w: Tensor,
+    z0: Tensor,
+    v0: Tensor,
+    i0: Tensor,
+    rho0: Tensor,
+    p: Tensor,
+    q: Tensor,
+    o: Tensor,
+    r: Tensor,
+    v_th: Tensor,
+    v_reset: Tensor,
+    rho_reset: Tensor,
+    subtract: bool,
+    keep_states: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Run the recurrent refractory LIF recursion over ``x`` ``(T, B, H)`` with weights ``w``.
+
+    Returns ``(z, u, j, v, rho, v_T, i_T, rho_T)``: spikes, pre-reset voltages ``(T, B, H)``,
+    the currents ``j_t`` and voltages ``v_t`` (empty tensors unless ``keep_states``), the
+    counters ``rho_t`` ``(T, B, H)`` and the final state.
+    """
+    z = torch.empty_like(x)
+    u = torch.empty_like(x)
+    j = torch.empty_like(x) if keep_states else x.new_empty(0)
+    v_all = torch.empty_like(x) if keep_states else x.new_empty(0)
+    rho_all = torch.empty_like(x)
+    v, i, rho, z_prev = v0, i0, rho0, z0
+    w_t = w.t()
+    for t in range(x.shape[0]):
+        jt = torch.addmm(i + x[t], z_prev, w_t)
+        ut = p * v + q * jt + o
+        u[t] = ut
+        refractory = rho > 0
+        spiked = (ut > v_th) & ~refractory
+        z[t] = spiked
+        v = torch.where(refractory, v, _reset(ut, ut > v_th, v_th, v_reset, subtract))
+        rho = torch.where(spiked, rho_reset, torch.relu(rho - refractory.to(rho.dtype)))
+        rho_all[t] = rho
+        i = r * jt
+        if keep_states:
+            j[t] = jt
+            v_all[t] = v
+        z_prev = z[t]
+    return z, u, j, v_all, rho_all, v, i, rho
+
+
+def lif_refrac_recurrent_backward(
+    g_z: Tensor,
+    g_v: Tensor,
+    g_i: Tensor,
+    g_rho: Tensor,
+    s: Tensor,
+    z: Tensor,
+    z0: Tensor,
+    rho: Tensor,
+    rho0: Tensor,
+    w: Tensor,
+    p: Tensor,
+    q: Tensor,
+    r: Tensor,
+    rho_reset: Tensor,
+    subtract: bool,
+    need_w: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """The backward recursion of the recurrent refractory LIF op (module docstring).
+
+    ``rho`` ``(T, B, H)`` holds the forward's counters after every step, ``rho0`` the initial
+    one. Returns ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``: ``GV[t]`` is the
+    gradient reaching ``v_t``; ``g_rho_reset`` ``(B, H)`` the one reaching ``rho_reset``;
+    ``gW`` is empty unless ``need_w``.
+    """
+    gu_all = torch.empty_like(g_z)
+    gj_all = torch.empty_like(g_z)
+    gv_all = torch.empty_like(g_z)
+    gv, gi, grho = g_v, g_i, g_rho
+    g_rho_reset = torch.zeros_like(g_rho)
+    gj = None
+    for t in range(g_z.shape[0] - 1, -1, -1):
+        rho_prev = rho[t - 1] if t > 0 else rho0
+        refractory = (rho_prev > 0).to(rho_prev.dtype)
+        counted = torch.relu(rho_prev - refractory)
+        zt = z[t]
+        gz = g_z[t] if gj is None else torch.addmm(g_z[t], gj, w)
+        gz = gz + grho * (rho_reset - counted)
+        gu = (1 - refractory) * (gz * s[t] + (gv if subtract else gv * (1 - zt)))
+        gj = q * gu + r * gi
+        gu_all[t] = gu
+        gj_all[t] = gj
+        gv_all[t] = gv
+        g_rho_reset = g_rho_reset + grho * zt
+        gv, gi = p * gu + refractory * gv, gj
+        grho = grho * (1 - zt) * (counted > 0)
+    gz0 = gj @ w
+    g_w = _weight_gradient(gj_all, previous_spikes(z, z0)) if need_w else w.new_empty(0)
+    return gu_all, gj_all, gv_all, gv, gi, grho, gz0, g_rho_reset, g_w
