@@ -88,6 +88,16 @@ def _cases() -> dict[str, dict[str, torch.Tensor]]:
     _fix_weights(model, 4)
     _no_autapses(model)
     results["lsnn"] = _run(model, x)
+
+    # 6. A recurrent layer with a refractory period (ours runs the fused op). Forward only:
+    #    Norse 1.x passes a surrogate gradient through the step counter, ours does not
+    #    (docs/differences-from-norse-1.md).
+    p = norse.LIFRefracParameters(lif=p, rho_reset=torch.as_tensor(3.0))
+    model = norse.LIFRefracRecurrent(5, 6, p=p)
+    _fix_weights(model, 5)
+    _no_autapses(model)
+    out, state = model(x)
+    results["lif_refrac"] = {"out": out.detach(), "rho": state.rho.detach()}
     return results
 
 
