@@ -15,6 +15,8 @@ so every library runs the same numbers):
   are close, not equal.
 - ``rlsnn``: the same with recurrent LSNN neurons (Norse's defaults: tau_adapt = 800 ms,
   beta = 1.8). snnTorch has no adaptive-threshold recurrent neuron.
+- ``rlifrefrac``: ``rlif`` with a refractory period (Norse's ``LIFRefracRecurrent``,
+  ``rho_reset`` = 5 steps). snnTorch has no refractory recurrent neuron.
 - ``conv``: a training step of a convolutional SNN on MNIST-shaped input ``(T, B, 1, 28,
   28)``: Conv2d(1, 16, 5) - box LIF - MaxPool2d(2) - Conv2d(16, 32, 5) - box LIF -
   MaxPool2d(2) - Linear(512, 10), read out as the time average of the linear output;
@@ -46,7 +48,12 @@ def recurrent(library: str, config: str, w_in: torch.Tensor, w_rec: torch.Tensor
     if library in ("norse-core", "norse-1.1.0"):
         import norse.torch as nt
 
-        cls = nt.LIFRecurrent if config == "rlif" else nt.LSNNRecurrent
+        classes = {
+            "rlif": nt.LIFRecurrent,
+            "rlsnn": nt.LSNNRecurrent,
+            "rlifrefrac": nt.LIFRefracRecurrent,
+        }
+        cls = classes[config]
         layer = cls(i, n, autapses=False)
         with torch.no_grad():
             layer.input_weights.copy_(w_in)

@@ -12,7 +12,8 @@ Before timing, every library's spikes for one shared input are compared with our
 Whole networks (``network_worker.py``; ``--network-configs``), with the same weights and
 input in every library:
 
-- ``rlif``, ``rlsnn``: a recurrent LIF / LSNN layer, N in ``--recurrent-sizes`` neurons,
+- ``rlif``, ``rlsnn``, ``rlifrefrac``: a recurrent LIF / LSNN / refractory LIF layer, N in
+  ``--recurrent-sizes`` neurons,
   ``--recurrent-inputs`` inputs, T=500, B=16, forward + backward with weight gradients
   (Norse 1.1.0; snnTorch's closest ``RSynaptic`` for ``rlif``). Recurrent float32 networks
   amplify rounding differences, so the total spike counts are compared (the last column is
@@ -41,6 +42,7 @@ LIBRARIES = ("norse-core", "spikingjelly", "snntorch", "norse-1.1.0")
 NETWORK_LIBRARIES = {
     "rlif": ("norse-core", "snntorch", "norse-1.1.0"),
     "rlsnn": ("norse-core", "norse-1.1.0"),
+    "rlifrefrac": ("norse-core", "norse-1.1.0"),
     "conv": LIBRARIES,
 }
 CONV_STEPS, CONV_BATCH = 32, 32
@@ -85,7 +87,7 @@ def write_network_input(config, n, inputs, steps, batch, path):
             w = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
             np.save(path.replace(".npy", f"_w_{name}.npy"), w.astype(np.float32))
         return
-    gain = 1.0 if config == "rlif" else 20.0
+    gain = 20.0 if config == "rlsnn" else 1.0
     np.save(path, (rng.random((steps, batch, inputs)) * gain).astype(np.float32))
     w_in = rng.standard_normal((n, inputs)) * np.sqrt(2.0 / n)
     w_rec = rng.standard_normal((n, n)) * np.sqrt(2.0 / n)
@@ -109,7 +111,10 @@ def main() -> int:
     )
     parser.add_argument("--configs", nargs="*", default=["lifbox", "linear+lif"])
     parser.add_argument(
-        "--network-configs", nargs="*", default=["rlif", "rlsnn", "conv"], choices=NETWORK_LIBRARIES
+        "--network-configs",
+        nargs="*",
+        default=["rlif", "rlsnn", "rlifrefrac", "conv"],
+        choices=NETWORK_LIBRARIES,
     )
     parser.add_argument("--recurrent-sizes", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--recurrent-inputs", type=int, default=128)
