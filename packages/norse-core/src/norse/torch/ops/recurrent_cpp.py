@@ -1,6 +1,8 @@
 """C++ CPU kernels of the fused recurrent ops, compiled on first use.
 
-The source is ``recurrent_cpp.cpp`` next to this file. It is built by
+The sources are :data:`SOURCES` next to this file (``recurrent_cpp.cpp`` holds the shared
+machinery and the LIF, LSNN and refractory LIF kernels; each further model has its own file),
+compiled as one translation unit, so one extension serves every recurrent op. It is built by
 :func:`norse.torch.ops._build.build_extension` the first time a recurrent op runs on the CPU
 (about a minute on two cores; cached in torch's extension directory), with the flags of the
 leaky kernels (:mod:`norse.torch.ops._cpp`). If it cannot be built, a
@@ -30,18 +32,24 @@ from torch import Tensor
 from norse.torch.ops import _cpp, recurrent_reference
 from norse.torch.ops._build import build_extension, extension_status
 
-__all__ = ["DENSE_ABOVE", "RecurrentCppKernel", "load", "status", "surrogate_values"]
+__all__ = ["DENSE_ABOVE", "SOURCES", "RecurrentCppKernel", "load", "status", "surrogate_values"]
 
 DENSE_ABOVE = 0.2
 """Fraction of nonzero spikes above which the recurrent products are dense (measured with
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
 
+SOURCES = ("recurrent_cpp.cpp",)
+"""The C++ sources of the recurrent extension, concatenated in this order (the first defines
+the helpers the others use)."""
+
+
 @functools.cache
 def _source() -> str:
-    """``recurrent_cpp.cpp`` with the built-in surrogates' row functions, generated from their
-    expressions by the leaky kernel's generator (:mod:`norse.torch.ops._cpp`)."""
-    text = Path(__file__).with_name("recurrent_cpp.cpp").read_text(encoding="utf-8")
+    """:data:`SOURCES` concatenated, with the built-in surrogates' row functions generated from
+    their expressions by the leaky kernel's generator (:mod:`norse.torch.ops._cpp`)."""
+    here = Path(__file__).parent
+    text = "\n".join((here / name).read_text(encoding="utf-8") for name in SOURCES)
     return text.replace("@SURROGATES@", _cpp._surrogate_source(_cpp.EXPRESSIONS))
 
 
