@@ -32,6 +32,8 @@ from torch import Tensor
 from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.lif import LIFState, lif_step
+from norse.torch.functional.lif_adex import lif_adex_step
+from norse.torch.functional.lif_ex import lif_ex_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
@@ -39,6 +41,7 @@ from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
+from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
 from norse.torch.ops.sequence import _as_step_tensor
 
 __all__ = [
@@ -656,6 +659,8 @@ _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     lif_step: lif_recurrent_sequence,
     lsnn_step: lsnn_recurrent_sequence,
     lif_refrac_step: lif_refrac_recurrent_sequence,
+    lif_ex_step: lif_ex_recurrent_sequence,
+    lif_adex_step: lif_adex_recurrent_sequence,
 }
 
 _warned: set[str] = set()
