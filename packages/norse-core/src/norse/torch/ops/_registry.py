@@ -49,6 +49,8 @@ OPS = (
     "norse::lsnn_recurrent_backward",
     "norse::lif_refrac_recurrent_sequence",
     "norse::lif_refrac_recurrent_backward",
+    "norse::coba_lif_recurrent_sequence",
+    "norse::coba_lif_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -65,6 +67,14 @@ _REFERENCE_NAMES = {
     "norse::lif_refrac_recurrent_backward": (
         "recurrent_reference",
         "lif_refrac_recurrent_backward",
+    ),
+    "norse::coba_lif_recurrent_sequence": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_forward",
+    ),
+    "norse::coba_lif_recurrent_backward": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_backward",
     ),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""
