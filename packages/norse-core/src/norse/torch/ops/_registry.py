@@ -49,6 +49,8 @@ OPS = (
     "norse::lsnn_recurrent_backward",
     "norse::lif_refrac_recurrent_sequence",
     "norse::lif_refrac_recurrent_backward",
+    "norse::coba_lif_recurrent_sequence",
+    "norse::coba_lif_recurrent_backward",
     "norse::lif_adex_recurrent_sequence",
     "norse::lif_adex_recurrent_backward",
 )
@@ -67,6 +69,14 @@ _REFERENCE_NAMES = {
     "norse::lif_refrac_recurrent_backward": (
         "recurrent_reference",
         "lif_refrac_recurrent_backward",
+    ),
+    "norse::coba_lif_recurrent_sequence": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_forward",
+    ),
+    "norse::coba_lif_recurrent_backward": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_backward",
     ),
     "norse::lif_adex_recurrent_sequence": (
         "recurrent_adex_reference",

@@ -87,6 +87,14 @@ follows the same pattern: ``lif_refrac_recurrent_forward(*LIF_REFRAC_RECURRENT_F
 ``keep_states``; ``rho`` the counters after every step), and the backward recursion
 (``norse::lif_refrac_recurrent_backward``, :data:`LIF_REFRAC_RECURRENT_BACKWARD_ARGS`)
 returns ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``.
+``norse::coba_lif_recurrent_sequence`` (recurrent conductance-based LIF; equations in
+:mod:`norse.torch.ops.recurrent_coba_reference`) takes the projected excitatory and inhibitory
+inputs ``xe``, ``xi`` and the non-negative recurrent weights ``we = relu(W_rec)``, ``wi =
+relu(-W_rec)``: ``coba_lif_recurrent_forward(*COBA_LIF_RECURRENT_FORWARD_ARGS) -> (z, u, v, ej,
+ij, v_T, ge_T, gi_T)`` (the voltages and jumped conductances of every step empty unless
+``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
+:data:`COBA_LIF_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GV, GE, GI, gv0, gge0, ggi0, gz0,
+gWe, gWi)``.
 ``norse::lif_adex_recurrent_sequence`` (recurrent LIFAdEx, and LIFEx with ``adaptive`` False;
 equations in :mod:`norse.torch.ops.recurrent_adex_reference`) likewise:
 ``lif_adex_recurrent_forward(*LIF_ADEX_RECURRENT_FORWARD_ARGS) -> (z, u, v, j, a, v_T, i_T,
@@ -115,7 +123,7 @@ plugins`` and ``norse kernels status`` call it). A kernel without them is always
 
 from __future__ import annotations
 
-from norse.torch.ops import recurrent_adex_reference, recurrent_reference
+from norse.torch.ops import recurrent_adex_reference, recurrent_coba_reference, recurrent_reference
 from norse.torch.ops._lsnn_reference import GRAD_NAMES as LSNN_GRAD_NAMES
 from norse.torch.ops._lsnn_reference import lsnn_backward, lsnn_forward
 from norse.torch.ops._lsnn_reference import needs_input as lsnn_needs_input
@@ -128,6 +136,8 @@ from norse.torch.ops._reference import (
 )
 
 __all__ = [
+    "COBA_LIF_RECURRENT_BACKWARD_ARGS",
+    "COBA_LIF_RECURRENT_FORWARD_ARGS",
     "CONTRACT_VERSION",
     "LEAKY_BACKWARD_ARGS",
     "LEAKY_FORWARD_ARGS",
@@ -144,6 +154,8 @@ __all__ = [
     "LSNN_RECURRENT_BACKWARD_ARGS",
     "LSNN_RECURRENT_FORWARD_ARGS",
     "Surrogate",
+    "coba_lif_recurrent_backward",
+    "coba_lif_recurrent_forward",
     "compatible",
     "inline_surrogates",
     "leaky_backward",
@@ -261,6 +273,21 @@ lsnn_recurrent_forward = recurrent_reference.lsnn_recurrent_forward
 lsnn_recurrent_backward = recurrent_reference.lsnn_recurrent_backward
 lif_refrac_recurrent_forward = recurrent_reference.lif_refrac_recurrent_forward
 lif_refrac_recurrent_backward = recurrent_reference.lif_refrac_recurrent_backward
+
+COBA_LIF_RECURRENT_FORWARD_ARGS = (
+    "xe", "xi", "we", "wi", "z0", "v0", "ge0", "gi0", "de", "di", "k", "gl", "vr", "ee", "ei",
+    "v_th", "v_reset", "subtract", "keep_states",
+)  # fmt: skip
+"""Positional arguments of a ``norse::coba_lif_recurrent_sequence`` kernel."""
+
+COBA_LIF_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_ge", "g_gi", "s", "z", "z0", "u", "v", "v0", "ej", "ij", "we", "wi", "de",
+    "di", "k", "gl", "ee", "ei", "v_th", "v_reset", "subtract", "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::coba_lif_recurrent_backward`` kernel."""
+
+coba_lif_recurrent_forward = recurrent_coba_reference.coba_lif_recurrent_forward
+coba_lif_recurrent_backward = recurrent_coba_reference.coba_lif_recurrent_backward
 lif_adex_recurrent_forward = recurrent_adex_reference.lif_adex_recurrent_forward
 lif_adex_recurrent_backward = recurrent_adex_reference.lif_adex_recurrent_backward
 
