@@ -23,12 +23,7 @@ from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, lif_ex_st
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import contract, recurrent, select
 from norse.torch.ops.recurrent import fused_recurrent
-from norse.torch.ops.recurrent_adex import (
-    LIF_ADEX_BACKWARD,
-    LIF_ADEX_FORWARD,
-    lif_adex_recurrent_sequence,
-    lif_ex_recurrent_sequence,
-)
+from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
 
 F64 = torch.float64
 T, B, N_IN, H = 25, 3, 4, 6
@@ -269,10 +264,3 @@ def test_opcheck(monkeypatch):
     for adaptive in (False, True):
         args = (x, w, z0, v0, i0, a0, *coefficients, False, adaptive, True, "super", alpha)
         torch.library.opcheck(op, args, test_utils=utils)
-
-
-def test_the_cpp_kernels_conform():
-    if not LIF_ADEX_FORWARD.available()[0]:
-        pytest.skip("the C++ kernel is unavailable here (no compiler)")
-    dtypes = (torch.float32, torch.float64)
-    assert check_recurrent_kernels("lif_adex", LIF_ADEX_FORWARD, LIF_ADEX_BACKWARD, dtypes=dtypes)

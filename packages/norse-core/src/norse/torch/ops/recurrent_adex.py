@@ -40,6 +40,9 @@ __all__ = [
     "lif_ex_recurrent_sequence",
 ]
 
+# norse.torch.ops.recurrent imports this module to route to it, so its helpers (_surrogate,
+# _check, ...) are imported where they are used, once both modules exist.
+
 _ADEX = "norse::lif_adex_recurrent_sequence"
 _ADEX_BACKWARD = "norse::lif_adex_recurrent_backward"
 
