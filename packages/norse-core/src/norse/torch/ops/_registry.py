@@ -49,6 +49,8 @@ OPS = (
     "norse::lsnn_recurrent_backward",
     "norse::lif_refrac_recurrent_sequence",
     "norse::lif_refrac_recurrent_backward",
+    "norse::izhikevich_recurrent_sequence",
+    "norse::izhikevich_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -65,6 +67,14 @@ _REFERENCE_NAMES = {
     "norse::lif_refrac_recurrent_backward": (
         "recurrent_reference",
         "lif_refrac_recurrent_backward",
+    ),
+    "norse::izhikevich_recurrent_sequence": (
+        "recurrent_izhikevich_reference",
+        "izhikevich_recurrent_forward",
+    ),
+    "norse::izhikevich_recurrent_backward": (
+        "recurrent_izhikevich_reference",
+        "izhikevich_recurrent_backward",
     ),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""
