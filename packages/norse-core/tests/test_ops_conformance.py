@@ -167,6 +167,14 @@ def test_the_contract_names_every_op_and_the_references_signatures():
             contract.IZHIKEVICH_RECURRENT_BACKWARD_ARGS,
             contract.izhikevich_recurrent_backward,
         ),
+        "coba_lif_recurrent_sequence": (
+            contract.COBA_LIF_RECURRENT_FORWARD_ARGS,
+            contract.coba_lif_recurrent_forward,
+        ),
+        "coba_lif_recurrent_backward": (
+            contract.COBA_LIF_RECURRENT_BACKWARD_ARGS,
+            contract.coba_lif_recurrent_backward,
+        ),
     }
     assert {f"norse::{name}" for name in documented} == set(OPS)
     for name, (args, reference) in documented.items():

@@ -358,8 +358,8 @@ def check_recurrent_kernels(
     dtypes: Sequence[torch.dtype] = (torch.float64,),
     seed: int = 0,
 ) -> int:
-    """Check a kernel pair of a recurrent op (``"lif"``, ``"lsnn"``, ``"lif_refrac"`` or
-    ``"izhikevich"``) against the reference.
+    """Check a kernel pair of a recurrent op (``"lif"``, ``"lsnn"``, ``"lif_refrac"``,
+    ``"coba_lif"`` or ``"izhikevich"``) against the reference.
 
     ``forward`` serves ``norse::{op}_recurrent_sequence``, ``backward``
     ``norse::{op}_recurrent_backward`` (arguments in :mod:`norse.torch.ops.contract`). Runs
@@ -369,10 +369,14 @@ def check_recurrent_kernels(
     """
     if op == "lif_refrac":
         return _check_lif_refrac_recurrent(forward, backward, device, dtypes, seed)
+    if op == "coba_lif":
+        return _check_coba_lif_recurrent(forward, backward, device, dtypes, seed)
     if op == "izhikevich":
         return _check_izhikevich_recurrent(forward, backward, device, dtypes, seed)
     if op not in ("lif", "lsnn"):
-        raise ValueError(f"op must be 'lif', 'lsnn', 'lif_refrac' or 'izhikevich', got {op!r}")
+        raise ValueError(
+            f"op must be 'lif', 'lsnn', 'lif_refrac', 'coba_lif' or 'izhikevich', got {op!r}"
+        )
     lif = op == "lif"
     reference_forward = contract.lif_recurrent_forward if lif else contract.lsnn_recurrent_forward
     reference_backward = (
@@ -468,6 +472,57 @@ def _check_lif_refrac_recurrent(
             args = [*g, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, k != 1]
             names = ("GU", "GJ", "GV", "gv0", "gi0", "grho0", "gz0", "g_rho_reset", "gW")
             got, want = backward(*args), contract.lif_refrac_recurrent_backward(*args)
+            _compare(f"{label} backward", names, got, want, dtype)
+            count += 1
+    return count
+
+
+_COBA_RANGES = (
+    (0.05, 0.3), (0.05, 0.3), (0.02, 0.1), (0.1, 0.4), (-22.0, -18.0), (50.0, 70.0),
+    (-110.0, -90.0), (-12.0, -8.0), (-72.0, -68.0),
+)  # fmt: skip
+"""Ranges of the CobaLIF cases' ``de, di, k, gl, vr, ee, ei, v_th, v_reset``."""
+
+
+def _check_coba_lif_recurrent(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    device: str,
+    dtypes: Sequence[torch.dtype],
+    seed: int,
+) -> int:
+    """:func:`check_recurrent_kernels` for ``norse::coba_lif_recurrent_sequence``: both
+    resets, with and without the per-step states (the backward always gets them, from the
+    reference) and the weight gradients; some weights exactly zero, as ``relu`` makes them."""
+    count = 0
+    for dtype in dtypes:
+        for k, (subtract, keep) in enumerate([(False, True), (True, False), (True, True)]):
+            gen = torch.Generator().manual_seed(seed + k)
+            rand = _random(gen, dtype, device)
+            steps, batch, hidden = (1, 9, 16)[k], 3, 6
+            shape = (batch, hidden)
+            xe, xi = rand(steps, *shape, high=3.0), rand(steps, *shape, high=1.0)
+            we, wi = (torch.relu(rand(hidden, hidden, low=-0.5, high=1.0)) for _ in range(2))
+            z0 = (rand(*shape) > 0.5).to(dtype)
+            state = [rand(*shape, low=-20.0, high=-10.0), rand(*shape, high=0.5)]
+            state.append(rand(*shape, high=0.5))
+            c = [rand(*shape, low=lo, high=hi) for lo, hi in _COBA_RANGES]
+            args = [xe, xi, we, wi, z0, *state, *c, subtract]
+            names = ("z", "u", "v", "ej", "ij", "v_T", "ge_T", "gi_T")
+            label = f"coba_lif recurrent {'subtract' if subtract else 'value'}-T{steps}"
+            label += f"{'-keep_states' if keep else ''} [{dtype}]"
+            want = contract.coba_lif_recurrent_forward(*args, keep)
+            _compare(f"{label} forward", names, forward(*args, keep), want, dtype, exact=("z",))
+            z, u, v, ej, ij, *_ = contract.coba_lif_recurrent_forward(*args, True)
+            g = [rand(steps, *shape, low=-1.0, high=1.0)]
+            if k == 2:  # the gradient of z.sum(): one value, all strides 0
+                g = [torch.ones((), dtype=dtype, device=device).expand(steps, *shape)]
+            g += [rand(*shape, low=-1.0, high=1.0) for _ in range(3)]
+            s = rand(steps, *shape)
+            coefficients = [*c[:4], *c[5:]]  # all but vr
+            args = [*g, s, z, z0, u, v, state[0], ej, ij, we, wi, *coefficients, subtract, k != 1]
+            names = ("GU", "GV", "GE", "GI", "gv0", "gge0", "ggi0", "gz0", "gWe", "gWi")
+            got, want = backward(*args), contract.coba_lif_recurrent_backward(*args)
             _compare(f"{label} backward", names, got, want, dtype)
             count += 1
     return count

@@ -51,6 +51,8 @@ OPS = (
     "norse::lif_refrac_recurrent_backward",
     "norse::izhikevich_recurrent_sequence",
     "norse::izhikevich_recurrent_backward",
+    "norse::coba_lif_recurrent_sequence",
+    "norse::coba_lif_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -75,6 +77,14 @@ _REFERENCE_NAMES = {
     "norse::izhikevich_recurrent_backward": (
         "recurrent_izhikevich_reference",
         "izhikevich_recurrent_backward",
+    ),
+    "norse::coba_lif_recurrent_sequence": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_forward",
+    ),
+    "norse::coba_lif_recurrent_backward": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_backward",
     ),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""

@@ -94,6 +94,14 @@ returns ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``.
 unless ``keep_states``), and the backward recursion (``norse::izhikevich_recurrent_backward``,
 :data:`IZHIKEVICH_RECURRENT_BACKWARD_ARGS`) returns ``(GV, GU, GI, gv0, gu0, gz0, g_c, g_d,
 g_vth, gW)``.
+``norse::coba_lif_recurrent_sequence`` (recurrent conductance-based LIF; equations in
+:mod:`norse.torch.ops.recurrent_coba_reference`) takes the projected excitatory and inhibitory
+inputs ``xe``, ``xi`` and the non-negative recurrent weights ``we = relu(W_rec)``, ``wi =
+relu(-W_rec)``: ``coba_lif_recurrent_forward(*COBA_LIF_RECURRENT_FORWARD_ARGS) -> (z, u, v, ej,
+ij, v_T, ge_T, gi_T)`` (the voltages and jumped conductances of every step empty unless
+``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
+:data:`COBA_LIF_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GV, GE, GI, gv0, gge0, ggi0, gz0,
+gWe, gWi)``.
 
 **Tensor rules.** Every tensor argument is on the device the kernel was registered for and
 has ``x``'s dtype (float16, bfloat16, float32 or float64). Step tensors (``v0``, ``i0``, the
@@ -115,7 +123,11 @@ plugins`` and ``norse kernels status`` call it). A kernel without them is always
 
 from __future__ import annotations
 
-from norse.torch.ops import recurrent_izhikevich_reference, recurrent_reference
+from norse.torch.ops import (
+    recurrent_coba_reference,
+    recurrent_izhikevich_reference,
+    recurrent_reference,
+)
 from norse.torch.ops._lsnn_reference import GRAD_NAMES as LSNN_GRAD_NAMES
 from norse.torch.ops._lsnn_reference import lsnn_backward, lsnn_forward
 from norse.torch.ops._lsnn_reference import needs_input as lsnn_needs_input
@@ -128,6 +140,8 @@ from norse.torch.ops._reference import (
 )
 
 __all__ = [
+    "COBA_LIF_RECURRENT_BACKWARD_ARGS",
+    "COBA_LIF_RECURRENT_FORWARD_ARGS",
     "CONTRACT_VERSION",
     "IZHIKEVICH_RECURRENT_BACKWARD_ARGS",
     "IZHIKEVICH_RECURRENT_FORWARD_ARGS",
@@ -144,6 +158,8 @@ __all__ = [
     "LSNN_RECURRENT_BACKWARD_ARGS",
     "LSNN_RECURRENT_FORWARD_ARGS",
     "Surrogate",
+    "coba_lif_recurrent_backward",
+    "coba_lif_recurrent_forward",
     "compatible",
     "inline_surrogates",
     "izhikevich_recurrent_backward",
@@ -263,6 +279,21 @@ lif_refrac_recurrent_forward = recurrent_reference.lif_refrac_recurrent_forward
 lif_refrac_recurrent_backward = recurrent_reference.lif_refrac_recurrent_backward
 izhikevich_recurrent_forward = recurrent_izhikevich_reference.izhikevich_recurrent_forward
 izhikevich_recurrent_backward = recurrent_izhikevich_reference.izhikevich_recurrent_backward
+
+COBA_LIF_RECURRENT_FORWARD_ARGS = (
+    "xe", "xi", "we", "wi", "z0", "v0", "ge0", "gi0", "de", "di", "k", "gl", "vr", "ee", "ei",
+    "v_th", "v_reset", "subtract", "keep_states",
+)  # fmt: skip
+"""Positional arguments of a ``norse::coba_lif_recurrent_sequence`` kernel."""
+
+COBA_LIF_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_ge", "g_gi", "s", "z", "z0", "u", "v", "v0", "ej", "ij", "we", "wi", "de",
+    "di", "k", "gl", "ee", "ei", "v_th", "v_reset", "subtract", "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::coba_lif_recurrent_backward`` kernel."""
+
+coba_lif_recurrent_forward = recurrent_coba_reference.coba_lif_recurrent_forward
+coba_lif_recurrent_backward = recurrent_coba_reference.coba_lif_recurrent_backward
 
 
 def compatible(version: str) -> bool:

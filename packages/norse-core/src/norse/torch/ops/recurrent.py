@@ -18,6 +18,9 @@ point rounding (the recurrent sums are grouped differently, so voltages differ b
 tests compare in float64). Only first derivatives are supported. Autapses are handled by the
 caller: a module without autapses passes its masked weights (zero diagonal, so the diagonal
 gets zero gradient), as the step loop does.
+
+``CobaLIFRecurrent`` (two conductances, weights split by sign) has its op in
+:mod:`norse.torch.ops.recurrent_coba`; :func:`fused_recurrent` routes to it as well.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from torch import Tensor
 
 from norse import plugins
 from norse.torch.functional import _integration as integ
+from norse.torch.functional.coba_lif import coba_lif_step
 from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
@@ -39,6 +43,7 @@ from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
+from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
 from norse.torch.ops.sequence import _as_step_tensor
 
 __all__ = [
@@ -656,6 +661,7 @@ _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     lif_step: lif_recurrent_sequence,
     lsnn_step: lsnn_recurrent_sequence,
     lif_refrac_step: lif_refrac_recurrent_sequence,
+    coba_lif_step: coba_lif_recurrent_sequence,
 }
 
 _warned: set[str] = set()
@@ -707,8 +713,9 @@ def fused_recurrent(
     p: Any,
     dt: float,
 ) -> tuple[Tensor, Any] | None:
-    """Run the recurrent ``step`` (``lif_step``, ``lsnn_step``, ``lif_refrac_step`` or one
-    registered by the modules imported at the end of this one) over a sequence, fused.
+    """Run the recurrent ``step`` (``lif_step``, ``lsnn_step``, ``lif_refrac_step``,
+    ``coba_lif_step``, or one registered by the modules imported at the end of this one) over a
+    sequence, fused.
 
     Returns ``(outputs, final_state)`` as the step loop would, or None when the caller must
     loop: for other step functions silently (they have no fused op), and with a warning,
