@@ -175,6 +175,14 @@ def test_the_contract_names_every_op_and_the_references_signatures():
             contract.COBA_LIF_RECURRENT_BACKWARD_ARGS,
             contract.coba_lif_recurrent_backward,
         ),
+        "lif_adex_recurrent_sequence": (
+            contract.LIF_ADEX_RECURRENT_FORWARD_ARGS,
+            contract.lif_adex_recurrent_forward,
+        ),
+        "lif_adex_recurrent_backward": (
+            contract.LIF_ADEX_RECURRENT_BACKWARD_ARGS,
+            contract.lif_adex_recurrent_backward,
+        ),
     }
     assert {f"norse::{name}" for name in documented} == set(OPS)
     for name, (args, reference) in documented.items():

@@ -53,6 +53,8 @@ OPS = (
     "norse::izhikevich_recurrent_backward",
     "norse::coba_lif_recurrent_sequence",
     "norse::coba_lif_recurrent_backward",
+    "norse::lif_adex_recurrent_sequence",
+    "norse::lif_adex_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -85,6 +87,14 @@ _REFERENCE_NAMES = {
     "norse::coba_lif_recurrent_backward": (
         "recurrent_coba_reference",
         "coba_lif_recurrent_backward",
+    ),
+    "norse::lif_adex_recurrent_sequence": (
+        "recurrent_adex_reference",
+        "lif_adex_recurrent_forward",
+    ),
+    "norse::lif_adex_recurrent_backward": (
+        "recurrent_adex_reference",
+        "lif_adex_recurrent_backward",
     ),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""

@@ -102,6 +102,13 @@ ij, v_T, ge_T, gi_T)`` (the voltages and jumped conductances of every step empty
 ``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
 :data:`COBA_LIF_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GV, GE, GI, gv0, gge0, ggi0, gz0,
 gWe, gWi)``.
+``norse::lif_adex_recurrent_sequence`` (recurrent LIFAdEx, and LIFEx with ``adaptive`` False;
+equations in :mod:`norse.torch.ops.recurrent_adex_reference`) likewise:
+``lif_adex_recurrent_forward(*LIF_ADEX_RECURRENT_FORWARD_ARGS) -> (z, u, v, j, a, v_T, i_T,
+a_T)`` (``v`` the voltages after every step; ``j`` and ``a`` empty unless ``keep_states``, ``a``
+also unless ``adaptive``), and the backward recursion (``norse::lif_adex_recurrent_backward``,
+:data:`LIF_ADEX_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GJ, GV, GA, gv0, gi0, ga0, gz0, gW)``
+(``GA`` empty unless ``adaptive``).
 
 **Tensor rules.** Every tensor argument is on the device the kernel was registered for and
 has ``x``'s dtype (float16, bfloat16, float32 or float64). Step tensors (``v0``, ``i0``, the
@@ -124,6 +131,7 @@ plugins`` and ``norse kernels status`` call it). A kernel without them is always
 from __future__ import annotations
 
 from norse.torch.ops import (
+    recurrent_adex_reference,
     recurrent_coba_reference,
     recurrent_izhikevich_reference,
     recurrent_reference,
@@ -148,6 +156,8 @@ __all__ = [
     "LEAKY_BACKWARD_ARGS",
     "LEAKY_FORWARD_ARGS",
     "LEAKY_GRAD_NAMES",
+    "LIF_ADEX_RECURRENT_BACKWARD_ARGS",
+    "LIF_ADEX_RECURRENT_FORWARD_ARGS",
     "LIF_RECURRENT_BACKWARD_ARGS",
     "LIF_RECURRENT_FORWARD_ARGS",
     "LIF_REFRAC_RECURRENT_BACKWARD_ARGS",
@@ -166,6 +176,8 @@ __all__ = [
     "izhikevich_recurrent_forward",
     "leaky_backward",
     "leaky_forward",
+    "lif_adex_recurrent_backward",
+    "lif_adex_recurrent_forward",
     "lif_recurrent_backward",
     "lif_recurrent_forward",
     "lif_refrac_recurrent_backward",
@@ -270,6 +282,17 @@ IZHIKEVICH_RECURRENT_BACKWARD_ARGS = (
     "need_w",
 )  # fmt: skip
 """Positional arguments of a ``norse::izhikevich_recurrent_backward`` kernel."""
+LIF_ADEX_RECURRENT_FORWARD_ARGS = (
+    "x", "w", "z0", "v0", "i0", "a0", "k", "ks", "v_leak", "v_th", "v_reset", "delta_T", "ka",
+    "c", "bs", "subtract", "adaptive", "keep_states",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lif_adex_recurrent_sequence`` kernel."""
+
+LIF_ADEX_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_i", "g_a", "s", "z", "z0", "u", "v", "v0", "w", "k", "ks", "v_th",
+    "v_reset", "delta_T", "ka", "c", "bs", "subtract", "adaptive", "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::lif_adex_recurrent_backward`` kernel."""
 
 lif_recurrent_forward = recurrent_reference.lif_recurrent_forward
 lif_recurrent_backward = recurrent_reference.lif_recurrent_backward
@@ -294,6 +317,8 @@ COBA_LIF_RECURRENT_BACKWARD_ARGS = (
 
 coba_lif_recurrent_forward = recurrent_coba_reference.coba_lif_recurrent_forward
 coba_lif_recurrent_backward = recurrent_coba_reference.coba_lif_recurrent_backward
+lif_adex_recurrent_forward = recurrent_adex_reference.lif_adex_recurrent_forward
+lif_adex_recurrent_backward = recurrent_adex_reference.lif_adex_recurrent_backward
 
 
 def compatible(version: str) -> bool:

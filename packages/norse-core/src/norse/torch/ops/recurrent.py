@@ -36,6 +36,8 @@ from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.coba_lif import coba_lif_step
 from norse.torch.functional.lif import LIFState, lif_step
+from norse.torch.functional.lif_adex import lif_adex_step
+from norse.torch.functional.lif_ex import lif_ex_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
@@ -43,6 +45,7 @@ from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
+from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
 from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
 from norse.torch.ops.sequence import _as_step_tensor
 
@@ -662,6 +665,8 @@ _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     lsnn_step: lsnn_recurrent_sequence,
     lif_refrac_step: lif_refrac_recurrent_sequence,
     coba_lif_step: coba_lif_recurrent_sequence,
+    lif_ex_step: lif_ex_recurrent_sequence,
+    lif_adex_step: lif_adex_recurrent_sequence,
 }
 
 _warned: set[str] = set()
