@@ -159,6 +159,30 @@ def test_the_contract_names_every_op_and_the_references_signatures():
             contract.LIF_REFRAC_RECURRENT_BACKWARD_ARGS,
             contract.lif_refrac_recurrent_backward,
         ),
+        "izhikevich_recurrent_sequence": (
+            contract.IZHIKEVICH_RECURRENT_FORWARD_ARGS,
+            contract.izhikevich_recurrent_forward,
+        ),
+        "izhikevich_recurrent_backward": (
+            contract.IZHIKEVICH_RECURRENT_BACKWARD_ARGS,
+            contract.izhikevich_recurrent_backward,
+        ),
+        "coba_lif_recurrent_sequence": (
+            contract.COBA_LIF_RECURRENT_FORWARD_ARGS,
+            contract.coba_lif_recurrent_forward,
+        ),
+        "coba_lif_recurrent_backward": (
+            contract.COBA_LIF_RECURRENT_BACKWARD_ARGS,
+            contract.coba_lif_recurrent_backward,
+        ),
+        "lif_adex_recurrent_sequence": (
+            contract.LIF_ADEX_RECURRENT_FORWARD_ARGS,
+            contract.lif_adex_recurrent_forward,
+        ),
+        "lif_adex_recurrent_backward": (
+            contract.LIF_ADEX_RECURRENT_BACKWARD_ARGS,
+            contract.lif_adex_recurrent_backward,
+        ),
     }
     assert {f"norse::{name}" for name in documented} == set(OPS)
     for name, (args, reference) in documented.items():

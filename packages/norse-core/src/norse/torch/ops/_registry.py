@@ -49,6 +49,12 @@ OPS = (
     "norse::lsnn_recurrent_backward",
     "norse::lif_refrac_recurrent_sequence",
     "norse::lif_refrac_recurrent_backward",
+    "norse::izhikevich_recurrent_sequence",
+    "norse::izhikevich_recurrent_backward",
+    "norse::coba_lif_recurrent_sequence",
+    "norse::coba_lif_recurrent_backward",
+    "norse::lif_adex_recurrent_sequence",
+    "norse::lif_adex_recurrent_backward",
 )
 """The fused ops whose implementations can be replaced per device type."""
 
@@ -65,6 +71,30 @@ _REFERENCE_NAMES = {
     "norse::lif_refrac_recurrent_backward": (
         "recurrent_reference",
         "lif_refrac_recurrent_backward",
+    ),
+    "norse::izhikevich_recurrent_sequence": (
+        "recurrent_izhikevich_reference",
+        "izhikevich_recurrent_forward",
+    ),
+    "norse::izhikevich_recurrent_backward": (
+        "recurrent_izhikevich_reference",
+        "izhikevich_recurrent_backward",
+    ),
+    "norse::coba_lif_recurrent_sequence": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_forward",
+    ),
+    "norse::coba_lif_recurrent_backward": (
+        "recurrent_coba_reference",
+        "coba_lif_recurrent_backward",
+    ),
+    "norse::lif_adex_recurrent_sequence": (
+        "recurrent_adex_reference",
+        "lif_adex_recurrent_forward",
+    ),
+    "norse::lif_adex_recurrent_backward": (
+        "recurrent_adex_reference",
+        "lif_adex_recurrent_backward",
     ),
 }
 """Module (in ``norse.torch.ops``) and function of each op's reference implementation."""

@@ -18,6 +18,9 @@ point rounding (the recurrent sums are grouped differently, so voltages differ b
 tests compare in float64). Only first derivatives are supported. Autapses are handled by the
 caller: a module without autapses passes its masked weights (zero diagonal, so the diagonal
 gets zero gradient), as the step loop does.
+
+``CobaLIFRecurrent`` (two conductances, weights split by sign) has its op in
+:mod:`norse.torch.ops.recurrent_coba`; :func:`fused_recurrent` routes to it as well.
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ from torch import Tensor
 
 from norse import plugins
 from norse.torch.functional import _integration as integ
+from norse.torch.functional.coba_lif import coba_lif_step
 from norse.torch.functional.lif import LIFState, lif_step
+from norse.torch.functional.lif_adex import lif_adex_step
+from norse.torch.functional.lif_ex import lif_ex_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
@@ -39,6 +45,8 @@ from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
+from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
+from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
 from norse.torch.ops.sequence import _as_step_tensor
 
 __all__ = [
@@ -656,6 +664,9 @@ _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     lif_step: lif_recurrent_sequence,
     lsnn_step: lsnn_recurrent_sequence,
     lif_refrac_step: lif_refrac_recurrent_sequence,
+    coba_lif_step: coba_lif_recurrent_sequence,
+    lif_ex_step: lif_ex_recurrent_sequence,
+    lif_adex_step: lif_adex_recurrent_sequence,
 }
 
 _warned: set[str] = set()
@@ -679,8 +690,8 @@ def _unsupported(input_tensor: Tensor, state: Any, weights: tuple[Tensor, Tensor
     if input_tensor.dim() != 3:
         return f"an input of shape {tuple(input_tensor.shape)} (expected (T, B, input_size))"
     spiking = p.lif if isinstance(p, LIFRefracParameters) else p  # reset, surrogate, alpha
-    if spiking.reset_method not in _RESETS:
-        reset = spiking.reset_method
+    reset = getattr(spiking, "reset_method", reset_value)  # Izhikevich: always to a value
+    if reset not in _RESETS:
         return f"reset_method {getattr(reset, '__name__', reset)!r}"
     if not isinstance(spiking.method, str):
         return "a surrogate method that is not a registered name"
@@ -707,7 +718,8 @@ def fused_recurrent(
     p: Any,
     dt: float,
 ) -> tuple[Tensor, Any] | None:
-    """Run the recurrent ``step`` (``lif_step``, ``lsnn_step`` or ``lif_refrac_step``) over a
+    """Run the recurrent ``step`` (``lif_step``, ``lsnn_step``, ``lif_refrac_step``,
+    ``coba_lif_step``, or one registered by the modules imported at the end of this one) over a
     sequence, fused.
 
     Returns ``(outputs, final_state)`` as the step loop would, or None when the caller must
@@ -730,3 +742,8 @@ def fused_recurrent(
             )
         return None
     return fused(input_tensor, state, input_weights, recurrent_weights, p, dt)
+
+
+# Models whose fused op lives in its own module register it in _FUSED when imported (after
+# the helpers above, which they use).
+from norse.torch.ops import recurrent_izhikevich  # noqa: E402, F401

@@ -1,0 +1,266 @@
+"""The fused recurrent LIFEx / LIFAdEx op (``norse::lif_adex_recurrent_sequence``) against the
+step loop.
+
+In float64: spikes equal to looping ``lif_ex_step`` / ``lif_adex_step``; gradients for the
+input, both weight matrices, the initial state and every parameter within 1e-9 of autograd
+through the loop (absolute, or relative for entries above 1), for both models, both resets and
+every registered surrogate; the exponential term's clamped region and ``delta_T = 0``;
+float64 gradcheck with the ``heaviside`` surrogate; the modules' routing (autapses,
+fallback); ``torch.compile(fullgraph=True)``; ``opcheck``; the kernel conformance check.
+Every equivalence test runs on both CPU kernels: C++ and the PyTorch reference.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import norse.torch as norse_torch
+from norse import plugins
+from norse.testing import check_recurrent_kernels
+from norse.torch.functional.lif_adex import LIFAdExParameters, LIFAdExState, lif_adex_step
+from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, lif_ex_step
+from norse.torch.functional.reset import reset_subtract, reset_value
+from norse.torch.ops import contract, recurrent, select
+from norse.torch.ops.recurrent import fused_recurrent
+from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
+
+F64 = torch.float64
+T, B, N_IN, H = 25, 3, 4, 6
+OP = "norse::lif_adex_recurrent_sequence"
+MODELS = {
+    "lif_ex": (lif_ex_step, lif_ex_recurrent_sequence, LIFExParameters, LIFExState),
+    "lif_adex": (lif_adex_step, lif_adex_recurrent_sequence, LIFAdExParameters, LIFAdExState),
+}
+
+
+@pytest.fixture(params=["cpp", "reference"])
+def kernels(request, monkeypatch):
+    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
+    if request.param == "reference":
+        monkeypatch.setenv("NORSE_KERNELS", "reference")
+    else:
+        monkeypatch.delenv("NORSE_KERNELS", raising=False)
+        if select(OP, "cpu").source == "reference":
+            pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    return request.param
+
+
+def _loop(step, x, state, w_in, w_rec, p):
+    outs = []
+    for t in range(x.shape[0]):
+        z, state = step(x[t], state, w_in, w_rec, p)
+        outs.append(z)
+    return torch.stack(outs), state
+
+
+def _case(model, reset, method, gen, steps=T):
+    """Random float64 inputs, weights, initial state and parameters, every one trainable;
+    one neuron has ``delta_T = 0`` (no exponential term)."""
+
+    def rnd(*shape, scale=1.0, shift=0.0):
+        return (torch.rand(shape, generator=gen, dtype=F64) * scale + shift).requires_grad_()
+
+    x = rnd(steps, B, N_IN, scale=0.7)
+    w_in = (torch.rand(H, N_IN, generator=gen, dtype=F64) * 0.6).requires_grad_()
+    w_rec = (torch.randn(H, H, generator=gen, dtype=F64) * 0.3).requires_grad_()
+    delta_T = torch.rand(H, generator=gen, dtype=F64) * 0.3 + 0.1
+    delta_T[0] = 0.0
+    fields = {
+        "delta_T": delta_T.requires_grad_(),
+        "tau_syn_inv": torch.tensor(200.0, dtype=F64, requires_grad=True),
+        "tau_mem_inv": rnd(H, scale=50.0, shift=80.0),
+        "v_leak": torch.tensor(0.1, dtype=F64, requires_grad=True),
+        "v_th": rnd(H, scale=0.2, shift=0.5),
+        "v_reset": torch.tensor(-0.1, dtype=F64, requires_grad=True),
+        "method": method,
+        "alpha": 10.0 if method == "triangle" else 20.0,
+        "reset_method": reset,
+    }
+    fields_z = (torch.rand(B, H, generator=gen, dtype=F64) < 0.3).to(F64).requires_grad_()
+    state = [fields_z, rnd(B, H, scale=0.5), rnd(B, H, scale=0.5)]
+    _, _, parameters, state_type = MODELS[model]
+    if model == "lif_adex":
+        fields["tau_ada_inv"] = rnd(H, scale=50.0, shift=50.0)
+        fields["adaptation_current"] = rnd(H, scale=2.0, shift=1.0)
+        fields["adaptation_spike"] = torch.tensor(0.3, dtype=F64, requires_grad=True)
+        state.append(rnd(B, H, scale=0.3))
+    return x, w_in, w_rec, state_type(*state), parameters(**fields)
+
+
+def _leaves(x, w_in, w_rec, state, p):
+    parameters = [v for v in p if isinstance(v, torch.Tensor) and v.requires_grad]
+    return [x, w_in, w_rec, *state, *parameters]
+
+
+def _compare(model, reset, method, seed, steps=T, case=None):
+    gen = torch.Generator().manual_seed(seed)
+    step, fused, _, _ = MODELS[model]
+    x, w_in, w_rec, state, p = case or _case(model, reset, method, gen, steps)
+    leaves = _leaves(x, w_in, w_rec, state, p)
+    weights = torch.rand(x.shape[0], B, H, generator=gen, dtype=F64)
+
+    def loss(z, final):
+        return (z * weights).sum() + sum((f * f).sum() for f in final)
+
+    z_loop, s_loop = _loop(step, x, state, w_in, w_rec, p)
+    g_loop = torch.autograd.grad(loss(z_loop, s_loop), leaves, allow_unused=True)
+    z_fused, s_fused = fused(x, state, w_in, w_rec, p)
+    g_fused = torch.autograd.grad(loss(z_fused, s_fused), leaves, allow_unused=True)
+    assert torch.equal(z_fused, z_loop)
+    for a, b in zip(s_fused, s_loop):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    for leaf, a, b in zip(leaves, g_fused, g_loop):
+        if b is None:  # v_reset under reset_subtract
+            assert a is None or not a.any()
+            continue
+        assert a is not None and a.shape == leaf.shape
+        # 1e-9 absolute, and relative for large entries (the triangle surrogate's).
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    return z_loop, dict(zip(map(id, leaves), g_loop)), p
+
+
+@pytest.mark.parametrize("reset", [reset_value, reset_subtract])
+@pytest.mark.parametrize("model", list(MODELS))
+def test_equals_step_loop(kernels, model, reset):
+    z, grads, p = _compare(model, reset, "super", seed=1)
+    assert 0 < z.mean() < 0.5  # spikes, and not everywhere
+    delta_T = grads[id(p.delta_T)]
+    assert delta_T[1:].all() and not delta_T[0].any()  # no gradient where delta_T = 0
+
+
+def test_every_registered_surrogate(kernels):
+    for seed, method in enumerate(plugins.registry("surrogates")):
+        model = list(MODELS)[seed % 2]
+        _compare(model, reset_value if seed % 3 else reset_subtract, method, seed, steps=10)
+
+
+def test_clamped_exponent(kernels):
+    """A neuron starting far above threshold with a small ``delta_T``: its exponent is clamped
+    at 60 (E finite, slope 0), it spikes and resets; gradients still equal the loop's."""
+    gen = torch.Generator().manual_seed(5)
+    x, w_in, w_rec, state, p = _case("lif_adex", reset_value, "super", gen, steps=6)
+    with torch.no_grad():
+        p.delta_T[2] = 0.01
+        state.v[:, 2] = p.v_th[2] + 1.0  # exponent 100
+    z, _, _ = _compare("lif_adex", reset_value, "super", 5, case=(x, w_in, w_rec, state, p))
+    assert z[0, :, 2].all()
+
+
+def test_gradcheck(kernels):
+    """float64 gradcheck with the ``heaviside`` surrogate (no gradient through the spike):
+    every other path (currents, voltages through the exponential term, adaptation, both
+    weight matrices through the stored spikes, the initial state, every parameter) is exact."""
+    gen = torch.Generator().manual_seed(3)
+    x, w_in, w_rec, state, p = _case("lif_adex", reset_subtract, "heaviside", gen, steps=5)
+    x = x[:, :2].detach().requires_grad_()
+    state = LIFAdExState(*(f[:2].detach().requires_grad_() for f in state))
+    names = ("delta_T", "tau_mem_inv", "v_th", "tau_ada_inv", "adaptation_current", "tau_syn_inv")
+
+    def f(x, w_in, w_rec, z0, v0, i0, a0, *values):
+        q = p._replace(**dict(zip(names, values)))
+        z, final = lif_adex_recurrent_sequence(x, LIFAdExState(z0, v0, i0, a0), w_in, w_rec, q)
+        return (z, *final[1:])
+
+    args = (x, w_in, w_rec, *state, *(getattr(p, n) for n in names))
+    assert torch.autograd.gradcheck(f, args)
+
+
+@pytest.mark.parametrize("model", ["LIFExRecurrent", "LIFAdExRecurrent"])
+def test_module_routes_through_fused_op_with_autapses_masked(kernels, model):
+    torch.manual_seed(0)
+    trainable = ("tau_mem_inv", "v_th", "delta_T")
+    for autapses in (False, True):
+        m = getattr(norse_torch, model)(5, 7, autapses=autapses, trainable=trainable).double()
+        with torch.no_grad():
+            m.recurrent_weights.add_(torch.eye(7, dtype=F64))  # a diagonal to mask
+        x = torch.rand(30, 2, 5, dtype=F64) * 4
+        z, state = m(x)
+        assert "lif_adex_recurrent" in type(z.grad_fn).__name__  # the fused op ran
+        (z.sum() + state.v.sum()).backward()
+        grads = [q.grad.clone() for q in m.parameters()]
+        m.zero_grad()
+        m.record_states = True  # the step loop
+        z_loop, states = m(x)
+        (z_loop.sum() + states.v[-1].sum()).backward()
+        assert torch.equal(z, z_loop) and z.any()
+        for g, q in zip(grads, m.parameters()):
+            torch.testing.assert_close(g, q.grad, rtol=1e-9, atol=1e-9)
+        diagonal = torch.diagonal(m.recurrent_weights.grad)
+        assert diagonal.any() == autapses
+
+
+def test_unsupported_arguments_fall_back_with_a_warning(monkeypatch):
+    monkeypatch.setattr(recurrent, "_warned", set())  # each cause warns once per process
+    x = torch.rand(4, 2, 3)
+    custom = LIFAdExParameters(reset_method=lambda z, v, r, th: v)
+    m = norse_torch.LIFAdExRecurrent(3, 5, p=custom)
+    state = m.initial_state(x[0])
+    with pytest.warns(UserWarning, match="reset_method"):
+        assert fused_recurrent(lif_adex_step, x, state, *m.weights(), m.p, m.dt) is None
+    other = state._replace(a=state.a.double())
+    p = LIFAdExParameters()
+    with pytest.warns(UserWarning, match="torch.float64 on cpu with an input of torch.float32"):
+        assert fused_recurrent(lif_adex_step, x, other, *m.weights(), p, m.dt) is None
+
+
+def test_torch_compile_fullgraph_matches_eager():
+    # As for the other recurrent ops: no on-disk cache entry keyed by an older backward.
+    with torch.compiler.config.patch(force_disable_caches=True):
+        torch.manual_seed(2)
+        model = norse_torch.LIFAdExRecurrent(4, 6, trainable=("tau_ada_inv", "delta_T"))
+        x = torch.rand(12, 3, 4) * 3
+        eager, _ = model(x)
+        eager.sum().backward()
+        eager_grads = [q.grad.clone() for q in model.parameters()]
+        model.zero_grad()
+        torch._dynamo.reset()
+        compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
+        out, _ = compiled(x)
+        assert torch.equal(out, eager) and out.any()
+        out.sum().backward()
+        for q, g in zip(model.parameters(), eager_grads):
+            torch.testing.assert_close(q.grad, g)
+
+
+def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel():
+    forward, backward = contract.lif_adex_recurrent_forward, contract.lif_adex_recurrent_backward
+    assert check_recurrent_kernels("lif_adex", forward, backward) == 4
+
+    def wrong(function, index):
+        def run(*args):
+            results = list(function(*args))
+            results[index] = results[index] * 1.001
+            return results
+
+        return run
+
+    with pytest.raises(AssertionError, match="backward GA"):
+        check_recurrent_kernels("lif_adex", forward, wrong(backward, 3))
+    with pytest.raises(AssertionError, match="forward a_T"):
+        check_recurrent_kernels("lif_adex", wrong(forward, -1), backward)
+
+
+def test_opcheck(monkeypatch):
+    """``torch.library.opcheck``: schema (no aliasing), autograd registration, fake tensors."""
+    monkeypatch.setenv("NORSE_KERNELS", "reference")
+    gen = torch.Generator().manual_seed(0)
+    steps, batch, hidden = 4, 2, 3
+
+    def step(low=0.0, high=1.0):
+        t = low + (high - low) * torch.rand((batch, hidden), generator=gen, dtype=F64)
+        return t.requires_grad_()
+
+    x = torch.rand((steps, batch, hidden), generator=gen, dtype=F64).requires_grad_()
+    w = (0.3 * torch.rand((hidden, hidden), generator=gen, dtype=F64)).requires_grad_()
+    z0, v0, i0, a0 = torch.zeros(batch, hidden, dtype=F64), step(high=0.5), step(), step()
+    k, ks, v_leak = step(0.05, 0.1), step(0.1, 0.2), step(-0.1, 0.1)
+    v_th, v_reset, delta_T = step(0.4, 0.6), step(-0.1, 0.1), step(0.1, 0.5)
+    ka, c, bs = step(0.01, 0.05), step(1, 3), step(0.1, 0.3)
+    coefficients = (k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
+    op = torch.ops.norse.lif_adex_recurrent_sequence.default
+    utils = ("test_schema", "test_autograd_registration", "test_faketensor")
+    alpha = torch.tensor(4.0, dtype=F64)
+    for adaptive in (False, True):
+        args = (x, w, z0, v0, i0, a0, *coefficients, False, adaptive, True, "super", alpha)
+        torch.library.opcheck(op, args, test_utils=utils)
