@@ -159,6 +159,14 @@ def test_the_contract_names_every_op_and_the_references_signatures():
             contract.LIF_REFRAC_RECURRENT_BACKWARD_ARGS,
             contract.lif_refrac_recurrent_backward,
         ),
+        "izhikevich_recurrent_sequence": (
+            contract.IZHIKEVICH_RECURRENT_FORWARD_ARGS,
+            contract.izhikevich_recurrent_forward,
+        ),
+        "izhikevich_recurrent_backward": (
+            contract.IZHIKEVICH_RECURRENT_BACKWARD_ARGS,
+            contract.izhikevich_recurrent_backward,
+        ),
         "coba_lif_recurrent_sequence": (
             contract.COBA_LIF_RECURRENT_FORWARD_ARGS,
             contract.coba_lif_recurrent_forward,

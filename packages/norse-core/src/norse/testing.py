@@ -359,7 +359,7 @@ def check_recurrent_kernels(
     seed: int = 0,
 ) -> int:
     """Check a kernel pair of a recurrent op (``"lif"``, ``"lsnn"``, ``"lif_refrac"``,
-    ``"coba_lif"`` or ``"lif_adex"``) against the reference.
+    ``"coba_lif"``, ``"lif_adex"`` or ``"izhikevich"``) against the reference.
 
     ``forward`` serves ``norse::{op}_recurrent_sequence``, ``backward``
     ``norse::{op}_recurrent_backward`` (arguments in :mod:`norse.torch.ops.contract`). Runs
@@ -373,9 +373,12 @@ def check_recurrent_kernels(
         return _check_coba_lif_recurrent(forward, backward, device, dtypes, seed)
     if op == "lif_adex":
         return _check_lif_adex_recurrent(forward, backward, device, dtypes, seed)
+    if op == "izhikevich":
+        return _check_izhikevich_recurrent(forward, backward, device, dtypes, seed)
     if op not in ("lif", "lsnn"):
         raise ValueError(
-            f"op must be 'lif', 'lsnn', 'lif_refrac', 'coba_lif' or 'lif_adex', got {op!r}"
+            "op must be 'lif', 'lsnn', 'lif_refrac', 'coba_lif', 'lif_adex' or 'izhikevich', "
+            f"got {op!r}"
         )
     lif = op == "lif"
     reference_forward = contract.lif_recurrent_forward if lif else contract.lsnn_recurrent_forward
@@ -478,10 +481,11 @@ def _check_lif_refrac_recurrent(
 
 
 _COBA_RANGES = (
-    (0.05, 0.3), (0.05, 0.3), (0.02, 0.1), (0.1, 0.4), (-22.0, -18.0), (50.0, 70.0),
-    (-110.0, -90.0), (-12.0, -8.0), (-72.0, -68.0),
+    (0.05, 0.3), (0.05, 0.3), (0.02, 0.1), (0.1, 0.4), (-0.1, 0.1), (4.0, 6.0), (-4.0, -2.0),
+    (0.8, 1.2), (-0.6, -0.4),
 )  # fmt: skip
-"""Ranges of the CobaLIF cases' ``de, di, k, gl, vr, ee, ei, v_th, v_reset``."""
+"""Ranges of the CobaLIF cases' ``de, di, k, gl, vr, ee, ei, v_th, v_reset`` (potentials
+shifted so that the threshold is positive and reset by subtraction lowers the voltage)."""
 
 
 def _check_coba_lif_recurrent(
@@ -504,7 +508,7 @@ def _check_coba_lif_recurrent(
             xe, xi = rand(steps, *shape, high=3.0), rand(steps, *shape, high=1.0)
             we, wi = (torch.relu(rand(hidden, hidden, low=-0.5, high=1.0)) for _ in range(2))
             z0 = (rand(*shape) > 0.5).to(dtype)
-            state = [rand(*shape, low=-20.0, high=-10.0), rand(*shape, high=0.5)]
+            state = [rand(*shape, high=0.8), rand(*shape, high=0.5)]
             state.append(rand(*shape, high=0.5))
             c = [rand(*shape, low=lo, high=hi) for lo, hi in _COBA_RANGES]
             args = [xe, xi, we, wi, z0, *state, *c, subtract]
@@ -578,6 +582,53 @@ def _check_lif_adex_recurrent(
             args = [*g, s, z, z0, u, v, v0, w, *coefficients, subtract, adaptive, n != 1]
             names = ("GU", "GJ", "GV", "GA", "gv0", "gi0", "ga0", "gz0", "gW")
             got, want = backward(*args), contract.lif_adex_recurrent_backward(*args)
+            _compare(f"{label} backward", names, got, want, dtype)
+            count += 1
+    return count
+
+
+def _check_izhikevich_recurrent(
+    forward: Callable[..., Any],
+    backward: Callable[..., Any],
+    device: str,
+    dtypes: Sequence[torch.dtype],
+    seed: int,
+) -> int:
+    """:func:`check_recurrent_kernels` for ``norse::izhikevich_recurrent_sequence``: 1, 9 and
+    16 steps of neurons starting between rest and threshold, with per-neuron parameters
+    around the ``tonic_spiking`` preset, with and without the kept states and the weight
+    gradient; spikes must be equal."""
+    count = 0
+    for dtype in dtypes:
+        for k, keep in enumerate([True, False, True]):
+            gen = torch.Generator().manual_seed(seed + k)
+            rand = _random(gen, dtype, device)
+            steps, shape = (1, 9, 16)[k], (3, 6)
+            x = rand(steps, *shape, low=0.0, high=30.0)
+            w = rand(shape[1], shape[1], low=-8.0, high=8.0)
+            z0 = (rand(*shape) > 0.5).to(dtype)
+            v0, u0 = rand(*shape, low=-70.0, high=25.0), rand(*shape, low=-16.0, high=-10.0)
+            ranges = (
+                (0.15, 0.3), (0.01, 0.05), (0.15, 0.25), (-65.0, -50.0), (2.0, 8.0),
+                (0.035, 0.045), (4.5, 5.5), (120.0, 140.0), (25.0, 35.0),
+            )  # fmt: skip
+            k_, a, b, c, d, sq, mn, bias, v_th = (
+                rand(*shape, low=lo, high=hi) for lo, hi in ranges
+            )
+            args = [x, w, z0, v0, u0, k_, a, b, c, d, sq, mn, bias, v_th, keep]
+            names = ("z", "vp", "u", "i", "v_T", "u_T")
+            label = f"izhikevich recurrent T{steps}{'-keep_states' if keep else ''} [{dtype}]"
+            want = contract.izhikevich_recurrent_forward(*args)
+            _compare(f"{label} forward", names, forward(*args), want, dtype, exact=("z",))
+            z, vp = want[0], want[1]
+            g = [rand(steps, *shape, low=-1.0, high=1.0)]
+            if k == 2:  # the gradient of z.sum(): one value, all strides 0
+                g = [torch.ones((), dtype=dtype, device=device).expand(steps, *shape)]
+            g += [rand(*shape, low=-1.0, high=1.0) for _ in range(2)]
+            s = rand(steps, *shape)
+            args = [*g, s, z, vp, z0, v0, w, k_, a, b, c, d, sq, mn, k != 1]
+            names = ("GV", "GU", "GI", "gv0", "gu0", "gz0", "g_c", "g_d", "g_vth", "gW")
+            got, want = backward(*args), contract.izhikevich_recurrent_backward(*args)
             _compare(f"{label} backward", names, got, want, dtype)
             count += 1
     return count

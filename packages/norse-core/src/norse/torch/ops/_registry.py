@@ -49,6 +49,8 @@ OPS = (
     "norse::lsnn_recurrent_backward",
     "norse::lif_refrac_recurrent_sequence",
     "norse::lif_refrac_recurrent_backward",
+    "norse::izhikevich_recurrent_sequence",
+    "norse::izhikevich_recurrent_backward",
     "norse::coba_lif_recurrent_sequence",
     "norse::coba_lif_recurrent_backward",
     "norse::lif_adex_recurrent_sequence",
@@ -69,6 +71,14 @@ _REFERENCE_NAMES = {
     "norse::lif_refrac_recurrent_backward": (
         "recurrent_reference",
         "lif_refrac_recurrent_backward",
+    ),
+    "norse::izhikevich_recurrent_sequence": (
+        "recurrent_izhikevich_reference",
+        "izhikevich_recurrent_forward",
+    ),
+    "norse::izhikevich_recurrent_backward": (
+        "recurrent_izhikevich_reference",
+        "izhikevich_recurrent_backward",
     ),
     "norse::coba_lif_recurrent_sequence": (
         "recurrent_coba_reference",

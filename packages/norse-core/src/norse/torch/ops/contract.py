@@ -87,6 +87,13 @@ follows the same pattern: ``lif_refrac_recurrent_forward(*LIF_REFRAC_RECURRENT_F
 ``keep_states``; ``rho`` the counters after every step), and the backward recursion
 (``norse::lif_refrac_recurrent_backward``, :data:`LIF_REFRAC_RECURRENT_BACKWARD_ARGS`)
 returns ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``.
+``norse::izhikevich_recurrent_sequence`` (recurrent Izhikevich; equations in
+:mod:`norse.torch.ops.recurrent_izhikevich_reference`, ``k = tau_inv dt``):
+``izhikevich_recurrent_forward(*IZHIKEVICH_RECURRENT_FORWARD_ARGS) -> (z, vp, u, i, v_T, u_T)``
+(``vp`` the pre-reset voltages; the recovery ``u`` and currents ``i`` of every step empty
+unless ``keep_states``), and the backward recursion (``norse::izhikevich_recurrent_backward``,
+:data:`IZHIKEVICH_RECURRENT_BACKWARD_ARGS`) returns ``(GV, GU, GI, gv0, gu0, gz0, g_c, g_d,
+g_vth, gW)``.
 ``norse::coba_lif_recurrent_sequence`` (recurrent conductance-based LIF; equations in
 :mod:`norse.torch.ops.recurrent_coba_reference`) takes the projected excitatory and inhibitory
 inputs ``xe``, ``xi`` and the non-negative recurrent weights ``we = relu(W_rec)``, ``wi =
@@ -123,7 +130,12 @@ plugins`` and ``norse kernels status`` call it). A kernel without them is always
 
 from __future__ import annotations
 
-from norse.torch.ops import recurrent_adex_reference, recurrent_coba_reference, recurrent_reference
+from norse.torch.ops import (
+    recurrent_adex_reference,
+    recurrent_coba_reference,
+    recurrent_izhikevich_reference,
+    recurrent_reference,
+)
 from norse.torch.ops._lsnn_reference import GRAD_NAMES as LSNN_GRAD_NAMES
 from norse.torch.ops._lsnn_reference import lsnn_backward, lsnn_forward
 from norse.torch.ops._lsnn_reference import needs_input as lsnn_needs_input
@@ -139,6 +151,8 @@ __all__ = [
     "COBA_LIF_RECURRENT_BACKWARD_ARGS",
     "COBA_LIF_RECURRENT_FORWARD_ARGS",
     "CONTRACT_VERSION",
+    "IZHIKEVICH_RECURRENT_BACKWARD_ARGS",
+    "IZHIKEVICH_RECURRENT_FORWARD_ARGS",
     "LEAKY_BACKWARD_ARGS",
     "LEAKY_FORWARD_ARGS",
     "LEAKY_GRAD_NAMES",
@@ -158,6 +172,8 @@ __all__ = [
     "coba_lif_recurrent_forward",
     "compatible",
     "inline_surrogates",
+    "izhikevich_recurrent_backward",
+    "izhikevich_recurrent_forward",
     "leaky_backward",
     "leaky_forward",
     "lif_adex_recurrent_backward",
@@ -255,6 +271,17 @@ LIF_REFRAC_RECURRENT_BACKWARD_ARGS = (
 )  # fmt: skip
 """Positional arguments of a ``norse::lif_refrac_recurrent_backward`` kernel."""
 
+IZHIKEVICH_RECURRENT_FORWARD_ARGS = (
+    "x", "w", "z0", "v0", "u0", "k", "a", "b", "c", "d", "sq", "mn", "bias", "v_th",
+    "keep_states",
+)  # fmt: skip
+"""Positional arguments of a ``norse::izhikevich_recurrent_sequence`` kernel."""
+
+IZHIKEVICH_RECURRENT_BACKWARD_ARGS = (
+    "g_z", "g_v", "g_u", "s", "z", "vp", "z0", "v0", "w", "k", "a", "b", "c", "d", "sq", "mn",
+    "need_w",
+)  # fmt: skip
+"""Positional arguments of a ``norse::izhikevich_recurrent_backward`` kernel."""
 LIF_ADEX_RECURRENT_FORWARD_ARGS = (
     "x", "w", "z0", "v0", "i0", "a0", "k", "ks", "v_leak", "v_th", "v_reset", "delta_T", "ka",
     "c", "bs", "subtract", "adaptive", "keep_states",
@@ -273,6 +300,8 @@ lsnn_recurrent_forward = recurrent_reference.lsnn_recurrent_forward
 lsnn_recurrent_backward = recurrent_reference.lsnn_recurrent_backward
 lif_refrac_recurrent_forward = recurrent_reference.lif_refrac_recurrent_forward
 lif_refrac_recurrent_backward = recurrent_reference.lif_refrac_recurrent_backward
+izhikevich_recurrent_forward = recurrent_izhikevich_reference.izhikevich_recurrent_forward
+izhikevich_recurrent_backward = recurrent_izhikevich_reference.izhikevich_recurrent_backward
 
 COBA_LIF_RECURRENT_FORWARD_ARGS = (
     "xe", "xi", "we", "wi", "z0", "v0", "ge0", "gi0", "de", "di", "k", "gl", "vr", "ee", "ei",

@@ -690,8 +690,8 @@ def _unsupported(input_tensor: Tensor, state: Any, weights: tuple[Tensor, Tensor
     if input_tensor.dim() != 3:
         return f"an input of shape {tuple(input_tensor.shape)} (expected (T, B, input_size))"
     spiking = p.lif if isinstance(p, LIFRefracParameters) else p  # reset, surrogate, alpha
-    if spiking.reset_method not in _RESETS:
-        reset = spiking.reset_method
+    reset = getattr(spiking, "reset_method", reset_value)  # Izhikevich: always to a value
+    if reset not in _RESETS:
         return f"reset_method {getattr(reset, '__name__', reset)!r}"
     if not isinstance(spiking.method, str):
         return "a surrogate method that is not a registered name"
@@ -719,7 +719,8 @@ def fused_recurrent(
     dt: float,
 ) -> tuple[Tensor, Any] | None:
     """Run the recurrent ``step`` (``lif_step``, ``lsnn_step``, ``lif_refrac_step``,
-    ``coba_lif_step``) over a sequence, fused.
+    ``coba_lif_step``, or one registered by the modules imported at the end of this one) over a
+    sequence, fused.
 
     Returns ``(outputs, final_state)`` as the step loop would, or None when the caller must
     loop: for other step functions silently (they have no fused op), and with a warning,
@@ -741,3 +742,8 @@ def fused_recurrent(
             )
         return None
     return fused(input_tensor, state, input_weights, recurrent_weights, p, dt)
+
+
+# Models whose fused op lives in its own module register it in _FUSED when imported (after
+# the helpers above, which they use).
+from norse.torch.ops import recurrent_izhikevich  # noqa: E402, F401
