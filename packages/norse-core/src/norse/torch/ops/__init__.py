@@ -45,6 +45,12 @@ REFERENCE_KERNELS: list[KernelSpec] = [
     KernelSpec(
         "norse::lif_refrac_recurrent_backward", "cpu", recurrent_cpp.LIF_REFRAC_BACKWARD, _CPP
     ),
+    KernelSpec(
+        "norse::izhikevich_recurrent_sequence", "cpu", recurrent_cpp.IZHIKEVICH_FORWARD, _CPP
+    ),
+    KernelSpec(
+        "norse::izhikevich_recurrent_backward", "cpu", recurrent_cpp.IZHIKEVICH_BACKWARD, _CPP
+    ),
 ]
 """The core's own CPU kernels, registered through ``norse_register_kernels``.
 
