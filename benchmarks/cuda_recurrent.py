@@ -6,9 +6,9 @@ Triton kernel yet; ``norse.torch.ops.kernel_table`` shows it): its time loop run
 ``addmm`` and a few elementwise kernels per step, and the parameter and weight gradients are
 single batched products after the loop.
 
-1. Checks (float64): ``LIFRecurrent`` and ``LSNNRecurrent`` through the fused op against the
-   same module's step loop (``record_states=True``): spikes equal, weight and parameter
-   gradients within 1e-9.
+1. Checks (float64): every layer of :data:`MODELS` through the fused op against the same
+   module's step loop (``record_states=True``): spikes equal, weight and parameter gradients
+   within 1e-9.
 2. Timing: forward + backward of ``spikes.sum()`` (weight gradients included), float32,
    T x B x N with N inputs, fused op against the step loop.
 """
@@ -23,7 +23,12 @@ import torch
 
 import norse.torch as norse_torch
 
-MODELS = {"lif": norse_torch.LIFRecurrent, "lsnn": norse_torch.LSNNRecurrent}
+MODELS = {
+    "lif": (norse_torch.LIFRecurrent, ("tau_mem_inv", "v_th"), 2.0),
+    "lsnn": (norse_torch.LSNNRecurrent, ("tau_mem_inv", "v_th"), 5.0),
+    "lif_refrac": (norse_torch.LIFRefracRecurrent, ("lif_tau_mem_inv", "lif_v_th"), 2.0),
+}
+"""The fused recurrent layers: ``name: (class, trainable parameters in the check, input gain)``."""
 
 
 def _run(model, x):
@@ -37,9 +42,9 @@ def check(device: str) -> list[str]:
     """Fused against loop on ``device`` in float64; returns the failures (empty: passed)."""
     failures = []
     torch.manual_seed(0)
-    for name, cls in MODELS.items():
-        model = cls(8, 24, trainable=("tau_mem_inv", "v_th")).double().to(device)
-        x = torch.rand(60, 4, 8, dtype=torch.float64, device=device) * (2 if name == "lif" else 5)
+    for name, (cls, trainable, gain) in MODELS.items():
+        model = cls(8, 24, trainable=trainable).double().to(device)
+        x = torch.rand(60, 4, 8, dtype=torch.float64, device=device) * gain
         z_fused, g_fused = _run(model, x)
         model.record_states = True
         z_loop, g_loop = _run(model, x)
@@ -69,18 +74,18 @@ def _median_time(f, device: str, repeats: int = 5) -> float:
 def time_sizes(device: str, steps: int, batch: int, sizes: list[int]) -> None:
     """Print fused and loop forward + backward times per model and size."""
     print(f"Recurrent layers on {device}: T={steps}, B={batch}, forward + backward")
-    print(f"  {'model':<6} {'N':>6} {'fused ms':>10} {'loop ms':>10} {'speed-up':>9}")
-    for name, cls in MODELS.items():
+    print(f"  {'model':<10} {'N':>6} {'fused ms':>10} {'loop ms':>10} {'speed-up':>9}")
+    for name, (cls, _, gain) in MODELS.items():
         for n in sizes:
             torch.manual_seed(0)
             model = cls(n, n).to(device)
-            x = torch.rand(steps, batch, n, device=device) * (1 if name == "lif" else 3)
+            x = torch.rand(steps, batch, n, device=device) * gain / 2
             fused = _median_time(lambda m=model, x=x: _run(m, x), device)
             model.record_states = True
             loop = _median_time(lambda m=model, x=x: _run(m, x), device, repeats=1)
             model.record_states = False
             print(
-                f"  {name:<6} {n:>6} {fused * 1e3:>10.2f} {loop * 1e3:>10.2f} {loop / fused:>8.1f}x"
+                f"  {name:<10} {n:>6} {fused * 1e3:>10.2f} {loop * 1e3:>10.2f} {loop / fused:>8.1f}x"
             )
 
 

@@ -60,7 +60,7 @@ def plot(results: dict[str, dict[int, dict[str, float]]], out: str) -> None:
         ax.set_xticks(range(len(sizes)), [f"N={n}" if n else "MNIST-shaped" for n in sizes])
         ax.set_yscale("log")
         ax.set_ylabel("forward + backward, median (s)")
-        shape = "T=32, B=32" if config == "conv" else "T=500, B=16"
+        shape = "T=32, B=32" if config.startswith("conv") else "T=500, B=16"
         ax.set_title(f"{config}, {shape} (lower is better)")
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -19,7 +19,8 @@ from norse import plugins
 from norse.testing import check_recurrent_kernels
 from norse.torch.functional.coba_lif import CobaLIFParameters, CobaLIFState, coba_lif_step
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import contract, recurrent, select
+from norse.torch.ops import contract, recurrent, recurrent_cpp, select
+from norse.torch.ops import recurrent_coba_reference as reference
 from norse.torch.ops.recurrent import fused_recurrent
 from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
 
@@ -250,3 +251,55 @@ def test_opcheck(monkeypatch):
     utils = ("test_schema", "test_autograd_registration", "test_faketensor")
     op = torch.ops.norse.coba_lif_recurrent_sequence.default
     torch.library.opcheck(op, (*args, "super", torch.tensor(4.0, dtype=F64)), test_utils=utils)
+
+
+def test_the_cpp_kernels_conform():
+    if not recurrent_cpp.COBA_LIF_FORWARD.available()[0]:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    dtypes = (torch.float32, torch.float64)
+    kernels = (recurrent_cpp.COBA_LIF_FORWARD, recurrent_cpp.COBA_LIF_BACKWARD)
+    assert check_recurrent_kernels("coba_lif", *kernels, dtypes=dtypes) == 6
+
+
+@pytest.mark.parametrize("drive", [0.2, 3.0])  # sparse and dense recurrent paths
+def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
+    """The C++ forward and backward against the reference with more neurons than one
+    weight-gradient tile (and not a multiple of it), at a low and a high spike rate (the
+    sparse row sums and the dense products), an expanded output gradient and both resets."""
+    if recurrent_cpp.load() is None:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(4)
+    steps, batch, h = 12, 3, 150
+
+    def rnd(*shape, low=0.0, high=1.0):
+        return low + (high - low) * torch.rand(shape, generator=gen, dtype=F64)
+
+    xe, xi = rnd(steps, batch, h, high=drive), rnd(steps, batch, h, high=0.3 * drive)
+    w = torch.randn(h, h, generator=gen, dtype=F64) * 0.05
+    we, wi = torch.relu(w), torch.relu(-w)
+    z0 = (rnd(batch, h) < 0.3).to(F64)
+    state = [rnd(batch, h, high=0.8), rnd(batch, h, high=0.5), rnd(batch, h, high=0.5)]
+    ranges = ((0.05, 0.2), (0.05, 0.2), (0.02, 0.06), (0.3, 0.6), (0, 0.1), (4, 6), (-4, -2))
+    ranges += ((0.8, 1.2), (-0.6, -0.4))
+    c = [rnd(batch, h, low=lo, high=hi) for lo, hi in ranges]
+    rates = []
+    for subtract in (False, True):
+        args = (xe, xi, we, wi, z0, *state, *c, subtract, True)
+        cpp = recurrent_cpp.COBA_LIF_FORWARD(*args)
+        want = reference.coba_lif_recurrent_forward(*args)
+        assert torch.equal(cpp[0], want[0])
+        for a, b in zip(cpp, want):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+        z, u, v, ej, ij = want[:5]
+        rates.append(z.mean().item())
+        g_z = torch.ones((), dtype=F64).expand(steps, batch, h)
+        grads = [rnd(batch, h, low=-1.0, high=1.0) for _ in range(3)]
+        s = rnd(steps, batch, h)
+        coefficients = [*c[:4], *c[5:]]  # all but v_rest
+        args = (g_z, *grads, s, z, z0, u, v, state[0], ej, ij, we, wi, *coefficients)
+        cpp = recurrent_cpp.COBA_LIF_BACKWARD(*args, subtract, True)
+        want = reference.coba_lif_recurrent_backward(*args, subtract, True)
+        for a, b in zip(cpp, want):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    sparse = max(rates) < recurrent_cpp.DENSE_ABOVE
+    assert sparse == (drive < 1), rates

@@ -481,10 +481,11 @@ def _check_lif_refrac_recurrent(
 
 
 _COBA_RANGES = (
-    (0.05, 0.3), (0.05, 0.3), (0.02, 0.1), (0.1, 0.4), (-22.0, -18.0), (50.0, 70.0),
-    (-110.0, -90.0), (-12.0, -8.0), (-72.0, -68.0),
+    (0.05, 0.3), (0.05, 0.3), (0.02, 0.1), (0.1, 0.4), (-0.1, 0.1), (4.0, 6.0), (-4.0, -2.0),
+    (0.8, 1.2), (-0.6, -0.4),
 )  # fmt: skip
-"""Ranges of the CobaLIF cases' ``de, di, k, gl, vr, ee, ei, v_th, v_reset``."""
+"""Ranges of the CobaLIF cases' ``de, di, k, gl, vr, ee, ei, v_th, v_reset`` (potentials
+shifted so that the threshold is positive and reset by subtraction lowers the voltage)."""
 
 
 def _check_coba_lif_recurrent(
@@ -507,7 +508,7 @@ def _check_coba_lif_recurrent(
             xe, xi = rand(steps, *shape, high=3.0), rand(steps, *shape, high=1.0)
             we, wi = (torch.relu(rand(hidden, hidden, low=-0.5, high=1.0)) for _ in range(2))
             z0 = (rand(*shape) > 0.5).to(dtype)
-            state = [rand(*shape, low=-20.0, high=-10.0), rand(*shape, high=0.5)]
+            state = [rand(*shape, high=0.8), rand(*shape, high=0.5)]
             state.append(rand(*shape, high=0.5))
             c = [rand(*shape, low=lo, high=hi) for lo, hi in _COBA_RANGES]
             args = [xe, xi, we, wi, z0, *state, *c, subtract]

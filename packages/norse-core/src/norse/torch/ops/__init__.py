@@ -51,6 +51,8 @@ REFERENCE_KERNELS: list[KernelSpec] = [
     KernelSpec(
         "norse::izhikevich_recurrent_backward", "cpu", recurrent_cpp.IZHIKEVICH_BACKWARD, _CPP
     ),
+    KernelSpec("norse::coba_lif_recurrent_sequence", "cpu", recurrent_cpp.COBA_LIF_FORWARD, _CPP),
+    KernelSpec("norse::coba_lif_recurrent_backward", "cpu", recurrent_cpp.COBA_LIF_BACKWARD, _CPP),
 ]
 """The core's own CPU kernels, registered through ``norse_register_kernels``.
 

@@ -29,7 +29,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from norse.torch.ops import _cpp, recurrent_izhikevich_reference, recurrent_reference
+from norse.torch.ops import (
+    _cpp,
+    recurrent_coba_reference,
+    recurrent_izhikevich_reference,
+    recurrent_reference,
+)
 from norse.torch.ops._build import build_extension, extension_status
 
 __all__ = ["DENSE_ABOVE", "SOURCES", "RecurrentCppKernel", "load", "status", "surrogate_values"]
@@ -39,7 +44,7 @@ DENSE_ABOVE = 0.2
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
 
-SOURCES = ("recurrent_cpp.cpp", "recurrent_izhikevich.cpp")
+SOURCES = ("recurrent_cpp.cpp", "recurrent_izhikevich.cpp", "recurrent_coba.cpp")
 """The C++ sources of the recurrent extension, concatenated in this order (the first defines
 the helpers the others use)."""
 
@@ -64,6 +69,8 @@ _FUNCTIONS = (
     "lif_refrac_recurrent_backward",
     "izhikevich_recurrent_forward",
     "izhikevich_recurrent_backward",
+    "coba_lif_recurrent_forward",
+    "coba_lif_recurrent_backward",
 )
 
 
@@ -221,3 +228,27 @@ IZHIKEVICH_BACKWARD = RecurrentCppKernel(
     strided_first=True,
 )
 """The C++ backward recursion of ``norse::izhikevich_recurrent_sequence`` (CPU)."""
+
+
+def _coba_forward(xe, xi, we, wi, z0, v0, ge0, gi0, de, di, k, gl, vr, ee, ei, th, rs, sub, keep):
+    args = (xe, xi, we, wi, z0, v0, ge0, gi0, de, di, k, gl, vr, ee, ei, th, rs, sub, keep)
+    return tuple(load().coba_lif_recurrent_forward(*args, DENSE_ABOVE))
+
+
+def _coba_backward(*args):
+    return tuple(load().coba_lif_recurrent_backward(*args, DENSE_ABOVE))
+
+
+COBA_LIF_FORWARD = RecurrentCppKernel(
+    "coba_lif_recurrent_forward_cpp",
+    _coba_forward,
+    recurrent_coba_reference.coba_lif_recurrent_forward,
+)
+"""The C++ forward of ``norse::coba_lif_recurrent_sequence`` (CPU)."""
+COBA_LIF_BACKWARD = RecurrentCppKernel(
+    "coba_lif_recurrent_backward_cpp",
+    _coba_backward,
+    recurrent_coba_reference.coba_lif_recurrent_backward,
+    strided_first=True,
+)
+"""The C++ backward recursion of ``norse::coba_lif_recurrent_sequence`` (CPU)."""
