@@ -23,7 +23,12 @@ from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, lif_ex_st
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import contract, recurrent, select
 from norse.torch.ops.recurrent import fused_recurrent
-from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
+from norse.torch.ops.recurrent_adex import (
+    LIF_ADEX_BACKWARD,
+    LIF_ADEX_FORWARD,
+    lif_adex_recurrent_sequence,
+    lif_ex_recurrent_sequence,
+)
 
 F64 = torch.float64
 T, B, N_IN, H = 25, 3, 4, 6
@@ -264,3 +269,56 @@ def test_opcheck(monkeypatch):
     for adaptive in (False, True):
         args = (x, w, z0, v0, i0, a0, *coefficients, False, adaptive, True, "super", alpha)
         torch.library.opcheck(op, args, test_utils=utils)
+
+
+def test_the_cpp_kernels_conform():
+    if not LIF_ADEX_FORWARD.available()[0]:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    dtypes = (torch.float32, torch.float64)
+    assert check_recurrent_kernels("lif_adex", LIF_ADEX_FORWARD, LIF_ADEX_BACKWARD, dtypes=dtypes)
+
+
+@pytest.mark.parametrize("drive", [0.15, 0.8])  # sparse and dense recurrent paths
+def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
+    """The C++ forward and backward against the reference with more neurons than one
+    weight-gradient tile (and not a multiple of it), at a low and a high spike rate (the
+    sparse row sums and the dense products), an expanded output gradient, both resets and
+    both models."""
+    from norse.torch.ops import recurrent_adex_reference as reference
+
+    if not LIF_ADEX_FORWARD.available()[0]:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(4)
+    steps, batch, h = 12, 3, 150
+
+    def rnd(low=0.0, high=1.0, shape=(batch, h)):
+        return low + (high - low) * torch.rand(shape, generator=gen, dtype=F64)
+
+    x = rnd(high=drive, shape=(steps, batch, h))
+    w = torch.randn(h, h, generator=gen, dtype=F64) * 0.05
+    z0 = (rnd() < 0.3).to(F64)
+    state = [rnd(high=0.5), rnd(high=0.5), rnd(high=0.3)]
+    k, ks, v_leak = rnd(0.05, 0.15), rnd(0.1, 0.3), rnd(-0.1, 0.1)
+    v_th, v_reset, delta_T = rnd(0.4, 0.6), rnd(-0.1, 0.1), rnd(0.1, 0.4)
+    ka, c, bs = rnd(0.02, 0.1), rnd(1.0, 3.0), rnd(0.1, 0.4)
+    rates = []
+    for subtract, adaptive in ((False, True), (True, False)):
+        coefficients = (k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
+        args = (x, w, z0, *state, *coefficients, subtract, adaptive, True)
+        cpp = LIF_ADEX_FORWARD(*args)
+        want = reference.lif_adex_recurrent_forward(*args)
+        assert torch.equal(cpp[0], want[0])
+        for a, b in zip(cpp, want):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+        z, u, v = want[:3]
+        rates.append(z.mean().item())
+        g_z = torch.ones((), dtype=F64).expand(steps, batch, h)
+        grads = [rnd(-1.0, 1.0) for _ in range(3)]
+        s = rnd(shape=(steps, batch, h))
+        coefficients = (k, ks, v_th, v_reset, delta_T, ka, c, bs)
+        args = (g_z, *grads, s, z, z0, u, v, state[0], w, *coefficients, subtract, adaptive, True)
+        for a, b in zip(LIF_ADEX_BACKWARD(*args), reference.lif_adex_recurrent_backward(*args)):
+            torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    from norse.torch.ops.recurrent_cpp import DENSE_ABOVE
+
+    assert (max(rates) < DENSE_ABOVE) == (drive < 0.5), rates

@@ -98,6 +98,14 @@ def _cases() -> dict[str, dict[str, torch.Tensor]]:
     _no_autapses(model)
     out, state = model(x)
     results["lif_refrac"] = {"out": out.detach(), "rho": state.rho.detach()}
+
+    # 7. An adaptive exponential recurrent layer (ours runs the fused op): forward and every
+    #    parameter's gradient (the spike in the reset and the adaptation jump is not detached
+    #    in either).
+    model = norse.LIFAdExRecurrent(5, 6, p=norse.LIFAdExParameters(method="tanh", alpha=2.0))
+    _fix_weights(model, 6)
+    _no_autapses(model)
+    results["lif_adex"] = _run(model, x)
     return results
 
 

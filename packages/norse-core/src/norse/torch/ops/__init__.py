@@ -10,7 +10,7 @@ through the ``norse_register_kernels`` hook replace the reference implementation
 """
 
 from norse.hookspecs import KernelSpec
-from norse.torch.ops import _cpp, recurrent_cpp
+from norse.torch.ops import _cpp, recurrent_adex, recurrent_cpp
 from norse.torch.ops._build import KernelFallbackWarning
 from norse.torch.ops.contract import CONTRACT_VERSION
 from norse.torch.ops._registry import KERNELS_ENV, OPS, KernelChoice, kernel_table, select
@@ -47,6 +47,8 @@ REFERENCE_KERNELS: list[KernelSpec] = [
     ),
     KernelSpec("norse::coba_lif_recurrent_sequence", "cpu", recurrent_cpp.COBA_LIF_FORWARD, _CPP),
     KernelSpec("norse::coba_lif_recurrent_backward", "cpu", recurrent_cpp.COBA_LIF_BACKWARD, _CPP),
+    KernelSpec("norse::lif_adex_recurrent_sequence", "cpu", recurrent_adex.LIF_ADEX_FORWARD, _CPP),
+    KernelSpec("norse::lif_adex_recurrent_backward", "cpu", recurrent_adex.LIF_ADEX_BACKWARD, _CPP),
 ]
 """The core's own CPU kernels, registered through ``norse_register_kernels``.
 

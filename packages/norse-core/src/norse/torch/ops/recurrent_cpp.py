@@ -39,7 +39,7 @@ DENSE_ABOVE = 0.2
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
 
-SOURCES = ("recurrent_cpp.cpp", "recurrent_coba.cpp")
+SOURCES = ("recurrent_cpp.cpp", "recurrent_coba.cpp", "recurrent_adex.cpp")
 """The C++ sources of the recurrent extension, concatenated in this order (the first defines
 the helpers the others use)."""
 
@@ -64,6 +64,8 @@ _FUNCTIONS = (
     "lif_refrac_recurrent_backward",
     "coba_lif_recurrent_forward",
     "coba_lif_recurrent_backward",
+    "lif_adex_recurrent_forward",
+    "lif_adex_recurrent_backward",
 )
 
 
