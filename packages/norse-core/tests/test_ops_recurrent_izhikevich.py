@@ -24,7 +24,8 @@ from norse.torch.functional.izhikevich import (
     IzhikevichRecurrentState,
     izhikevich_recurrent_step,
 )
-from norse.torch.ops import contract, recurrent, select
+from norse.torch.ops import contract, recurrent, recurrent_cpp, select
+from norse.torch.ops import recurrent_izhikevich_reference as reference
 from norse.torch.ops.recurrent import fused_recurrent
 from norse.torch.ops.recurrent_izhikevich import izhikevich_recurrent_sequence
 
@@ -242,3 +243,57 @@ def test_opcheck(monkeypatch):
     utils = ("test_schema", "test_autograd_registration", "test_faketensor")
     op = torch.ops.norse.izhikevich_recurrent_sequence.default
     torch.library.opcheck(op, args, test_utils=utils)
+
+
+def test_the_cpp_kernels_conform():
+    if not recurrent_cpp.IZHIKEVICH_FORWARD.available()[0]:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    dtypes = (torch.float32, torch.float64)
+    kernels = (recurrent_cpp.IZHIKEVICH_FORWARD, recurrent_cpp.IZHIKEVICH_BACKWARD)
+    assert check_recurrent_kernels("izhikevich", *kernels, dtypes=dtypes) == 6
+
+
+@pytest.mark.parametrize("drive", [4.0, 200.0])  # sparse and dense recurrent paths
+def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
+    """The C++ forward and backward against the reference with more neurons than one
+    weight-gradient tile (and not a multiple of it), at a low and a high spike rate (the
+    sparse row sums and the dense products), kept states or not, an expanded output
+    gradient."""
+    if recurrent_cpp.load() is None:
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(4)
+    steps, batch, h = 12, 3, 150
+
+    def rnd(*shape, low=0.0, high=1.0):
+        return low + (high - low) * torch.rand(shape, generator=gen, dtype=F64)
+
+    x = rnd(steps, batch, h, high=drive)
+    w = torch.randn(h, h, generator=gen, dtype=F64)
+    z0 = (rnd(batch, h) < 0.3).to(F64)
+    v0, u0 = rnd(batch, h, low=-70.0, high=-20.0), rnd(batch, h, low=-16.0, high=-10.0)
+    ranges = ((0.2, 0.3), (0.01, 0.05), (0.15, 0.25), (-65, -50), (2, 8), (0.035, 0.045))
+    k, a, b, c, d, sq = (rnd(batch, h, low=lo, high=hi) for lo, hi in ranges)
+    mn, bias, v_th = (
+        torch.full_like(k, 5.0),
+        rnd(batch, h, low=120, high=140),
+        torch.full_like(k, 30.0),
+    )
+    rates = []
+    for keep in (False, True):
+        args = (x, w, z0, v0, u0, k, a, b, c, d, sq, mn, bias, v_th, keep)
+        cpp = recurrent_cpp.IZHIKEVICH_FORWARD(*args)
+        want = reference.izhikevich_recurrent_forward(*args)
+        assert torch.equal(cpp[0], want[0])
+        for got, expected in zip(cpp, want):
+            torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+        z, vp = want[0], want[1]
+        rates.append(z.mean((1, 2)).max().item())  # the highest rate of a step
+        g_z = torch.ones((), dtype=F64).expand(steps, batch, h)
+        g_v, g_u, s = rnd(batch, h, low=-1.0), rnd(batch, h, low=-1.0), rnd(steps, batch, h)
+        args = (g_z, g_v, g_u, s, z, vp, z0, v0, w, k, a, b, c, d, sq, mn, keep)
+        cpp = recurrent_cpp.IZHIKEVICH_BACKWARD(*args)
+        want = reference.izhikevich_recurrent_backward(*args)
+        for got, expected in zip(cpp, want):
+            torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
+    sparse = max(rates) <= recurrent_cpp.DENSE_ABOVE
+    assert sparse == (drive < 10) and min(rates) > 0, rates

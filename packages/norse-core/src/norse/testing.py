@@ -625,7 +625,7 @@ def _check_izhikevich_recurrent(
             if k == 2:  # the gradient of z.sum(): one value, all strides 0
                 g = [torch.ones((), dtype=dtype, device=device).expand(steps, *shape)]
             g += [rand(*shape, low=-1.0, high=1.0) for _ in range(2)]
-            s = rand(steps, *shape)
+            s = rand(steps, *shape, high=0.05)  # (c - V_t) s_t, not far above 1
             args = [*g, s, z, vp, z0, v0, w, k_, a, b, c, d, sq, mn, k != 1]
             names = ("GV", "GU", "GI", "gv0", "gu0", "gz0", "g_c", "g_d", "g_vth", "gW")
             got, want = backward(*args), contract.izhikevich_recurrent_backward(*args)

@@ -45,6 +45,12 @@ REFERENCE_KERNELS: list[KernelSpec] = [
     KernelSpec(
         "norse::lif_refrac_recurrent_backward", "cpu", recurrent_cpp.LIF_REFRAC_BACKWARD, _CPP
     ),
+    KernelSpec(
+        "norse::izhikevich_recurrent_sequence", "cpu", recurrent_cpp.IZHIKEVICH_FORWARD, _CPP
+    ),
+    KernelSpec(
+        "norse::izhikevich_recurrent_backward", "cpu", recurrent_cpp.IZHIKEVICH_BACKWARD, _CPP
+    ),
     KernelSpec("norse::coba_lif_recurrent_sequence", "cpu", recurrent_cpp.COBA_LIF_FORWARD, _CPP),
     KernelSpec("norse::coba_lif_recurrent_backward", "cpu", recurrent_cpp.COBA_LIF_BACKWARD, _CPP),
     KernelSpec("norse::lif_adex_recurrent_sequence", "cpu", recurrent_adex.LIF_ADEX_FORWARD, _CPP),

@@ -29,7 +29,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from norse.torch.ops import _cpp, recurrent_coba_reference, recurrent_reference
+from norse.torch.ops import (
+    _cpp,
+    recurrent_coba_reference,
+    recurrent_izhikevich_reference,
+    recurrent_reference,
+)
 from norse.torch.ops._build import build_extension, extension_status
 
 __all__ = ["DENSE_ABOVE", "SOURCES", "RecurrentCppKernel", "load", "status", "surrogate_values"]
@@ -39,7 +44,12 @@ DENSE_ABOVE = 0.2
 ``benchmarks/recurrent_crossover.py``; see ``docs/benchmarks.md``)."""
 
 
-SOURCES = ("recurrent_cpp.cpp", "recurrent_coba.cpp", "recurrent_adex.cpp")
+SOURCES = (
+    "recurrent_cpp.cpp",
+    "recurrent_coba.cpp",
+    "recurrent_adex.cpp",
+    "recurrent_izhikevich.cpp",
+)
 """The C++ sources of the recurrent extension, concatenated in this order (the first defines
 the helpers the others use)."""
 
@@ -62,6 +72,8 @@ _FUNCTIONS = (
     "surrogate_values",
     "lif_refrac_recurrent_forward",
     "lif_refrac_recurrent_backward",
+    "izhikevich_recurrent_forward",
+    "izhikevich_recurrent_backward",
     "coba_lif_recurrent_forward",
     "coba_lif_recurrent_backward",
     "lif_adex_recurrent_forward",
@@ -198,6 +210,31 @@ LIF_REFRAC_BACKWARD = RecurrentCppKernel(
     strided_first=True,
 )
 """The C++ backward recursion of ``norse::lif_refrac_recurrent_sequence`` (CPU)."""
+
+
+def _izhikevich_forward(x, w, z0, v0, u0, k, a, b, c, d, sq, mn, bias, v_th, keep):
+    args = (x, w, z0, v0, u0, k, a, b, c, d, sq, mn, bias, v_th, keep, DENSE_ABOVE)
+    return tuple(load().izhikevich_recurrent_forward(*args))
+
+
+def _izhikevich_backward(g_z, g_v, g_u, s, z, vp, z0, v0, w, k, a, b, c, d, sq, mn, need_w):
+    args = (g_z, g_v, g_u, s, z, vp, z0, v0, w, k, a, b, c, d, sq, mn, need_w, DENSE_ABOVE)
+    return tuple(load().izhikevich_recurrent_backward(*args))
+
+
+IZHIKEVICH_FORWARD = RecurrentCppKernel(
+    "izhikevich_recurrent_forward_cpp",
+    _izhikevich_forward,
+    recurrent_izhikevich_reference.izhikevich_recurrent_forward,
+)
+"""The C++ forward of ``norse::izhikevich_recurrent_sequence`` (CPU)."""
+IZHIKEVICH_BACKWARD = RecurrentCppKernel(
+    "izhikevich_recurrent_backward_cpp",
+    _izhikevich_backward,
+    recurrent_izhikevich_reference.izhikevich_recurrent_backward,
+    strided_first=True,
+)
+"""The C++ backward recursion of ``norse::izhikevich_recurrent_sequence`` (CPU)."""
 
 
 def _coba_forward(xe, xi, we, wi, z0, v0, ge0, gi0, de, di, k, gl, vr, ee, ei, th, rs, sub, keep):
