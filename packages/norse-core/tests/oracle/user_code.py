@@ -99,6 +99,16 @@ def _cases() -> dict[str, dict[str, torch.Tensor]]:
     out, state = model(x)
     results["lif_refrac"] = {"out": out.detach(), "rho": state.rho.detach()}
 
+    # 7. A recurrent Izhikevich layer (ours runs the fused op) with a tonic-spiking behaviour.
+    #    Forward only: its float32 gradients through the quadratic voltage are conditioned to
+    #    about 5e-4 (Norse 1.1.0's own differ that much from float64), far above the tolerance.
+    model = norse.IzhikevichRecurrent(5, 6, norse.tonic_spiking)
+    _fix_weights(model, 6)
+    _no_autapses(model)
+    with torch.no_grad():
+        out, state = model(x * 20.0)
+    results["izhikevich"] = {"out": out, "v": state.v, "u": state.u}
+
     # 7. An adaptive exponential recurrent layer (ours runs the fused op): forward and every
     #    parameter's gradient (the spike in the reset and the adaptation jump is not detached
     #    in either).
