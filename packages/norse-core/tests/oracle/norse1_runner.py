@@ -116,6 +116,13 @@ def _neurons_b(case):
         return _trace(lambda xt, s: n.coba_lif_feed_forward_step(xt, s), x, state)
     if model == "izhikevich_cell":
         return _trace(n.IzhikevichCell(n.tonic_spiking), x, None)
+    if model == "coba_lif_recurrent":
+        # Norse 1.x's CobaLIFCell ignores its input (the recurrent jump overwrites it): it runs
+        # from the case's initial state on its recurrent weights alone.
+        h, i = case["w_in"].shape
+        cell = n.CobaLIFCell(i, h, p=n.CobaLIFParameters(c_m_inv=torch.as_tensor(40.0)))
+        cell.recurrent_weights.data.copy_(case["w_rec"])
+        return _trace(cell, x, n.CobaLIFState(*case["state"]))
     raise KeyError(model)
 
 
@@ -130,6 +137,7 @@ for _name in (
     "lsnn_recurrent_cell",
     "coba_lif_feed_forward",
     "izhikevich_cell",
+    "coba_lif_recurrent",
 ):
     MODELS[_name] = _neurons_b
 

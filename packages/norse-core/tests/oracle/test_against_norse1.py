@@ -44,6 +44,22 @@ def _coba_ff(c):
     return _trace(_nt.coba_lif_feed_forward_step, c["x"], state)
 
 
+def _coba_recurrent(c):
+    """Our ``CobaLIFRecurrent`` (the fused op) from the case's initial state, with zero input
+    weights: Norse 1.x's ``CobaLIFCell`` ignores its input. The voltage after step ``t`` is the
+    final state of the sequence ``x[:t + 1]``."""
+    h, i = c["w_in"].shape
+    p = _nt.CobaLIFParameters(c_m_inv=torch.as_tensor(40.0))
+    zero = torch.zeros(h, i)
+    model = _nt.CobaLIFRecurrent(i, h, p, input_weights=zero, recurrent_weights=c["w_rec"])
+    state = _nt.CobaLIFState(*c["state"])
+    with torch.enable_grad():  # (the test runs without): to see which op ran
+        z, _ = model(c["x"], state)
+    assert "coba_lif_recurrent" in type(z.grad_fn).__name__  # the fused op
+    voltages = [model(c["x"][: t + 1], state)[1].v for t in range(c["x"].shape[0])]
+    return {"z": z.detach(), "v": torch.stack(voltages)}
+
+
 NEURONS_B = {
     "lif_ex_cell": (lambda c: _trace(_nt.LIFExCell(), c["x"], None), 3.0),
     "lif_ex_recurrent_cell": (lambda c: _trace(_rec(_nt.LIFExRecurrentCell, c), c["x"], None), 3.0),
@@ -67,6 +83,7 @@ NEURONS_B = {
         lambda c: _trace(_nt.IzhikevichCell(_nt.tonic_spiking), c["x"], None),
         40.0,
     ),
+    "coba_lif_recurrent": (_coba_recurrent, 1.0),
 }
 
 
@@ -107,6 +124,13 @@ def _cases():
             w_rec = torch.randn(6, 6, generator=generator) * 0.5
             w_rec.fill_diagonal_(0.0)
             case.update(w_in=torch.randn(6, 5, generator=generator) * 0.7, w_rec=w_rec)
+        if model == "coba_lif_recurrent":  # from a random state (some start above threshold)
+            w_rec = torch.randn(6, 6, generator=generator) * 0.5
+            w_rec.fill_diagonal_(0.0)
+            z0 = torch.zeros(3, 6)
+            v0 = torch.rand(3, 6, generator=generator) * 20.0 - 20.0
+            g0 = [torch.rand(3, 6, generator=generator) * s for s in (2.0, 1.0)]
+            case.update(w_in=torch.zeros(6, 5), w_rec=w_rec, state=(z0, v0, *g0))
         cases[model] = case
     return cases
 

@@ -148,11 +148,12 @@ def _setup(ctx, inputs, output):
 
 
 def _backward(ctx, g_z, _g_u, _g_v_all, _g_ej, _g_ij, g_v, g_ge, g_gi):
-    from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _shifted, _surrogate
+    from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _surrogate
 
     z, u, v, ej, ij, we, wi, z0, v0, de, di, k, gl, vr, ee, ei, v_th, v_reset, alpha = (
         ctx.saved_tensors
     )
+    c = {"de": de, "di": di, "k": k, "gl": gl, "vr": vr, "ee": ee, "ei": ei}
     subtract, method = ctx.flags
     need = dict(zip(_GRADS, ctx.needs_input_grad))
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
@@ -165,24 +166,10 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_ej, _g_ij, g_v, g_ge, g_gi):
     )  # fmt: skip
     grads = {"xe": ge_all, "xi": gi_all, "we": g_we, "wi": g_wi}
     grads.update(z0=gz0, v0=gv0, ge0=gge0, gi0=ggi0)
-    v_prev = torch.cat([v0.unsqueeze(0), v[:-1]])
-    ge = ej - de * ej  # the decayed conductances, as the forward computed them
-    gi = ij - di * ij
-    if need["k"]:
-        drive = gl * (vr - v_prev) + ge * (ee - v_prev) + gi * (ei - v_prev)
-        grads["k"] = (gu * drive).sum(0)
-    if need["gl"]:
-        grads["gl"] = k * (gu * (vr - v_prev)).sum(0)
+    if any(need[name] for name in ("k", "gl", "ee", "ei", "de", "di")):
+        grads.update(_membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v, ej, ij, v0, c))
     if need["vr"]:
         grads["vr"] = k * gl * gu.sum(0)
-    if need["ee"]:
-        grads["ee"] = k * (gu * ge).sum(0)
-    if need["ei"]:
-        grads["ei"] = k * (gu * gi).sum(0)
-    if need["de"]:  # the gradient reaching ge_t, times -ej_t
-        grads["de"] = -((_shifted(ge_all, g_ge) + k * gu * (ee - v_prev)) * ej).sum(0)
-    if need["di"]:
-        grads["di"] = -((_shifted(gi_all, g_gi) + k * gu * (ei - v_prev)) * ij).sum(0)
     if need["v_th"] or need["v_reset"]:
         gvz = (gv_all * z).sum(0)
         direct = gv_all if subtract else gv_all * (1 - z)  # gu - direct: through the spike
@@ -191,6 +178,32 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_ej, _g_ij, g_v, g_ge, g_gi):
         if not subtract:
             grads["v_reset"] = gvz
     return (*(grads.get(name) if need[name] else None for name in _GRADS), None, None, None, None)
+
+
+def _membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v, ej, ij, v0, c):
+    """The gradients of the coefficients that need the voltages before every step and the
+    decayed conductances (``k``, ``gl``, ``ee``, ``ei``, ``de``, ``di``, where ``need`` says)."""
+    from norse.torch.ops.recurrent import _shifted
+
+    de, di, k, gl, vr, ee, ei = c.values()
+    v_prev = torch.cat([v0.unsqueeze(0), v[:-1]])
+    ge = ej - de * ej  # the decayed conductances, as the forward computed them
+    gi = ij - di * ij
+    grads = {}
+    if need["k"]:
+        drive = gl * (vr - v_prev) + ge * (ee - v_prev) + gi * (ei - v_prev)
+        grads["k"] = (gu * drive).sum(0)
+    if need["gl"]:
+        grads["gl"] = k * (gu * (vr - v_prev)).sum(0)
+    if need["ee"]:
+        grads["ee"] = k * (gu * ge).sum(0)
+    if need["ei"]:
+        grads["ei"] = k * (gu * gi).sum(0)
+    if need["de"]:  # the gradient reaching ge_t, times -ej_t
+        grads["de"] = -((_shifted(ge_all, g_ge) + k * gu * (ee - v_prev)) * ej).sum(0)
+    if need["di"]:
+        grads["di"] = -((_shifted(gi_all, g_gi) + k * gu * (ei - v_prev)) * ij).sum(0)
+    return grads
 
 
 torch.library.register_autograd(_COBA, _backward, setup_context=_setup)
