@@ -149,10 +149,13 @@ def _backward(ctx, g_z, _g_vp, _g_u_all, _g_i_all, g_v, g_u):
         if need["k"] or need["a"] or need["b"]:  # the forward kept u and I
             u = torch.cat([u0.unsqueeze(0), u_all[:-1]])
             drift = b * v - u
-            dv = sq * v * v + mn * v + bias - u + i_all
-            grads["k"] = (gv_all * dv).sum(0) + (gu_all * a * drift).sum(0)
-            grads["a"] = (gu_all * k * drift).sum(0)
-            grads["b"] = (gu_all * k * a * v).sum(0)
+            if need["k"]:
+                dv = sq * v * v + mn * v + bias - u + i_all  # dV_t / dk
+                grads["k"] = (gv_all * dv).sum(0) + (gu_all * a * drift).sum(0)
+            if need["a"]:
+                grads["a"] = (gu_all * k * drift).sum(0)
+            if need["b"]:
+                grads["b"] = (gu_all * k * a * v).sum(0)
     return (*(grads.get(name) if need[name] else None for name in _GRADS), None, None, None)
 
 
