@@ -20,7 +20,8 @@ caller: a module without autapses passes its masked weights (zero diagonal, so t
 gets zero gradient), as the step loop does.
 
 ``CobaLIFRecurrent`` (two conductances, weights split by sign) has its op in
-:mod:`norse.torch.ops.recurrent_coba`; :func:`fused_recurrent` routes to it as well.
+:mod:`norse.torch.ops.recurrent_coba`, ``IzhikevichRecurrent`` in
+:mod:`norse.torch.ops.recurrent_izhikevich`; :func:`fused_recurrent` routes to them as well.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from torch import Tensor
 from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.coba_lif import coba_lif_step
+from norse.torch.functional.izhikevich import izhikevich_recurrent_step
 from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lif_adex import lif_adex_step
+from norse.torch.functional.lif_adex_refrac import LIFAdExRefracParameters, lif_adex_refrac_step
 from norse.torch.functional.lif_ex import lif_ex_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
@@ -45,8 +48,13 @@ from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
-from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
+from norse.torch.ops.recurrent_adex import (
+    lif_adex_recurrent_sequence,
+    lif_adex_refrac_recurrent_sequence,
+    lif_ex_recurrent_sequence,
+)
 from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
+from norse.torch.ops.recurrent_izhikevich import izhikevich_recurrent_sequence
 from norse.torch.ops.sequence import _as_step_tensor
 
 __all__ = [
@@ -667,6 +675,8 @@ _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     coba_lif_step: coba_lif_recurrent_sequence,
     lif_ex_step: lif_ex_recurrent_sequence,
     lif_adex_step: lif_adex_recurrent_sequence,
+    lif_adex_refrac_step: lif_adex_refrac_recurrent_sequence,
+    izhikevich_recurrent_step: izhikevich_recurrent_sequence,
 }
 
 _warned: set[str] = set()
@@ -690,6 +700,7 @@ def _unsupported(input_tensor: Tensor, state: Any, weights: tuple[Tensor, Tensor
     if input_tensor.dim() != 3:
         return f"an input of shape {tuple(input_tensor.shape)} (expected (T, B, input_size))"
     spiking = p.lif if isinstance(p, LIFRefracParameters) else p  # reset, surrogate, alpha
+    spiking = p.lif_adex if isinstance(p, LIFAdExRefracParameters) else spiking
     reset = getattr(spiking, "reset_method", reset_value)  # Izhikevich: always to a value
     if reset not in _RESETS:
         return f"reset_method {getattr(reset, '__name__', reset)!r}"
@@ -719,8 +730,8 @@ def fused_recurrent(
     dt: float,
 ) -> tuple[Tensor, Any] | None:
     """Run the recurrent ``step`` (``lif_step``, ``lsnn_step``, ``lif_refrac_step``,
-    ``coba_lif_step``, or one registered by the modules imported at the end of this one) over a
-    sequence, fused.
+    ``coba_lif_step``, ``lif_ex_step``, ``lif_adex_step``, ``izhikevich_recurrent_step``) over
+    a sequence, fused.
 
     Returns ``(outputs, final_state)`` as the step loop would, or None when the caller must
     loop: for other step functions silently (they have no fused op), and with a warning,
@@ -742,8 +753,3 @@ def fused_recurrent(
             )
         return None
     return fused(input_tensor, state, input_weights, recurrent_weights, p, dt)
-
-
-# Models whose fused op lives in its own module register it in _FUSED when imported (after
-# the helpers above, which they use).
-from norse.torch.ops import recurrent_izhikevich  # noqa: E402, F401

@@ -21,8 +21,8 @@ quadratic voltage amplifies rounding, so in float32 a voltage that passes the th
 a few ulp may spike in one and not the other, and float32 gradients over long sequences
 agree only to about 1e-4 (as Norse 1.x's own agree with float64). Only first derivatives are
 supported. Autapses are handled by the caller (a module without autapses passes its masked
-weights). The op registers itself for :func:`norse.torch.ops.recurrent.fused_recurrent`, so
-``IzhikevichRecurrent`` runs it.
+weights). :func:`norse.torch.ops.recurrent.fused_recurrent` routes
+``izhikevich_recurrent_step`` here, so ``IzhikevichRecurrent`` runs it.
 """
 
 from __future__ import annotations
@@ -30,22 +30,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from norse.torch.functional.izhikevich import (
-    IzhikevichParameters,
-    IzhikevichRecurrentState,
-    izhikevich_recurrent_step,
-)
+from norse.torch.functional.izhikevich import IzhikevichParameters, IzhikevichRecurrentState
+from norse.torch.ops import _registry
 from norse.torch.ops._define import custom_op
-from norse.torch.ops.recurrent import (
-    _FUSED,
-    _alpha,
-    _check,
-    _keep_current,
-    _or_zeros,
-    _or_zeros_strided,
-    _select,
-    _surrogate,
-)
 from norse.torch.ops.recurrent_izhikevich_reference import previous_voltages
 from norse.torch.ops.sequence import _as_step_tensor
 
@@ -54,6 +41,9 @@ __all__ = ["izhikevich_recurrent_sequence"]
 _OP = "norse::izhikevich_recurrent_sequence"
 _BACKWARD = "norse::izhikevich_recurrent_backward"
 _GRADS = ("x", "w", "z0", "v0", "u0", "k", "a", "b", "c", "d", "sq", "mn", "bias", "v_th")
+
+# norse.torch.ops.recurrent imports this module to route to it, so its helpers (_surrogate,
+# _check, ...) are imported where they are used, once both modules exist.
 
 
 @custom_op(_OP)
@@ -79,7 +69,7 @@ def _izhikevich_recurrent(
     """Recurrent Izhikevich over ``x`` ``(T, B, H)`` (``k = tau_inv dt``); returns
     ``(z, vp, u, i, v_T, u_T)`` (``u``, ``i`` empty unless ``keep_states``). ``method`` and
     the 0-dim ``alpha`` select the surrogate used by the backward."""
-    impl = _select(_OP, x.device.type)
+    impl = _registry.select(_OP, x.device.type).impl
     return impl(x, w, z0, v0, u0, k, a, b, c, d, sq, mn, bias, v_th, keep_states)
 
 
@@ -117,7 +107,7 @@ def _izhikevich_recurrent_backward(
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::izhikevich_recurrent_sequence``:
     ``(GV, GU, GI, gv0, gu0, gz0, g_c, g_d, g_vth, gW)``; ``g_z`` may be an expanded view."""
-    impl = _select(_BACKWARD, g_z.device.type)
+    impl = _registry.select(_BACKWARD, g_z.device.type).impl
     return impl(g_z, g_v, g_u, s, z, vp, z0, v0, w, k, a, b, c, d, sq, mn, need_w)
 
 
@@ -140,6 +130,8 @@ def _setup(ctx, inputs, output):
 
 
 def _backward(ctx, g_z, _g_vp, _g_u_all, _g_i_all, g_v, g_u):
+    from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _surrogate
+
     z, vp, u_all, i_all, w, z0, v0, u0, k, a, b, c, d, sq, mn, bias, v_th, alpha = ctx.saved_tensors
     need = dict(zip(_GRADS, ctx.needs_input_grad))
     g_z, g_v, g_u = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_u, v0)
@@ -157,10 +149,13 @@ def _backward(ctx, g_z, _g_vp, _g_u_all, _g_i_all, g_v, g_u):
         if need["k"] or need["a"] or need["b"]:  # the forward kept u and I
             u = torch.cat([u0.unsqueeze(0), u_all[:-1]])
             drift = b * v - u
-            dv = sq * v * v + mn * v + bias - u + i_all
-            grads["k"] = (gv_all * dv).sum(0) + (gu_all * a * drift).sum(0)
-            grads["a"] = (gu_all * k * drift).sum(0)
-            grads["b"] = (gu_all * k * a * v).sum(0)
+            if need["k"]:
+                dv = sq * v * v + mn * v + bias - u + i_all  # dV_t / dk
+                grads["k"] = (gv_all * dv).sum(0) + (gu_all * a * drift).sum(0)
+            if need["a"]:
+                grads["a"] = (gu_all * k * drift).sum(0)
+            if need["b"]:
+                grads["b"] = (gu_all * k * a * v).sum(0)
     return (*(grads.get(name) if need[name] else None for name in _GRADS), None, None, None)
 
 
@@ -198,6 +193,8 @@ def izhikevich_recurrent_sequence(
     Returns:
         ``(z, IzhikevichRecurrentState(z_T, v_T, u_T))`` with spikes ``z`` ``(T, B, H)``.
     """
+    from norse.torch.ops.recurrent import _alpha, _check, _keep_current
+
     _check(input_tensor, input_weights, recurrent_weights)
     x = torch.nn.functional.linear(input_tensor, input_weights)
     step = x[0]
@@ -226,6 +223,3 @@ def izhikevich_recurrent_sequence(
         _alpha(p.alpha),
     )
     return z, IzhikevichRecurrentState(z=z[-1], v=v, u=u)
-
-
-_FUSED[izhikevich_recurrent_step] = izhikevich_recurrent_sequence
