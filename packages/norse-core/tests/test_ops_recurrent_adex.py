@@ -19,6 +19,11 @@ import norse.torch as norse_torch
 from norse import plugins
 from norse.testing import check_recurrent_kernels
 from norse.torch.functional.lif_adex import LIFAdExParameters, LIFAdExState, lif_adex_step
+from norse.torch.functional.lif_adex_refrac import (
+    LIFAdExRefracParameters,
+    LIFAdExRefracState,
+    lif_adex_refrac_step,
+)
 from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, lif_ex_step
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import contract, recurrent, select
@@ -27,6 +32,7 @@ from norse.torch.ops.recurrent_adex import (
     LIF_ADEX_BACKWARD,
     LIF_ADEX_FORWARD,
     lif_adex_recurrent_sequence,
+    lif_adex_refrac_recurrent_sequence,
     lif_ex_recurrent_sequence,
 )
 
@@ -34,8 +40,9 @@ F64 = torch.float64
 T, B, N_IN, H = 25, 3, 4, 6
 OP = "norse::lif_adex_recurrent_sequence"
 MODELS = {
-    "lif_ex": (lif_ex_step, lif_ex_recurrent_sequence, LIFExParameters, LIFExState),
-    "lif_adex": (lif_adex_step, lif_adex_recurrent_sequence, LIFAdExParameters, LIFAdExState),
+    "lif_ex": (lif_ex_step, lif_ex_recurrent_sequence),
+    "lif_adex": (lif_adex_step, lif_adex_recurrent_sequence),
+    "lif_adex_refrac": (lif_adex_refrac_step, lif_adex_refrac_recurrent_sequence),
 }
 
 
@@ -61,7 +68,9 @@ def _loop(step, x, state, w_in, w_rec, p):
 
 def _case(model, reset, method, gen, steps=T):
     """Random float64 inputs, weights, initial state and parameters, every one trainable;
-    one neuron has ``delta_T = 0`` (no exponential term)."""
+    one neuron has ``delta_T = 0`` (no exponential term); with the refractory period, two
+    neurons start refractory for longer than the sequence (so the initial counter gets a
+    gradient)."""
 
     def rnd(*shape, scale=1.0, shift=0.0):
         return (torch.rand(shape, generator=gen, dtype=F64) * scale + shift).requires_grad_()
@@ -82,38 +91,47 @@ def _case(model, reset, method, gen, steps=T):
         "alpha": 10.0 if method == "triangle" else 20.0,
         "reset_method": reset,
     }
-    fields_z = (torch.rand(B, H, generator=gen, dtype=F64) < 0.3).to(F64).requires_grad_()
-    state = [fields_z, rnd(B, H, scale=0.5), rnd(B, H, scale=0.5)]
-    _, _, parameters, state_type = MODELS[model]
+    z0 = (torch.rand(B, H, generator=gen, dtype=F64) < 0.3).to(F64).requires_grad_()
+    state = [z0, rnd(B, H, scale=0.5), rnd(B, H, scale=0.5)]
+    if model == "lif_ex":
+        return x, w_in, w_rec, LIFExState(*state), LIFExParameters(**fields)
+    fields["tau_ada_inv"] = rnd(H, scale=50.0, shift=50.0)
+    fields["adaptation_current"] = rnd(H, scale=2.0, shift=1.0)
+    fields["adaptation_spike"] = torch.tensor(0.3, dtype=F64, requires_grad=True)
+    state = LIFAdExState(*state, rnd(B, H, scale=0.3))
     if model == "lif_adex":
-        fields["tau_ada_inv"] = rnd(H, scale=50.0, shift=50.0)
-        fields["adaptation_current"] = rnd(H, scale=2.0, shift=1.0)
-        fields["adaptation_spike"] = torch.tensor(0.3, dtype=F64, requires_grad=True)
-        state.append(rnd(B, H, scale=0.3))
-    return x, w_in, w_rec, state_type(*state), parameters(**fields)
+        return x, w_in, w_rec, state, LIFAdExParameters(**fields)
+    rho0 = torch.randint(0, 4, (B, H), generator=gen).to(F64)
+    rho0[0, :2] = steps + 3
+    rho_reset = torch.randint(1, 4, (H,), generator=gen).to(F64).requires_grad_()
+    p = LIFAdExRefracParameters(LIFAdExParameters(**fields), rho_reset)
+    return x, w_in, w_rec, LIFAdExRefracState(state, rho0.requires_grad_()), p
 
 
-def _leaves(x, w_in, w_rec, state, p):
-    parameters = [v for v in p if isinstance(v, torch.Tensor) and v.requires_grad]
-    return [x, w_in, w_rec, *state, *parameters]
+def _flat(values):
+    """The tensors of a (nested) state or parameters."""
+    out = []
+    for value in values:
+        out += _flat(value) if isinstance(value, tuple) else [value]
+    return [v for v in out if isinstance(v, torch.Tensor)]
 
 
 def _compare(model, reset, method, seed, steps=T, case=None):
     gen = torch.Generator().manual_seed(seed)
-    step, fused, _, _ = MODELS[model]
+    step, fused = MODELS[model]
     x, w_in, w_rec, state, p = case or _case(model, reset, method, gen, steps)
-    leaves = _leaves(x, w_in, w_rec, state, p)
+    leaves = [x, w_in, w_rec, *_flat(state), *(v for v in _flat(p) if v.requires_grad)]
     weights = torch.rand(x.shape[0], B, H, generator=gen, dtype=F64)
 
     def loss(z, final):
-        return (z * weights).sum() + sum((f * f).sum() for f in final)
+        return (z * weights).sum() + sum((f * f).sum() for f in _flat(final))
 
     z_loop, s_loop = _loop(step, x, state, w_in, w_rec, p)
     g_loop = torch.autograd.grad(loss(z_loop, s_loop), leaves, allow_unused=True)
     z_fused, s_fused = fused(x, state, w_in, w_rec, p)
     g_fused = torch.autograd.grad(loss(z_fused, s_fused), leaves, allow_unused=True)
     assert torch.equal(z_fused, z_loop)
-    for a, b in zip(s_fused, s_loop):
+    for a, b in zip(_flat(s_fused), _flat(s_loop)):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     for leaf, a, b in zip(leaves, g_fused, g_loop):
         if b is None:  # v_reset under reset_subtract
@@ -122,21 +140,24 @@ def _compare(model, reset, method, seed, steps=T, case=None):
         assert a is not None and a.shape == leaf.shape
         # 1e-9 absolute, and relative for large entries (the triangle surrogate's).
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
-    return z_loop, dict(zip(map(id, leaves), g_loop)), p
+    return z_loop, dict(zip(map(id, leaves), g_loop)), state, p
 
 
 @pytest.mark.parametrize("reset", [reset_value, reset_subtract])
 @pytest.mark.parametrize("model", list(MODELS))
 def test_equals_step_loop(kernels, model, reset):
-    z, grads, p = _compare(model, reset, "super", seed=1)
+    z, grads, state, p = _compare(model, reset, "super", seed=1)
     assert 0 < z.mean() < 0.5  # spikes, and not everywhere
-    delta_T = grads[id(p.delta_T)]
+    delta_T = grads[id(getattr(p, "lif_adex", p).delta_T)]
     assert delta_T[1:].all() and not delta_T[0].any()  # no gradient where delta_T = 0
+    if model == "lif_adex_refrac":  # the counter's gradient paths are exercised
+        assert grads[id(state.rho)].any() and grads[id(p.rho_reset)].any()
+        assert not z[:, 0, :2].any()  # held for the whole sequence
 
 
 def test_every_registered_surrogate(kernels):
     for seed, method in enumerate(plugins.registry("surrogates")):
-        model = list(MODELS)[seed % 2]
+        model = list(MODELS)[seed % 3]
         _compare(model, reset_value if seed % 3 else reset_subtract, method, seed, steps=10)
 
 
@@ -148,33 +169,49 @@ def test_clamped_exponent(kernels):
     with torch.no_grad():
         p.delta_T[2] = 0.01
         state.v[:, 2] = p.v_th[2] + 1.0  # exponent 100
-    z, _, _ = _compare("lif_adex", reset_value, "super", 5, case=(x, w_in, w_rec, state, p))
+    z, _, _, _ = _compare("lif_adex", reset_value, "super", 5, case=(x, w_in, w_rec, state, p))
     assert z[0, :, 2].all()
 
 
 def test_gradcheck(kernels):
-    """float64 gradcheck with the ``heaviside`` surrogate (no gradient through the spike):
-    every other path (currents, voltages through the exponential term, adaptation, both
-    weight matrices through the stored spikes, the initial state, every parameter) is exact."""
+    """float64 gradcheck of LIFAdExRefrac with the ``heaviside`` surrogate (no gradient
+    through the spike): every other path (currents, voltages through the exponential term,
+    adaptation, voltages held while refractory, both weight matrices through the stored
+    spikes, the initial state, the counter through ``rho_reset`` and ``rho0``, every
+    parameter) is exact. Counters and ``rho_reset`` are away from the kinks of ``H(rho)`` and
+    ``relu(rho - 1)``."""
     gen = torch.Generator().manual_seed(3)
-    x, w_in, w_rec, state, p = _case("lif_adex", reset_subtract, "heaviside", gen, steps=5)
+    x, w_in, w_rec, state, p = _case("lif_adex_refrac", reset_subtract, "heaviside", gen, 5)
     x = x[:, :2].detach().requires_grad_()
-    state = LIFAdExState(*(f[:2].detach().requires_grad_() for f in state))
+    lif_adex = LIFAdExState(*(f[:2].detach().requires_grad_() for f in state.lif_adex))
+    rho0 = torch.tensor([-0.5, 0.5, 1.5, 2.5, 7.5, 0.5], dtype=F64).expand(2, H)
+    rho0 = rho0.clone().requires_grad_()
+    rho_reset = torch.tensor(2.5, dtype=F64, requires_grad=True)
     names = ("delta_T", "tau_mem_inv", "v_th", "tau_ada_inv", "adaptation_current", "tau_syn_inv")
 
-    def f(x, w_in, w_rec, z0, v0, i0, a0, *values):
-        q = p._replace(**dict(zip(names, values)))
-        z, final = lif_adex_recurrent_sequence(x, LIFAdExState(z0, v0, i0, a0), w_in, w_rec, q)
-        return (z, *final[1:])
+    def f(x, w_in, w_rec, z0, v0, i0, a0, rho0, rho_reset, *values):
+        q = LIFAdExRefracParameters(p.lif_adex._replace(**dict(zip(names, values))), rho_reset)
+        s = LIFAdExRefracState(LIFAdExState(z0, v0, i0, a0), rho0)
+        z, final = lif_adex_refrac_recurrent_sequence(x, s, w_in, w_rec, q)
+        return (z, *final.lif_adex[1:], final.rho)
 
-    args = (x, w_in, w_rec, *state, *(getattr(p, n) for n in names))
+    values = (getattr(p.lif_adex, n) for n in names)
+    args = (x, w_in, w_rec, *lif_adex, rho0, rho_reset, *values)
     assert torch.autograd.gradcheck(f, args)
 
 
-@pytest.mark.parametrize("model", ["LIFExRecurrent", "LIFAdExRecurrent"])
+def _grad(parameter):
+    """``parameter.grad``, zeros where no gradient reached it (``rho_reset`` in the loop when
+    the loss does not depend on the counter)."""
+    return torch.zeros_like(parameter) if parameter.grad is None else parameter.grad.clone()
+
+
+@pytest.mark.parametrize("model", ["LIFExRecurrent", "LIFAdExRecurrent", "LIFAdExRefracRecurrent"])
 def test_module_routes_through_fused_op_with_autapses_masked(kernels, model):
     torch.manual_seed(0)
     trainable = ("tau_mem_inv", "v_th", "delta_T")
+    if model == "LIFAdExRefracRecurrent":
+        trainable = (*(f"lif_adex_{name}" for name in trainable), "rho_reset")
     for autapses in (False, True):
         m = getattr(norse_torch, model)(5, 7, autapses=autapses, trainable=trainable).double()
         with torch.no_grad():
@@ -182,15 +219,15 @@ def test_module_routes_through_fused_op_with_autapses_masked(kernels, model):
         x = torch.rand(30, 2, 5, dtype=F64) * 4
         z, state = m(x)
         assert "lif_adex_recurrent" in type(z.grad_fn).__name__  # the fused op ran
-        (z.sum() + state.v.sum()).backward()
-        grads = [q.grad.clone() for q in m.parameters()]
+        (z.sum() + _flat(state)[1].sum()).backward()  # the spikes and voltages
+        grads = [_grad(q) for q in m.parameters()]
         m.zero_grad()
         m.record_states = True  # the step loop
         z_loop, states = m(x)
-        (z_loop.sum() + states.v[-1].sum()).backward()
+        (z_loop.sum() + _flat(states)[1][-1].sum()).backward()
         assert torch.equal(z, z_loop) and z.any()
         for g, q in zip(grads, m.parameters()):
-            torch.testing.assert_close(g, q.grad, rtol=1e-9, atol=1e-9)
+            torch.testing.assert_close(g, _grad(q), rtol=1e-9, atol=1e-9)
         diagonal = torch.diagonal(m.recurrent_weights.grad)
         assert diagonal.any() == autapses
 
@@ -207,6 +244,15 @@ def test_unsupported_arguments_fall_back_with_a_warning(monkeypatch):
     p = LIFAdExParameters()
     with pytest.warns(UserWarning, match="torch.float64 on cpu with an input of torch.float32"):
         assert fused_recurrent(lif_adex_step, x, other, *m.weights(), p, m.dt) is None
+
+    def keep(z, v, reset, th):
+        return v
+
+    m = norse_torch.LIFAdExRefracRecurrent(3, 5)
+    nested = LIFAdExRefracParameters(lif_adex=LIFAdExParameters(reset_method=keep))
+    state, p = m.initial_state(x[0]), nested
+    with pytest.warns(UserWarning, match="reset_method 'keep'"):
+        assert fused_recurrent(lif_adex_refrac_step, x, state, *m.weights(), p, m.dt) is None
 
 
 def test_torch_compile_fullgraph_matches_eager():
@@ -243,7 +289,9 @@ def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel()
     with pytest.raises(AssertionError, match="backward GA"):
         check_recurrent_kernels("lif_adex", forward, wrong(backward, 3))
     with pytest.raises(AssertionError, match="forward a_T"):
-        check_recurrent_kernels("lif_adex", wrong(forward, -1), backward)
+        check_recurrent_kernels("lif_adex", wrong(forward, -2), backward)
+    with pytest.raises(AssertionError, match="backward g_rho_reset"):
+        check_recurrent_kernels("lif_adex", forward, wrong(backward, -2))
 
 
 def test_opcheck(monkeypatch):
@@ -259,15 +307,17 @@ def test_opcheck(monkeypatch):
     x = torch.rand((steps, batch, hidden), generator=gen, dtype=F64).requires_grad_()
     w = (0.3 * torch.rand((hidden, hidden), generator=gen, dtype=F64)).requires_grad_()
     z0, v0, i0, a0 = torch.zeros(batch, hidden, dtype=F64), step(high=0.5), step(), step()
+    rho0 = torch.tensor([[0.0, 1.0, 2.0], [0.0, 0.0, 3.0]], dtype=F64)
     k, ks, v_leak = step(0.05, 0.1), step(0.1, 0.2), step(-0.1, 0.1)
     v_th, v_reset, delta_T = step(0.4, 0.6), step(-0.1, 0.1), step(0.1, 0.5)
-    ka, c, bs = step(0.01, 0.05), step(1, 3), step(0.1, 0.3)
-    coefficients = (k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
+    ka, c, bs, rho_reset = step(0.01, 0.05), step(1, 3), step(0.1, 0.3), torch.full_like(rho0, 2)
+    coefficients = (k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs, rho_reset)
     op = torch.ops.norse.lif_adex_recurrent_sequence.default
     utils = ("test_schema", "test_autograd_registration", "test_faketensor")
     alpha = torch.tensor(4.0, dtype=F64)
-    for adaptive in (False, True):
-        args = (x, w, z0, v0, i0, a0, *coefficients, False, adaptive, True, "super", alpha)
+    for adaptive, refractory in ((False, False), (True, True)):
+        flags = (False, adaptive, refractory, True, "super", alpha)
+        args = (x, w, z0, v0, i0, a0, rho0, *coefficients, *flags)
         torch.library.opcheck(op, args, test_utils=utils)
 
 
@@ -283,7 +333,7 @@ def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
     """The C++ forward and backward against the reference with more neurons than one
     weight-gradient tile (and not a multiple of it), at a low and a high spike rate (the
     sparse row sums and the dense products), an expanded output gradient, both resets and
-    both models."""
+    the three models."""
     from norse.torch.ops import recurrent_adex_reference as reference
 
     if not LIF_ADEX_FORWARD.available()[0]:
@@ -297,26 +347,27 @@ def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
     x = rnd(high=drive, shape=(steps, batch, h))
     w = torch.randn(h, h, generator=gen, dtype=F64) * 0.05
     z0 = (rnd() < 0.3).to(F64)
-    state = [rnd(high=0.5), rnd(high=0.5), rnd(high=0.3)]
+    state = [rnd(high=0.5), rnd(high=0.5), rnd(high=0.3), torch.floor(rnd(high=3.0))]
     k, ks, v_leak = rnd(0.05, 0.15), rnd(0.1, 0.3), rnd(-0.1, 0.1)
     v_th, v_reset, delta_T = rnd(0.4, 0.6), rnd(-0.1, 0.1), rnd(0.1, 0.4)
-    ka, c, bs = rnd(0.02, 0.1), rnd(1.0, 3.0), rnd(0.1, 0.4)
+    ka, c, bs, rho_reset = rnd(0.02, 0.1), rnd(1.0, 3.0), rnd(0.1, 0.4), torch.full_like(k, 2.0)
     rates = []
-    for subtract, adaptive in ((False, True), (True, False)):
-        coefficients = (k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
-        args = (x, w, z0, *state, *coefficients, subtract, adaptive, True)
+    for flags in ((False, True, False), (True, False, False), (False, True, True)):
+        coefficients = (k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs, rho_reset)
+        args = (x, w, z0, *state, *coefficients, *flags, True)
         cpp = LIF_ADEX_FORWARD(*args)
         want = reference.lif_adex_recurrent_forward(*args)
         assert torch.equal(cpp[0], want[0])
         for a, b in zip(cpp, want):
             torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
-        z, u, v = want[:3]
+        z, u, v, rho = want[0], want[1], want[2], want[5]
         rates.append(z.mean().item())
         g_z = torch.ones((), dtype=F64).expand(steps, batch, h)
-        grads = [rnd(-1.0, 1.0) for _ in range(3)]
+        grads = [rnd(-1.0, 1.0) for _ in range(4)]
         s = rnd(shape=(steps, batch, h))
-        coefficients = (k, ks, v_th, v_reset, delta_T, ka, c, bs)
-        args = (g_z, *grads, s, z, z0, u, v, state[0], w, *coefficients, subtract, adaptive, True)
+        coefficients = (k, ks, v_th, v_reset, delta_T, ka, c, bs, rho_reset)
+        sequences = (s, z, z0, u, v, state[0], rho, state[3], w)
+        args = (g_z, *grads, *sequences, *coefficients, *flags, True)
         for a, b in zip(LIF_ADEX_BACKWARD(*args), reference.lif_adex_recurrent_backward(*args)):
             torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     from norse.torch.ops.recurrent_cpp import DENSE_ABOVE

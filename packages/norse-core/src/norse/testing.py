@@ -540,13 +540,17 @@ def _check_lif_adex_recurrent(
     seed: int,
 ) -> int:
     """:func:`check_recurrent_kernels` for ``norse::lif_adex_recurrent_sequence``: both resets,
-    with and without adaptation (LIFAdEx, LIFEx), per-step states kept or not, the weight
-    gradient or not; ``delta_T`` 0 for one neuron and clamped exponents for another (its
-    initial voltage far above threshold with a small ``delta_T``)."""
+    LIFAdEx, LIFEx (no adaptation) and LIFAdExRefrac (initial counters of 0 to 3 steps,
+    refractory periods of 1 to 3), per-step states kept or not, the weight gradient or not;
+    ``delta_T`` 0 for one neuron and clamped exponents for another (its initial voltage far
+    above threshold with a small ``delta_T``); spikes and counters must be equal."""
     count = 0
-    cases = [(False, True, True), (True, True, False), (True, False, True), (False, False, False)]
+    cases = [
+        (False, True, False, True), (True, True, True, False), (True, False, False, True),
+        (False, True, True, True),
+    ]  # fmt: skip
     for dtype in dtypes:
-        for n, (subtract, adaptive, keep) in enumerate(cases):
+        for n, (subtract, adaptive, refractory, keep) in enumerate(cases):
             gen = torch.Generator().manual_seed(seed + n)
             rand = _random(gen, dtype, device)
             steps, batch, hidden = (1, 9, 16, 5)[n], 3, 6
@@ -560,27 +564,34 @@ def _check_lif_adex_recurrent(
             delta_T[:, 1] = 0.01
             v0 = rand(*shape, high=0.5)
             v0[:, 1] = v_th[:, 1] + 1.0  # exponent 100: clamped at 60
-            state = [v0, rand(*shape, high=0.5), rand(*shape, high=0.3)]
+            rho0 = torch.floor(rand(*shape, high=4.0))
+            state = [v0, rand(*shape, high=0.5), rand(*shape, high=0.3), rho0]
             k, ks = rand(*shape, low=0.05, high=0.15), rand(*shape, low=0.1, high=0.3)
             v_leak, v_reset = rand(*shape, low=-0.1, high=0.1), rand(*shape, low=-0.1, high=0.1)
             ranges = ((0.02, 0.1), (1.0, 3.0), (0.1, 0.4))
             ka, c, bs = (rand(*shape, low=lo, high=hi) for lo, hi in ranges)
-            coefficients = [k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs]
-            args = [x, w, z0, *state, *coefficients, subtract, adaptive, keep]
-            names = ("z", "u", "v", "j", "a", "v_T", "i_T", "a_T")
+            rho_reset = torch.floor(rand(*shape, low=1.0, high=4.0))
+            coefficients = [k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs, rho_reset]
+            flags = [subtract, adaptive, refractory]
+            args = [x, w, z0, *state, *coefficients, *flags, keep]
+            names = ("z", "u", "v", "j", "a", "rho", "v_T", "i_T", "a_T", "rho_T")
             label = f"lif_adex recurrent {'subtract' if subtract else 'value'}-T{steps}"
-            label += f"{'-adaptive' if adaptive else ''}{'-keep_states' if keep else ''} [{dtype}]"
+            label += "-adaptive" if adaptive else ""
+            label += "-refractory" if refractory else ""
+            label += f"{'-keep_states' if keep else ''} [{dtype}]"
             want = contract.lif_adex_recurrent_forward(*args)
-            _compare(f"{label} forward", names, forward(*args), want, dtype, exact=("z",))
-            z, u, v = want[:3]
+            exact = ("z", "rho", "rho_T")
+            _compare(f"{label} forward", names, forward(*args), want, dtype, exact=exact)
+            z, u, v, rho = want[0], want[1], want[2], want[5]
             g = [rand(steps, *shape, low=-1.0, high=1.0)]
             if n == 2:  # the gradient of z.sum(): one value, all strides 0
                 g = [torch.ones((), dtype=dtype, device=device).expand(steps, *shape)]
-            g += [rand(*shape, low=-1.0, high=1.0) for _ in range(3)]
+            g += [rand(*shape, low=-1.0, high=1.0) for _ in range(4)]
             s = rand(steps, *shape)
-            coefficients = [k, ks, v_th, v_reset, delta_T, ka, c, bs]  # no v_leak
-            args = [*g, s, z, z0, u, v, v0, w, *coefficients, subtract, adaptive, n != 1]
-            names = ("GU", "GJ", "GV", "GA", "gv0", "gi0", "ga0", "gz0", "gW")
+            coefficients = [k, ks, v_th, v_reset, delta_T, ka, c, bs, rho_reset]  # no v_leak
+            args = [*g, s, z, z0, u, v, v0, rho, rho0, w, *coefficients, *flags, n != 1]
+            names = ("GU", "GJ", "GW", "GA", "gv0", "gi0", "ga0", "grho0", "gz0", "g_rho_reset")
+            names += ("gW",)
             got, want = backward(*args), contract.lif_adex_recurrent_backward(*args)
             _compare(f"{label} backward", names, got, want, dtype)
             count += 1

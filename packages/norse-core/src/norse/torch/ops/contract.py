@@ -102,13 +102,15 @@ ij, v_T, ge_T, gi_T)`` (the voltages and jumped conductances of every step empty
 ``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
 :data:`COBA_LIF_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GV, GE, GI, gv0, gge0, ggi0, gz0,
 gWe, gWi)``.
-``norse::lif_adex_recurrent_sequence`` (recurrent LIFAdEx, and LIFEx with ``adaptive`` False;
-equations in :mod:`norse.torch.ops.recurrent_adex_reference`) likewise:
-``lif_adex_recurrent_forward(*LIF_ADEX_RECURRENT_FORWARD_ARGS) -> (z, u, v, j, a, v_T, i_T,
-a_T)`` (``v`` the voltages after every step; ``j`` and ``a`` empty unless ``keep_states``, ``a``
-also unless ``adaptive``), and the backward recursion (``norse::lif_adex_recurrent_backward``,
-:data:`LIF_ADEX_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GJ, GV, GA, gv0, gi0, ga0, gz0, gW)``
-(``GA`` empty unless ``adaptive``).
+``norse::lif_adex_recurrent_sequence`` (recurrent LIFAdEx; LIFEx with ``adaptive`` False,
+LIFAdExRefrac with ``refractory`` True; equations in
+:mod:`norse.torch.ops.recurrent_adex_reference`) likewise:
+``lif_adex_recurrent_forward(*LIF_ADEX_RECURRENT_FORWARD_ARGS) -> (z, u, v, j, a, rho, v_T,
+i_T, a_T, rho_T)`` (``v`` the voltages after every step; ``j`` and ``a`` empty unless
+``keep_states``, ``a`` also unless ``adaptive``; ``rho`` the counters after every step, empty
+unless ``refractory``), and the backward recursion (``norse::lif_adex_recurrent_backward``,
+:data:`LIF_ADEX_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GJ, GW, GA, gv0, gi0, ga0, grho0,
+gz0, g_rho_reset, gW)`` (``GA`` empty unless ``adaptive``).
 
 **Tensor rules.** Every tensor argument is on the device the kernel was registered for and
 has ``x``'s dtype (float16, bfloat16, float32 or float64). Step tensors (``v0``, ``i0``, the
@@ -283,14 +285,15 @@ IZHIKEVICH_RECURRENT_BACKWARD_ARGS = (
 )  # fmt: skip
 """Positional arguments of a ``norse::izhikevich_recurrent_backward`` kernel."""
 LIF_ADEX_RECURRENT_FORWARD_ARGS = (
-    "x", "w", "z0", "v0", "i0", "a0", "k", "ks", "v_leak", "v_th", "v_reset", "delta_T", "ka",
-    "c", "bs", "subtract", "adaptive", "keep_states",
+    "x", "w", "z0", "v0", "i0", "a0", "rho0", "k", "ks", "v_leak", "v_th", "v_reset", "delta_T",
+    "ka", "c", "bs", "rho_reset", "subtract", "adaptive", "refractory", "keep_states",
 )  # fmt: skip
 """Positional arguments of a ``norse::lif_adex_recurrent_sequence`` kernel."""
 
 LIF_ADEX_RECURRENT_BACKWARD_ARGS = (
-    "g_z", "g_v", "g_i", "g_a", "s", "z", "z0", "u", "v", "v0", "w", "k", "ks", "v_th",
-    "v_reset", "delta_T", "ka", "c", "bs", "subtract", "adaptive", "need_w",
+    "g_z", "g_v", "g_i", "g_a", "g_rho", "s", "z", "z0", "u", "v", "v0", "rho", "rho0", "w",
+    "k", "ks", "v_th", "v_reset", "delta_T", "ka", "c", "bs", "rho_reset", "subtract",
+    "adaptive", "refractory", "need_w",
 )  # fmt: skip
 """Positional arguments of a ``norse::lif_adex_recurrent_backward`` kernel."""
 

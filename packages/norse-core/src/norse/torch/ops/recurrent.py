@@ -39,6 +39,7 @@ from norse.torch.functional.coba_lif import coba_lif_step
 from norse.torch.functional.izhikevich import izhikevich_recurrent_step
 from norse.torch.functional.lif import LIFState, lif_step
 from norse.torch.functional.lif_adex import lif_adex_step
+from norse.torch.functional.lif_adex_refrac import LIFAdExRefracParameters, lif_adex_refrac_step
 from norse.torch.functional.lif_ex import lif_ex_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
@@ -47,7 +48,11 @@ from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._library import surrogate_derivative
 from norse.torch.ops.models import _current_membrane
-from norse.torch.ops.recurrent_adex import lif_adex_recurrent_sequence, lif_ex_recurrent_sequence
+from norse.torch.ops.recurrent_adex import (
+    lif_adex_recurrent_sequence,
+    lif_adex_refrac_recurrent_sequence,
+    lif_ex_recurrent_sequence,
+)
 from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
 from norse.torch.ops.recurrent_izhikevich import izhikevich_recurrent_sequence
 from norse.torch.ops.sequence import _as_step_tensor
@@ -670,6 +675,7 @@ _FUSED: dict[Callable[..., Any], Callable[..., Any]] = {
     coba_lif_step: coba_lif_recurrent_sequence,
     lif_ex_step: lif_ex_recurrent_sequence,
     lif_adex_step: lif_adex_recurrent_sequence,
+    lif_adex_refrac_step: lif_adex_refrac_recurrent_sequence,
     izhikevich_recurrent_step: izhikevich_recurrent_sequence,
 }
 
@@ -694,6 +700,7 @@ def _unsupported(input_tensor: Tensor, state: Any, weights: tuple[Tensor, Tensor
     if input_tensor.dim() != 3:
         return f"an input of shape {tuple(input_tensor.shape)} (expected (T, B, input_size))"
     spiking = p.lif if isinstance(p, LIFRefracParameters) else p  # reset, surrogate, alpha
+    spiking = p.lif_adex if isinstance(p, LIFAdExRefracParameters) else spiking
     reset = getattr(spiking, "reset_method", reset_value)  # Izhikevich: always to a value
     if reset not in _RESETS:
         return f"reset_method {getattr(reset, '__name__', reset)!r}"

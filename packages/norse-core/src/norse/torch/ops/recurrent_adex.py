@@ -1,19 +1,23 @@
-"""Fused recurrent LIFEx and LIFAdEx layers: one op over a whole sequence.
+"""Fused recurrent LIFEx, LIFAdEx and LIFAdExRefrac layers: one op over a whole sequence.
 
-``LIFExRecurrent`` and ``LIFAdExRecurrent`` (:func:`~norse.torch.functional.lif_ex.lif_ex_step`,
-:func:`~norse.torch.functional.lif_adex.lif_adex_step` in a loop) run as one custom op,
-``norse::lif_adex_recurrent_sequence`` (LIFEx is LIFAdEx without adaptation: the op's
-``adaptive`` flag), on the pattern of :mod:`norse.torch.ops.recurrent`: the input projection
-of all steps is one product outside the time loop, the kernel adds the recurrent input from
-the previous step's binary spikes, and the backward is written by hand (equations in
+``LIFExRecurrent``, ``LIFAdExRecurrent`` and ``LIFAdExRefracRecurrent``
+(:func:`~norse.torch.functional.lif_ex.lif_ex_step`,
+:func:`~norse.torch.functional.lif_adex.lif_adex_step`,
+:func:`~norse.torch.functional.lif_adex_refrac.lif_adex_refrac_step` in a loop) run as one
+custom op, ``norse::lif_adex_recurrent_sequence`` (LIFEx is LIFAdEx without adaptation,
+LIFAdExRefrac LIFAdEx with the refractory counter: the op's ``adaptive`` and ``refractory``
+flags), on the pattern of :mod:`norse.torch.ops.recurrent`: the input projection of all steps
+is one product outside the time loop, the kernel adds the recurrent input from the previous
+step's binary spikes, and the backward is written by hand (equations in
 :mod:`norse.torch.ops.recurrent_adex_reference`): one backward recursion (a custom op,
 ``norse::lif_adex_recurrent_backward``, replaceable per device), then every parameter gradient
 as a sum over time and the recurrent weight gradient as one product over the stored spikes.
-Gradients reach the input, both weight matrices, the initial state and every neuron
-parameter (``tau_mem_inv``, ``tau_syn_inv``, ``v_leak``, ``v_th``, ``v_reset``, ``delta_T``
-and, for LIFAdEx, ``tau_ada_inv``, ``adaptation_current``, ``adaptation_spike``), through
-coefficients computed from the parameters with ordinary autograd. As in the step loop, the
-spike in the reset and in the adaptation jump carries its surrogate gradient.
+Gradients reach the input, both weight matrices, the initial state (the counter included) and
+every neuron parameter (``tau_mem_inv``, ``tau_syn_inv``, ``v_leak``, ``v_th``, ``v_reset``,
+``delta_T``, for LIFAdEx ``tau_ada_inv``, ``adaptation_current``, ``adaptation_spike``, for
+LIFAdExRefrac ``rho_reset``), through coefficients computed from the parameters with ordinary
+autograd. As in the step loop, the spike in the reset and in the adaptation jump carries its
+surrogate gradient, the refractory mask none.
 
 Spikes equal the step loop's and gradients equal autograd's through the loop up to floating
 point rounding. Only first derivatives are supported.
@@ -27,6 +31,7 @@ import torch
 from torch import Tensor
 
 from norse.torch.functional.lif_adex import LIFAdExParameters, LIFAdExState
+from norse.torch.functional.lif_adex_refrac import LIFAdExRefracParameters, LIFAdExRefracState
 from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, exponential_term
 from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops import recurrent_adex_reference as _reference
@@ -37,6 +42,7 @@ __all__ = [
     "LIF_ADEX_BACKWARD",
     "LIF_ADEX_FORWARD",
     "lif_adex_recurrent_sequence",
+    "lif_adex_refrac_recurrent_sequence",
     "lif_ex_recurrent_sequence",
 ]
 
@@ -47,8 +53,8 @@ _ADEX = "norse::lif_adex_recurrent_sequence"
 _ADEX_BACKWARD = "norse::lif_adex_recurrent_backward"
 
 _ADEX_GRADS = (
-    "x", "w", "z0", "v0", "i0", "a0", "k", "ks", "v_leak", "v_th", "v_reset", "delta_T", "ka",
-    "c", "bs",
+    "x", "w", "z0", "v0", "i0", "a0", "rho0", "k", "ks", "v_leak", "v_th", "v_reset", "delta_T",
+    "ka", "c", "bs", "rho_reset",
 )  # fmt: skip
 
 
@@ -60,6 +66,7 @@ def _lif_adex_recurrent(
     v0: Tensor,
     i0: Tensor,
     a0: Tensor,
+    rho0: Tensor,
     k: Tensor,
     ks: Tensor,
     v_leak: Tensor,
@@ -69,26 +76,31 @@ def _lif_adex_recurrent(
     ka: Tensor,
     c: Tensor,
     bs: Tensor,
+    rho_reset: Tensor,
     subtract: bool,
     adaptive: bool,
+    refractory: bool,
     keep_states: bool,
     method: str,
     alpha: Tensor,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Recurrent LIFAdEx (LIFEx unless ``adaptive``) over ``x`` ``(T, B, H)``; returns
-    ``(z, u, v, j, a, v_T, i_T, a_T)`` (``j``, ``a`` empty unless ``keep_states``, ``a`` also
-    unless ``adaptive``). ``method`` and the 0-dim ``alpha`` select the backward's surrogate."""
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Recurrent LIFAdEx (LIFEx unless ``adaptive``; refractory if ``refractory``) over ``x``
+    ``(T, B, H)``; returns ``(z, u, v, j, a, rho, v_T, i_T, a_T, rho_T)`` (``j``, ``a`` empty
+    unless ``keep_states``, ``a`` also unless ``adaptive``, ``rho`` unless ``refractory``).
+    ``method`` and the 0-dim ``alpha`` select the backward's surrogate."""
     impl = _registry.select(_ADEX, x.device.type).impl
-    args = (x, w, z0, v0, i0, a0, k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
-    return impl(*args, subtract, adaptive, keep_states)
+    args = (x, w, z0, v0, i0, a0, rho0, k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
+    return impl(*args, rho_reset, subtract, adaptive, refractory, keep_states)
 
 
 @_lif_adex_recurrent.register_fake
-def _(x, w, z0, v0, i0, a0, k, ks, vl, th, rs, dT, ka, c, bs, subtract, adaptive, keep, m, al):
+def _(x, w, z0, v0, i0, a0, rho0, *coefficients_and_flags):
+    _, adaptive, refractory, keep, _, _ = coefficients_and_flags[-6:]
     j = torch.empty_like(x) if keep else x.new_empty(0)
     a = torch.empty_like(x) if keep and adaptive else x.new_empty(0)
+    rho = torch.empty_like(x) if refractory else x.new_empty(0)
     sequences = [torch.empty_like(x) for _ in range(3)]
-    return (*sequences, j, a, *(torch.empty_like(v0) for _ in range(3)))
+    return (*sequences, j, a, rho, *(torch.empty_like(v0) for _ in range(4)))
 
 
 @custom_op(_ADEX_BACKWARD)
@@ -97,12 +109,15 @@ def _lif_adex_recurrent_backward(
     g_v: Tensor,
     g_i: Tensor,
     g_a: Tensor,
+    g_rho: Tensor,
     s: Tensor,
     z: Tensor,
     z0: Tensor,
     u: Tensor,
     v: Tensor,
     v0: Tensor,
+    rho: Tensor,
+    rho0: Tensor,
     w: Tensor,
     k: Tensor,
     ks: Tensor,
@@ -112,52 +127,61 @@ def _lif_adex_recurrent_backward(
     ka: Tensor,
     c: Tensor,
     bs: Tensor,
+    rho_reset: Tensor,
     subtract: bool,
     adaptive: bool,
+    refractory: bool,
     need_w: bool,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Backward recursion of ``norse::lif_adex_recurrent_sequence``: ``(GU, GJ, GV, GA, gv0,
-    gi0, ga0, gz0, gW)``; ``g_z`` may be an expanded view."""
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Backward recursion of ``norse::lif_adex_recurrent_sequence``: ``(GU, GJ, GW, GA, gv0,
+    gi0, ga0, grho0, gz0, g_rho_reset, gW)``; ``g_z`` may be an expanded view."""
     impl = _registry.select(_ADEX_BACKWARD, g_z.device.type).impl
-    args = (g_z, g_v, g_i, g_a, s, z, z0, u, v, v0, w, k, ks, v_th, v_reset, delta_T, ka, c, bs)
-    return impl(*args, subtract, adaptive, need_w)
+    args = (g_z, g_v, g_i, g_a, g_rho, s, z, z0, u, v, v0, rho, rho0, w, k, ks, v_th, v_reset)
+    return impl(*args, delta_T, ka, c, bs, rho_reset, subtract, adaptive, refractory, need_w)
 
 
 @_lif_adex_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, g_a, s, z, z0, u, v, v0, w, k, ks, th, rs, dT, ka, c, bs, sub, adaptive, nw):
+def _(g_z, g_v, *rest):
+    z, w, (adaptive, _, need_w) = rest[4], rest[11], rest[-3:]
     sequences = [torch.empty_like(z) for _ in range(3)]
     ga = torch.empty_like(z) if adaptive else z.new_empty(0)
-    states = [torch.empty_like(g_v) for _ in range(4)]
-    g_w = torch.empty_like(w) if nw else w.new_empty(0)
+    states = [torch.empty_like(g_v) for _ in range(6)]
+    g_w = torch.empty_like(w) if need_w else w.new_empty(0)
     return (*sequences, ga, *states, g_w)
 
 
 def _setup(ctx, inputs, output):
-    _, w, z0, v0, _, a0, k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs = inputs[:15]
-    subtract, adaptive, _, method, alpha = inputs[15:]
-    z, u, v, j, a, _, _, _ = output
+    _, w, z0, v0, _, a0, rho0, k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs = inputs[:16]
+    rho_reset, subtract, adaptive, refractory, _, method, alpha = inputs[16:]
+    z, u, v, j, a, rho = output[:6]
     ctx.set_materialize_grads(False)
-    saved = (z, u, v, j, a, w, z0, v0, a0, k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs)
-    ctx.save_for_backward(*saved, alpha)
-    ctx.flags = (subtract, adaptive, method)
+    saved = (z, u, v, j, a, rho, w, z0, v0, a0, rho0, k, ks, v_leak, v_th, v_reset, delta_T)
+    ctx.save_for_backward(*saved, ka, c, bs, rho_reset, alpha)
+    ctx.flags = (subtract, adaptive, refractory, method)
 
 
-def _backward(ctx, g_z, _g_u, _g_v_all, _g_j, _g_a_all, g_v, g_i, g_a):
+def _backward(ctx, g_z, _g_u, _g_v_all, _g_j, _g_a_all, _g_rho_all, g_v, g_i, g_a, g_rho):
     from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _shifted, _surrogate
 
-    z, u, v, j, a, w, z0, v0, a0, k, ks, v_leak, v_th, v_reset, delta_T, ka, c, bs, alpha = (
-        ctx.saved_tensors
+    z, u, v, j, a, rho, w, z0, v0, a0, rho0, k, ks, v_leak, v_th, v_reset, delta_T = (
+        ctx.saved_tensors[:17]
     )
-    subtract, adaptive, method = ctx.flags
+    ka, c, bs, rho_reset, alpha = ctx.saved_tensors[17:]
+    subtract, adaptive, refractory, method = ctx.flags
     need = dict(zip(_ADEX_GRADS, ctx.needs_input_grad))
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
-    g_i, g_a = _or_zeros(g_i, v0), _or_zeros(g_a, v0)
+    g_i, g_a, g_rho = _or_zeros(g_i, v0), _or_zeros(g_a, v0), _or_zeros(g_rho, v0)
     s = _surrogate(_ADEX_BACKWARD, method, u, v_th, alpha)
-    gu, gj, gv_all, ga_all, gv0, gi0, ga0, gz0, g_w = _lif_adex_recurrent_backward(
-        g_z, g_v, g_i, g_a, s, z, z0, u, v, v0, w, k, ks, v_th, v_reset, delta_T, ka, c, bs,
-        subtract, adaptive, need["w"],
+    gu, gj, gw, ga_all, gv0, gi0, ga0, grho0, gz0, g_rho_reset, g_w = (
+        _lif_adex_recurrent_backward(
+            g_z, g_v, g_i, g_a, g_rho, s, z, z0, u, v, v0, rho, rho0, w, k, ks, v_th, v_reset,
+            delta_T, ka, c, bs, rho_reset, subtract, adaptive, refractory, need["w"],
+        )
     )  # fmt: skip
-    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "a0": ga0}
+    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "a0": ga0, "rho0": grho0}
+    grads["rho_reset"] = g_rho_reset
+    # The LIFAdEx step's spike (z itself without refractory period), in the reset and in a.
+    above = (u > v_th).to(u.dtype) if refractory else z
     v_prev = torch.cat([v0.unsqueeze(0), v[:-1]])
     a_prev = torch.cat([a0.unsqueeze(0), a[:-1]]) if adaptive and a.numel() else None
     if need["k"]:
@@ -169,24 +193,24 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_j, _g_a_all, g_v, g_i, g_a):
     if need["v_leak"]:
         grads["v_leak"] = k * gu_sum - (ka * c * ga_all.sum(0) if adaptive else 0)
     if need["v_th"]:
-        kept = gv_all if subtract else gv_all * (1 - z)
+        kept = gw if subtract else gw * (1 - above)
         slope = _reference.exponential_slope(v_prev, v_th, delta_T)
         g_th = -(gu_sum - kept.sum(0)) - k * (gu * slope).sum(0)
-        grads["v_th"] = g_th - (gv_all * z).sum(0) if subtract else g_th
+        grads["v_th"] = g_th - (gw * above).sum(0) if subtract else g_th
     if need["v_reset"] and not subtract:
-        grads["v_reset"] = (gv_all * z).sum(0)
+        grads["v_reset"] = (gw * above).sum(0)
     if need["delta_T"]:
         d_delta = _reference.exponential_delta_slope(v_prev, v_th, delta_T)
         grads["delta_T"] = k * (gu * d_delta).sum(0)
     if adaptive:
-        above = v_prev - v_leak
+        above_leak = v_prev - v_leak
         if need["ka"]:
-            grads["ka"] = (ga_all * (c * above - a_prev)).sum(0)
+            grads["ka"] = (ga_all * (c * above_leak - a_prev)).sum(0)
         if need["c"]:
-            grads["c"] = ka * (ga_all * above).sum(0)
+            grads["c"] = ka * (ga_all * above_leak).sum(0)
         if need["bs"]:
-            grads["bs"] = (ga_all * z).sum(0)
-    return (*(grads.get(name) if need[name] else None for name in _ADEX_GRADS), *[None] * 5)
+            grads["bs"] = (ga_all * above).sum(0)
+    return (*(grads.get(name) if need[name] else None for name in _ADEX_GRADS), *[None] * 6)
 
 
 torch.library.register_autograd(_ADEX, _backward, setup_context=_setup)
@@ -197,24 +221,26 @@ torch.library.register_autograd(_ADEX, _backward, setup_context=_setup)
 
 def _run(
     input_tensor: Tensor,
-    fields: tuple[Tensor, ...],
+    state: tuple[Any, Any, Any, Any, Any],
     input_weights: Tensor,
     recurrent_weights: Tensor,
     p: LIFExParameters | LIFAdExParameters,
+    rho_reset: Any,
     dt: float,
-    adaptive: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """The op on state ``fields`` ``(z, v, i[, a])``; returns ``(z, z_T, v_T, i_T, a_T)``."""
+    """The op on the initial ``state`` ``(z, v, i, a, rho)`` (``a`` None for LIFEx, ``rho``
+    and ``rho_reset`` None without refractory period); returns ``(z, v_T, i_T, a_T, rho_T)``."""
     from norse.torch.ops.recurrent import _RESETS, _alpha, _check, _keep_current
 
     _check(input_tensor, input_weights, recurrent_weights)
+    adaptive, refractory = state[3] is not None, state[4] is not None
     x = torch.nn.functional.linear(input_tensor, input_weights)
     step = x[0]
-    names = ("z", "v", "i", "a")
-    initial = [_as_step_tensor(f"state.{n}", f, step) for n, f in zip(names, fields)]
-    if not adaptive:
-        initial.append(step.new_zeros(()).expand(step.shape))  # a = 0 throughout
-    z0, v0, i0, a0 = initial
+    zero = step.new_zeros(()).expand(step.shape)  # a and rho of the models without them
+    names = ("z", "v", "i", "a", "rho")
+    z0, v0, i0, a0, rho0 = (
+        zero if f is None else _as_step_tensor(f"state.{n}", f, step) for n, f in zip(names, state)
+    )
     coefficients = {
         "k": dt * p.tau_mem_inv,
         "ks": dt * p.tau_syn_inv,
@@ -222,30 +248,30 @@ def _run(
         "v_th": p.v_th,
         "v_reset": p.v_reset,
         "delta_T": p.delta_T,
+        "ka": dt * p.tau_ada_inv if adaptive else 0.0,
+        "c": p.adaptation_current if adaptive else 0.0,
+        "bs": p.adaptation_spike if adaptive else 0.0,
+        "rho_reset": rho_reset if refractory else 0.0,
     }
-    if adaptive:
-        coefficients["ka"] = dt * p.tau_ada_inv
-        coefficients["c"] = p.adaptation_current
-        coefficients["bs"] = p.adaptation_spike
-    else:
-        coefficients.update(ka=0.0, c=0.0, bs=0.0)
     c = {name: _as_step_tensor(name, value, step) for name, value in coefficients.items()}
     keep = _keep_current(c["k"], c["ks"], c["ka"])
-    z, _, _, _, _, v, i, a = _lif_adex_recurrent(
+    z, _, _, _, _, _, v, i, a, rho = _lif_adex_recurrent(
         x,
         recurrent_weights,
         z0,
         v0,
         i0,
         a0,
+        rho0,
         *c.values(),
         _RESETS[p.reset_method],
         adaptive,
+        refractory,
         keep,
         p.method,
         _alpha(p.alpha),
     )
-    return z, z[-1], v, i, a
+    return z, v, i, a, rho
 
 
 def lif_ex_recurrent_sequence(
@@ -269,9 +295,9 @@ def lif_ex_recurrent_sequence(
     Returns:
         ``(z, LIFExState(z_T, v_T, i_T))`` with spikes ``z`` of shape ``(T, B, H)``.
     """
-    fields = (state.z, state.v, state.i)
-    z, z_t, v, i, _ = _run(input_tensor, fields, input_weights, recurrent_weights, p, dt, False)
-    return z, LIFExState(z=z_t, v=v, i=i)
+    fields = (state.z, state.v, state.i, None, None)
+    z, v, i, _, _ = _run(input_tensor, fields, input_weights, recurrent_weights, p, None, dt)
+    return z, LIFExState(z=z[-1], v=v, i=i)
 
 
 def lif_adex_recurrent_sequence(
@@ -291,9 +317,36 @@ def lif_adex_recurrent_sequence(
     Returns:
         ``(z, LIFAdExState(z_T, v_T, i_T, a_T))`` with spikes ``z`` of shape ``(T, B, H)``.
     """
-    fields = (state.z, state.v, state.i, state.a)
-    z, z_t, v, i, a = _run(input_tensor, fields, input_weights, recurrent_weights, p, dt, True)
-    return z, LIFAdExState(z=z_t, v=v, i=i, a=a)
+    fields = (state.z, state.v, state.i, state.a, None)
+    z, v, i, a, _ = _run(input_tensor, fields, input_weights, recurrent_weights, p, None, dt)
+    return z, LIFAdExState(z=z[-1], v=v, i=i, a=a)
+
+
+def lif_adex_refrac_recurrent_sequence(
+    input_tensor: Tensor,
+    state: LIFAdExRefracState,
+    input_weights: Tensor,
+    recurrent_weights: Tensor,
+    p: LIFAdExRefracParameters,
+    dt: float = 0.001,
+) -> tuple[Tensor, LIFAdExRefracState]:
+    """Run :func:`norse.torch.functional.lif_adex_refrac.lif_adex_refrac_step` over
+    ``(T, B, I)`` in one fused op.
+
+    Args: as :func:`lif_ex_recurrent_sequence`, with
+    ``LIFAdExRefracState(LIFAdExState(z, v, i, a), rho)`` and
+    ``LIFAdExRefracParameters(lif_adex, rho_reset)``.
+
+    Returns:
+        ``(z, LIFAdExRefracState(LIFAdExState(z_T, v_T, i_T, a_T), rho_T))`` with spikes
+        ``z`` of shape ``(T, B, H)``.
+    """
+    s = state.lif_adex
+    fields = (s.z, s.v, s.i, s.a, state.rho)
+    z, v, i, a, rho = _run(
+        input_tensor, fields, input_weights, recurrent_weights, p.lif_adex, p.rho_reset, dt
+    )
+    return z, LIFAdExRefracState(LIFAdExState(z=z[-1], v=v, i=i, a=a), rho)
 
 
 # --- the C++ CPU kernels ----------------------------------------------------------------
