@@ -109,13 +109,23 @@ def _cases() -> dict[str, dict[str, torch.Tensor]]:
         out, state = model(x * 20.0)
     results["izhikevich"] = {"out": out, "v": state.v, "u": state.u}
 
-    # 7. An adaptive exponential recurrent layer (ours runs the fused op): forward and every
+    # 8. An adaptive exponential recurrent layer (ours runs the fused op): forward and every
     #    parameter's gradient (the spike in the reset and the adaptation jump is not detached
     #    in either).
-    model = norse.LIFAdExRecurrent(5, 6, p=norse.LIFAdExParameters(method="tanh", alpha=2.0))
+    p = norse.LIFAdExParameters(method="tanh", alpha=2.0)
+    model = norse.LIFAdExRecurrent(5, 6, p=p)
     _fix_weights(model, 6)
     _no_autapses(model)
     results["lif_adex"] = _run(model, x)
+
+    # 9. The same with a refractory period (the fused op too). Forward only, as in case 6.
+    p = norse.LIFAdExRefracParameters(lif_adex=p, rho_reset=torch.as_tensor(3.0))
+    model = norse.LIFAdExRefracRecurrent(5, 6, p=p)
+    _fix_weights(model, 8)
+    _no_autapses(model)
+    with torch.no_grad():
+        out, state = model(x)
+    results["lif_adex_refrac"] = {"out": out, "v": state.lif_adex.v, "rho": state.rho}
     return results
 
 
