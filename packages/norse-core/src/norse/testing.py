@@ -512,19 +512,19 @@ def _check_coba_lif_recurrent(
             state.append(rand(*shape, high=0.5))
             c = [rand(*shape, low=lo, high=hi) for lo, hi in _COBA_RANGES]
             args = [xe, xi, we, wi, z0, *state, *c, subtract]
-            names = ("z", "u", "v", "ej", "ij", "v_T", "ge_T", "gi_T")
+            names = ("z", "u", "ej", "ij", "v_T", "ge_T", "gi_T")
             label = f"coba_lif recurrent {'subtract' if subtract else 'value'}-T{steps}"
             label += f"{'-keep_states' if keep else ''} [{dtype}]"
             want = contract.coba_lif_recurrent_forward(*args, keep)
             _compare(f"{label} forward", names, forward(*args, keep), want, dtype, exact=("z",))
-            z, u, v, ej, ij, *_ = contract.coba_lif_recurrent_forward(*args, True)
+            z, u, ej, ij, *_ = contract.coba_lif_recurrent_forward(*args, True)
             g = [rand(steps, *shape, low=-1.0, high=1.0)]
             if k == 2:  # the gradient of z.sum(): one value, all strides 0
                 g = [torch.ones((), dtype=dtype, device=device).expand(steps, *shape)]
             g += [rand(*shape, low=-1.0, high=1.0) for _ in range(3)]
             s = rand(steps, *shape)
             coefficients = [*c[:4], *c[5:]]  # all but vr
-            args = [*g, s, z, z0, u, v, state[0], ej, ij, we, wi, *coefficients, subtract, k != 1]
+            args = [*g, s, z, z0, u, state[0], ej, ij, we, wi, *coefficients, subtract, k != 1]
             names = ("GU", "GV", "GE", "GI", "gv0", "gge0", "ggi0", "gz0", "gWe", "gWi")
             got, want = backward(*args), contract.coba_lif_recurrent_backward(*args)
             _compare(f"{label} backward", names, got, want, dtype)

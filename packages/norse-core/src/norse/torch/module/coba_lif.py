@@ -148,6 +148,10 @@ class CobaLIFRecurrent(_NorseRecurrent, NeuronRecurrent, spec=_MODEL):
 
     Args: as :class:`CobaLIFCell`, plus ``record_states`` as in :class:`CobaLIF`. (Not in
     Norse 1.x.)
+
+    Without ``record_states`` it runs as one fused op (``norse::coba_lif_recurrent_sequence``,
+    :mod:`norse.torch.ops.recurrent_coba`): spikes equal to the step loop's, gradients to
+    autograd's through it.
     """
 
 

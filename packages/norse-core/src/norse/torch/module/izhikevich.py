@@ -123,6 +123,9 @@ class IzhikevichRecurrentCell(_RecurrentFromBehaviour, NeuronRecurrentCell, spec
 class IzhikevichRecurrent(_RecurrentFromBehaviour, NeuronRecurrent, spec=_MODEL):
     r"""Recurrent Izhikevich neurons over a sequence: ``(T, B, input_size)`` to ``(T, B, hidden_size)``.
 
+    Without ``record_states`` it runs as one fused op (``norse::izhikevich_recurrent_sequence``,
+    :mod:`norse.torch.ops.recurrent_izhikevich`), else step by step.
+
     Args: as :class:`IzhikevichRecurrentCell`, plus ``record_states`` as in :class:`Izhikevich`.
     """
 

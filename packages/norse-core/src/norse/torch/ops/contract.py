@@ -97,9 +97,8 @@ g_vth, gW)``.
 ``norse::coba_lif_recurrent_sequence`` (recurrent conductance-based LIF; equations in
 :mod:`norse.torch.ops.recurrent_coba_reference`) takes the projected excitatory and inhibitory
 inputs ``xe``, ``xi`` and the non-negative recurrent weights ``we = relu(W_rec)``, ``wi =
-relu(-W_rec)``: ``coba_lif_recurrent_forward(*COBA_LIF_RECURRENT_FORWARD_ARGS) -> (z, u, v, ej,
-ij, v_T, ge_T, gi_T)`` (the voltages and jumped conductances of every step empty unless
-``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
+relu(-W_rec)``: ``coba_lif_recurrent_forward(*COBA_LIF_RECURRENT_FORWARD_ARGS) -> (z, u, ej, ij,
+v_T, ge_T, gi_T)`` (the jumped conductances of every step empty unless ``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
 :data:`COBA_LIF_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GV, GE, GI, gv0, gge0, ggi0, gz0,
 gWe, gWi)``.
 ``norse::lif_adex_recurrent_sequence`` (recurrent LIFAdEx; LIFEx with ``adaptive`` False,
@@ -313,8 +312,8 @@ COBA_LIF_RECURRENT_FORWARD_ARGS = (
 """Positional arguments of a ``norse::coba_lif_recurrent_sequence`` kernel."""
 
 COBA_LIF_RECURRENT_BACKWARD_ARGS = (
-    "g_z", "g_v", "g_ge", "g_gi", "s", "z", "z0", "u", "v", "v0", "ej", "ij", "we", "wi", "de",
-    "di", "k", "gl", "ee", "ei", "v_th", "v_reset", "subtract", "need_w",
+    "g_z", "g_v", "g_ge", "g_gi", "s", "z", "z0", "u", "v0", "ej", "ij", "we", "wi", "de", "di",
+    "k", "gl", "ee", "ei", "v_th", "v_reset", "subtract", "need_w",
 )  # fmt: skip
 """Positional arguments of a ``norse::coba_lif_recurrent_backward`` kernel."""
 

@@ -34,6 +34,7 @@ from torch.nn.functional import linear, relu
 from norse.torch.functional.coba_lif import CobaLIFParameters, CobaLIFState
 from norse.torch.ops import _registry
 from norse.torch.ops._define import custom_op
+from norse.torch.ops.recurrent_coba_reference import after_reset
 from norse.torch.ops.sequence import _as_step_tensor
 
 __all__ = ["coba_lif_recurrent_sequence"]
@@ -72,10 +73,9 @@ def _coba_recurrent(
     keep_states: bool,
     method: str,
     alpha: Tensor,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recurrent CobaLIF over the projected inputs ``xe``, ``xi`` ``(T, B, H)``; returns
-    ``(z, u, v, ej, ij, v_T, ge_T, gi_T)`` (``v``, ``ej``, ``ij`` empty unless
-    ``keep_states``). ``we``, ``wi`` are ``relu(W_rec)``, ``relu(-W_rec)``; every other tensor
+    ``(z, u, ej, ij, v_T, ge_T, gi_T)`` (``ej``, ``ij`` empty unless ``keep_states``). ``we``, ``wi`` are ``relu(W_rec)``, ``relu(-W_rec)``; every other tensor
     has the step shape ``(B, H)``; ``method`` and the 0-dim ``alpha`` select the surrogate used
     by the backward."""
     impl = _registry.select(_COBA, xe.device.type).impl
@@ -87,7 +87,7 @@ def _coba_recurrent(
 
 @_coba_recurrent.register_fake
 def _(xe, xi, we, wi, z0, v0, ge0, gi0, de, di, k, gl, vr, ee, ei, v_th, v_reset, sub, keep, *_):
-    kept = [torch.empty_like(xe) if keep else xe.new_empty(0) for _ in range(3)]
+    kept = [torch.empty_like(xe) if keep else xe.new_empty(0) for _ in range(2)]
     states = [torch.empty_like(v0) for _ in range(3)]
     return torch.empty_like(xe), torch.empty_like(xe), *kept, *states
 
@@ -102,7 +102,6 @@ def _coba_recurrent_backward(
     z: Tensor,
     z0: Tensor,
     u: Tensor,
-    v: Tensor,
     v0: Tensor,
     ej: Tensor,
     ij: Tensor,
@@ -123,13 +122,13 @@ def _coba_recurrent_backward(
     gge0, ggi0, gz0, gWe, gWi)``; ``g_z`` may be an expanded view."""
     impl = _registry.select(_COBA_BACKWARD, g_z.device.type).impl
     return impl(
-        g_z, g_v, g_ge, g_gi, s, z, z0, u, v, v0, ej, ij, we, wi, de, di, k, gl, ee, ei, v_th,
+        g_z, g_v, g_ge, g_gi, s, z, z0, u, v0, ej, ij, we, wi, de, di, k, gl, ee, ei, v_th,
         v_reset, subtract, need_w,
     )  # fmt: skip
 
 
 @_coba_recurrent_backward.register_fake
-def _(g_z, g_v, g_ge, g_gi, s, z, z0, u, v, v0, ej, ij, we, wi, *rest):
+def _(g_z, g_v, g_ge, g_gi, s, z, z0, u, v0, ej, ij, we, wi, *rest):
     need_w = rest[-1]
     sequences = [torch.empty_like(z) for _ in range(4)]
     states = [torch.empty_like(g_v) for _ in range(4)]
@@ -140,17 +139,17 @@ def _(g_z, g_v, g_ge, g_gi, s, z, z0, u, v, v0, ej, ij, we, wi, *rest):
 def _setup(ctx, inputs, output):
     _, _, we, wi, z0, v0, _, _, de, di, k, gl, vr, ee, ei, v_th, v_reset = inputs[:17]
     subtract, _, method, alpha = inputs[17:]
-    z, u, v, ej, ij = output[:5]
+    z, u, ej, ij = output[:4]
     ctx.set_materialize_grads(False)
-    saved = (z, u, v, ej, ij, we, wi, z0, v0, de, di, k, gl, vr, ee, ei, v_th, v_reset, alpha)
+    saved = (z, u, ej, ij, we, wi, z0, v0, de, di, k, gl, vr, ee, ei, v_th, v_reset, alpha)
     ctx.save_for_backward(*saved)
     ctx.flags = (subtract, method)
 
 
-def _backward(ctx, g_z, _g_u, _g_v_all, _g_ej, _g_ij, g_v, g_ge, g_gi):
+def _backward(ctx, g_z, _g_u, _g_ej, _g_ij, g_v, g_ge, g_gi):
     from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _surrogate
 
-    z, u, v, ej, ij, we, wi, z0, v0, de, di, k, gl, vr, ee, ei, v_th, v_reset, alpha = (
+    z, u, ej, ij, we, wi, z0, v0, de, di, k, gl, vr, ee, ei, v_th, v_reset, alpha = (
         ctx.saved_tensors
     )
     c = {"de": de, "di": di, "k": k, "gl": gl, "vr": vr, "ee": ee, "ei": ei}
@@ -161,13 +160,14 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_ej, _g_ij, g_v, g_ge, g_gi):
     s = _surrogate(_COBA_BACKWARD, method, u, v_th, alpha)
     need_w = need["we"] or need["wi"]
     gu, gv_all, ge_all, gi_all, gv0, gge0, ggi0, gz0, g_we, g_wi = _coba_recurrent_backward(
-        g_z, g_v, g_ge, g_gi, s, z, z0, u, v, v0, ej, ij, we, wi, de, di, k, gl, ee, ei, v_th,
+        g_z, g_v, g_ge, g_gi, s, z, z0, u, v0, ej, ij, we, wi, de, di, k, gl, ee, ei, v_th,
         v_reset, subtract, need_w,
     )  # fmt: skip
     grads = {"xe": ge_all, "xi": gi_all, "we": g_we, "wi": g_wi}
     grads.update(z0=gz0, v0=gv0, ge0=gge0, gi0=ggi0)
     if any(need[name] for name in ("k", "gl", "ee", "ei", "de", "di")):
-        grads.update(_membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v, ej, ij, v0, c))
+        v_prev = torch.cat([v0.unsqueeze(0), after_reset(u[:-1], z[:-1], v_th, v_reset, subtract)])
+        grads.update(_membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v_prev, ej, ij, c))
     if need["vr"]:
         grads["vr"] = k * gl * gu.sum(0)
     if need["v_th"] or need["v_reset"]:
@@ -180,13 +180,12 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_ej, _g_ij, g_v, g_ge, g_gi):
     return (*(grads.get(name) if need[name] else None for name in _GRADS), None, None, None, None)
 
 
-def _membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v, ej, ij, v0, c):
+def _membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v_prev, ej, ij, c):
     """The gradients of the coefficients that need the voltages before every step and the
     decayed conductances (``k``, ``gl``, ``ee``, ``ei``, ``de``, ``di``, where ``need`` says)."""
     from norse.torch.ops.recurrent import _shifted
 
     de, di, k, gl, vr, ee, ei = c.values()
-    v_prev = torch.cat([v0.unsqueeze(0), v[:-1]])
     ge = ej - de * ej  # the decayed conductances, as the forward computed them
     gi = ij - di * ij
     grads = {}
@@ -263,7 +262,7 @@ def coba_lif_recurrent_sequence(
     z0, v0, ge0, gi0 = (_as_step_tensor(f"state.{f}", getattr(state, f), step) for f in fields)
     tensors = (xe, xi, we, wi, z0, v0, ge0, gi0, *c.values())
     keep = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
-    z, _, _, _, _, v, ge, gi = _coba_recurrent(
+    z, _, _, _, v, ge, gi = _coba_recurrent(
         *tensors, _RESETS[p.reset_method], keep, p.method, _alpha(p.alpha)
     )
     return z, CobaLIFState(z=z[-1], v=v, g_e=ge, g_i=gi)

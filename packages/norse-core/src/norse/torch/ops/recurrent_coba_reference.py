@@ -47,7 +47,16 @@ from torch import Tensor
 
 from norse.torch.ops.recurrent_reference import _weight_gradient, previous_spikes
 
-__all__ = ["coba_lif_recurrent_backward", "coba_lif_recurrent_forward"]
+__all__ = ["after_reset", "coba_lif_recurrent_backward", "coba_lif_recurrent_forward"]
+
+
+def after_reset(u: Tensor, z: Tensor, v_th: Tensor, v_reset: Tensor, subtract: bool) -> Tensor:
+    """The voltage after the reset for pre-reset voltages ``u`` and spikes ``z`` (0 or 1; any
+    leading shape): ``u - z v_th`` (subtract) or ``v_reset`` where ``z`` else ``u`` (value),
+    rounded exactly as ``(1 - z) u + z (u - v_th)`` and ``(1 - z) u + z v_reset``."""
+    if subtract:
+        return u - z * v_th
+    return torch.where(z > 0, v_reset, u)
 
 
 def coba_lif_recurrent_forward(
@@ -70,18 +79,18 @@ def coba_lif_recurrent_forward(
     v_reset: Tensor,
     subtract: bool,
     keep_states: bool,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Run the recurrent CobaLIF recursion (module docstring) over the projected inputs
     ``xe``, ``xi`` ``(T, B, H)`` with the non-negative weights ``we``, ``wi`` ``(H, H)``.
 
-    Returns ``(z, u, v, ej, ij, v_T, ge_T, gi_T)``: spikes and pre-reset voltages ``(T, B,
-    H)``, the voltages ``v_t`` and jumped conductances ``ej_t``, ``ij_t`` of every step
-    (empty tensors unless ``keep_states``; the backward needs them) and the final state.
+    Returns ``(z, u, ej, ij, v_T, ge_T, gi_T)``: spikes and pre-reset voltages ``(T, B, H)``,
+    the jumped conductances ``ej_t``, ``ij_t`` of every step (empty tensors unless
+    ``keep_states``; the backward needs them) and the final state. (The backward recomputes
+    the voltages after the reset from ``z`` and ``u``, exactly as here.)
     """
     z = torch.empty_like(xe)
     u = torch.empty_like(xe)
-    kept = [torch.empty_like(xe) if keep_states else xe.new_empty(0) for _ in range(3)]
-    v_all, ej_all, ij_all = kept
+    ej_all, ij_all = (torch.empty_like(xe) if keep_states else xe.new_empty(0) for _ in "ei")
     v, ge, gi, z_prev = v0, ge0, gi0, z0
     we_t, wi_t = we.t(), wi.t()
     for t in range(xe.shape[0]):
@@ -93,14 +102,11 @@ def coba_lif_recurrent_forward(
         u[t] = ut
         spiked = ut > v_th
         z[t] = spiked
-        if subtract:
-            v = torch.where(spiked, ut - v_th, ut)
-        else:
-            v = torch.where(spiked, v_reset, ut)
+        v = after_reset(ut, z[t], v_th, v_reset, subtract)
         if keep_states:
-            v_all[t], ej_all[t], ij_all[t] = v, ej, ij
+            ej_all[t], ij_all[t] = ej, ij
         z_prev = z[t]
-    return z, u, v_all, ej_all, ij_all, v, ge, gi
+    return z, u, ej_all, ij_all, v, ge, gi
 
 
 def coba_lif_recurrent_backward(
@@ -112,7 +118,6 @@ def coba_lif_recurrent_backward(
     z: Tensor,
     z0: Tensor,
     u: Tensor,
-    v: Tensor,
     v0: Tensor,
     ej: Tensor,
     ij: Tensor,
@@ -133,7 +138,7 @@ def coba_lif_recurrent_backward(
 
     ``g_z`` ``(T, B, H)`` is the gradient reaching the spikes (may be an expanded view),
     ``g_v``, ``g_ge``, ``g_gi`` the ones reaching the final state, ``s`` the surrogate
-    derivatives; ``u``, ``v``, ``ej``, ``ij`` the forward's sequences. Returns ``(GU, GV, GE,
+    derivatives; ``u``, ``ej``, ``ij`` the forward's sequences. Returns ``(GU, GV, GE,
     GI, gv0, gge0, ggi0, gz0, gWe, gWi)``: ``GV[t]`` reaches ``v_t``, ``GE[t]``/``GI[t]``
     the jumped conductances (the input gradients); ``gWe``, ``gWi`` are empty unless
     ``need_w``.
@@ -145,7 +150,7 @@ def coba_lif_recurrent_backward(
     gv, gge, ggi = g_v, g_ge, g_gi
     first = g_z.shape[0] - 1
     for t in range(first, -1, -1):
-        v_prev = v[t - 1] if t > 0 else v0
+        v_prev = after_reset(u[t - 1], z[t - 1], v_th, v_reset, subtract) if t > 0 else v0
         zt, ut = z[t], u[t]
         gz = g_z[t]
         if t < first:
