@@ -265,7 +265,8 @@ def test_the_cpp_kernels_conform():
 def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
     """The C++ forward and backward against the reference with more neurons than one
     weight-gradient tile (and not a multiple of it), at a low and a high spike rate (the
-    sparse row sums and the dense products), an expanded output gradient and both resets."""
+    sparse row sums and the dense products), an expanded output gradient and both resets
+    (with and without the gradients reaching the voltages)."""
     if recurrent_cpp.load() is None:
         pytest.skip("the C++ kernel is unavailable here (no compiler)")
     gen = torch.Generator().manual_seed(4)
@@ -297,8 +298,9 @@ def test_cpp_kernels_equal_reference_on_a_wide_layer(drive):
         s = rnd(steps, batch, h)
         coefficients = [*c[:4], *c[5:]]  # all but v_rest
         args = (g_z, *grads, s, z, z0, u, state[0], ej, ij, we, wi, *coefficients)
-        cpp = recurrent_cpp.COBA_LIF_BACKWARD(*args, subtract, True)
-        want = reference.coba_lif_recurrent_backward(*args, subtract, True)
+        flags = (subtract, True, subtract)  # need_w; need_parameters with one reset
+        cpp = recurrent_cpp.COBA_LIF_BACKWARD(*args, *flags)
+        want = reference.coba_lif_recurrent_backward(*args, *flags)
         for a, b in zip(cpp, want):
             torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     sparse = max(rates) < recurrent_cpp.DENSE_ABOVE

@@ -524,7 +524,8 @@ def _check_coba_lif_recurrent(
             g += [rand(*shape, low=-1.0, high=1.0) for _ in range(3)]
             s = rand(steps, *shape)
             coefficients = [*c[:4], *c[5:]]  # all but vr
-            args = [*g, s, z, z0, u, state[0], ej, ij, we, wi, *coefficients, subtract, k != 1]
+            flags = [subtract, k != 1, k != 2]  # need_w, need_parameters
+            args = [*g, s, z, z0, u, state[0], ej, ij, we, wi, *coefficients, *flags]
             names = ("GU", "GV", "GE", "GI", "gv0", "gge0", "ggi0", "gz0", "gWe", "gWi")
             got, want = backward(*args), contract.coba_lif_recurrent_backward(*args)
             _compare(f"{label} backward", names, got, want, dtype)

@@ -100,7 +100,7 @@ inputs ``xe``, ``xi`` and the non-negative recurrent weights ``we = relu(W_rec)`
 relu(-W_rec)``: ``coba_lif_recurrent_forward(*COBA_LIF_RECURRENT_FORWARD_ARGS) -> (z, u, ej, ij,
 v_T, ge_T, gi_T)`` (the jumped conductances of every step empty unless ``keep_states``), and the backward recursion (``norse::coba_lif_recurrent_backward``,
 :data:`COBA_LIF_RECURRENT_BACKWARD_ARGS`) returns ``(GU, GV, GE, GI, gv0, gge0, ggi0, gz0,
-gWe, gWi)``.
+gWe, gWi)`` (``GU``, ``GV`` empty unless ``need_parameters``).
 ``norse::lif_adex_recurrent_sequence`` (recurrent LIFAdEx; LIFEx with ``adaptive`` False,
 LIFAdExRefrac with ``refractory`` True; equations in
 :mod:`norse.torch.ops.recurrent_adex_reference`) likewise:
@@ -313,7 +313,7 @@ COBA_LIF_RECURRENT_FORWARD_ARGS = (
 
 COBA_LIF_RECURRENT_BACKWARD_ARGS = (
     "g_z", "g_v", "g_ge", "g_gi", "s", "z", "z0", "u", "v0", "ej", "ij", "we", "wi", "de", "di",
-    "k", "gl", "ee", "ei", "v_th", "v_reset", "subtract", "need_w",
+    "k", "gl", "ee", "ei", "v_th", "v_reset", "subtract", "need_w", "need_parameters",
 )  # fmt: skip
 """Positional arguments of a ``norse::coba_lif_recurrent_backward`` kernel."""
 

@@ -57,7 +57,7 @@ inline void coba_row(int64_t h, const T* __restrict__ de, const T* __restrict__ 
 
 // One span [e0, e1) of a CobaLIF backward step (me, mi: GE_{t+1} @ we, GI_{t+1} @ wi, zero at
 // the last step; zp, up: the spikes and pre-reset voltages of step t - 1, or null at the first
-// step, whose voltage before is v0). Writes GU, GV, GE, GI of step t and updates
+// step, whose voltage before is v0; gu_t, gv_t null where they are not kept). Writes GU, GV, GE, GI of step t and updates
 // the running gradients gv, gge, ggi.
 template <typename T, bool kSubtract>
 void coba_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
@@ -78,8 +78,10 @@ void coba_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
     const T gve = gv[e];
     const T gu = kSubtract ? (g - gve * th[e]) * s[e] + gve
                            : (g + gve * (rs[e] - u[e])) * s[e] + gve * (T(1) - z[e]);
-    gv_t[e] = gve;
-    gu_t[e] = gu;
+    if (gu_t != nullptr) {
+      gv_t[e] = gve;
+      gu_t[e] = gu;
+    }
     const T vp = zp == nullptr ? v0[e]
                                : (zp[e] != T(0) ? (kSubtract ? up[e] - th[e] : rs[e]) : up[e]);
     const T kg = k[e] * gu;
@@ -176,17 +178,19 @@ std::vector<torch::Tensor> coba_lif_recurrent_forward(
 }
 
 // Recurrent CobaLIF backward recursion (recurrent_coba_reference.py); u, ej, ij are the
-// forward's sequences. Returns {GU, GV, GE, GI, gv0, gge0, ggi0, gz0, gWe, gWi (both empty
-// unless need_w)}. g_z may have any strides.
+// forward's sequences. Returns {GU, GV, GE, GI, gv0, gge0, ggi0, gz0, gWe, gWi}: GU and GV
+// empty unless need_parameters, gWe and gWi unless need_w. g_z may have any strides.
 std::vector<torch::Tensor> coba_lif_recurrent_backward(
     torch::Tensor g_z, torch::Tensor g_v, torch::Tensor g_ge, torch::Tensor g_gi,
-    torch::Tensor s, torch::Tensor z, torch::Tensor z0, torch::Tensor u, torch::Tensor v0, torch::Tensor ej, torch::Tensor ij, torch::Tensor we, torch::Tensor wi,
-    torch::Tensor de, torch::Tensor di, torch::Tensor k, torch::Tensor gl, torch::Tensor ee,
-    torch::Tensor ei, torch::Tensor th, torch::Tensor rs, bool subtract, bool need_w,
+    torch::Tensor s, torch::Tensor z, torch::Tensor z0, torch::Tensor u, torch::Tensor v0,
+    torch::Tensor ej, torch::Tensor ij, torch::Tensor we, torch::Tensor wi, torch::Tensor de,
+    torch::Tensor di, torch::Tensor k, torch::Tensor gl, torch::Tensor ee, torch::Tensor ei,
+    torch::Tensor th, torch::Tensor rs, bool subtract, bool need_w, bool need_parameters,
     double dense_above) {
   const int64_t steps = z.size(0), n = g_v.numel();
-  auto gu_all = torch::empty_like(z);
-  auto gv_all = torch::empty_like(z);
+  auto none = torch::empty({0}, z.options());
+  auto gu_all = need_parameters ? torch::empty_like(z) : none;
+  auto gv_all = need_parameters ? torch::empty_like(z) : none;
   auto ge_all = torch::empty_like(z);
   auto gi_all = torch::empty_like(z);
   auto me = torch::zeros_like(g_v);  // GE_{t+1} @ we
@@ -218,8 +222,8 @@ std::vector<torch::Tensor> coba_lif_recurrent_backward(
         const T* UP = t > 0 ? U - n : nullptr;
         const T* EJ = ej.data_ptr<T>() + t * n;
         const T* IJ = ij.data_ptr<T>() + t * n;
-        T* GU = gu_all.data_ptr<T>() + t * n;
-        T* GVT = gv_all.data_ptr<T>() + t * n;
+        T* GU = need_parameters ? gu_all.data_ptr<T>() + t * n : nullptr;
+        T* GVT = need_parameters ? gv_all.data_ptr<T>() + t * n : nullptr;
         T* GET = ge_all.data_ptr<T>() + t * n;
         T* GIT = gi_all.data_ptr<T>() + t * n;
         at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
@@ -235,7 +239,6 @@ std::vector<torch::Tensor> coba_lif_recurrent_backward(
       gz0.add_(mi);
     }
   });
-  auto none = torch::empty({0}, z.options());
   auto g_we = need_w ? recurrent_weight_gradient(ge_all, z, z0, dense_above) : none;
   auto g_wi = need_w ? recurrent_weight_gradient(gi_all, z, z0, dense_above) : none;
   return {gu_all, gv_all, ge_all, gi_all, gv, gge, ggi, gz0, g_we, g_wi};

@@ -117,20 +117,23 @@ def _coba_recurrent_backward(
     v_reset: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::coba_lif_recurrent_sequence``: ``(GU, GV, GE, GI, gv0,
-    gge0, ggi0, gz0, gWe, gWi)``; ``g_z`` may be an expanded view."""
+    gge0, ggi0, gz0, gWe, gWi)`` (``GU``, ``GV`` empty unless ``need_parameters``, ``gWe``,
+    ``gWi`` unless ``need_w``); ``g_z`` may be an expanded view."""
     impl = _registry.select(_COBA_BACKWARD, g_z.device.type).impl
     return impl(
         g_z, g_v, g_ge, g_gi, s, z, z0, u, v0, ej, ij, we, wi, de, di, k, gl, ee, ei, v_th,
-        v_reset, subtract, need_w,
+        v_reset, subtract, need_w, need_parameters,
     )  # fmt: skip
 
 
 @_coba_recurrent_backward.register_fake
 def _(g_z, g_v, g_ge, g_gi, s, z, z0, u, v0, ej, ij, we, wi, *rest):
-    need_w = rest[-1]
-    sequences = [torch.empty_like(z) for _ in range(4)]
+    need_w, need_parameters = rest[-2:]
+    kept = [torch.empty_like(z) if need_parameters else z.new_empty(0) for _ in range(2)]
+    sequences = [*kept, torch.empty_like(z), torch.empty_like(z)]
     states = [torch.empty_like(g_v) for _ in range(4)]
     weights = [torch.empty_like(w) if need_w else w.new_empty(0) for w in (we, wi)]
     return (*sequences, *states, *weights)
@@ -159,9 +162,10 @@ def _backward(ctx, g_z, _g_u, _g_ej, _g_ij, g_v, g_ge, g_gi):
     g_ge, g_gi = _or_zeros(g_ge, v0), _or_zeros(g_gi, v0)
     s = _surrogate(_COBA_BACKWARD, method, u, v_th, alpha)
     need_w = need["we"] or need["wi"]
+    need_parameters = any(need[name] for name in _GRADS[8:])
     gu, gv_all, ge_all, gi_all, gv0, gge0, ggi0, gz0, g_we, g_wi = _coba_recurrent_backward(
         g_z, g_v, g_ge, g_gi, s, z, z0, u, v0, ej, ij, we, wi, de, di, k, gl, ee, ei, v_th,
-        v_reset, subtract, need_w,
+        v_reset, subtract, need_w, need_parameters,
     )  # fmt: skip
     grads = {"xe": ge_all, "xi": gi_all, "we": g_we, "wi": g_wi}
     grads.update(z0=gz0, v0=gv0, ge0=gge0, gi0=ggi0)

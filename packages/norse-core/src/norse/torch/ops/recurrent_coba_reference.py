@@ -133,6 +133,7 @@ def coba_lif_recurrent_backward(
     v_reset: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The backward recursion of the recurrent CobaLIF op (module docstring).
 
@@ -141,10 +142,10 @@ def coba_lif_recurrent_backward(
     derivatives; ``u``, ``ej``, ``ij`` the forward's sequences. Returns ``(GU, GV, GE,
     GI, gv0, gge0, ggi0, gz0, gWe, gWi)``: ``GV[t]`` reaches ``v_t``, ``GE[t]``/``GI[t]``
     the jumped conductances (the input gradients); ``gWe``, ``gWi`` are empty unless
-    ``need_w``.
+    ``need_w``, ``GU`` and ``GV`` (needed only for the parameter gradients) unless
+    ``need_parameters``.
     """
-    gu_all = torch.empty_like(g_z)
-    gv_all = torch.empty_like(g_z)
+    gu_all, gv_all = (torch.empty_like(g_z) if need_parameters else g_z.new_empty(0) for _ in "uv")
     ge_all = torch.empty_like(g_z)
     gi_all = torch.empty_like(g_z)
     gv, gge, ggi = g_v, g_ge, g_gi
@@ -159,8 +160,8 @@ def coba_lif_recurrent_backward(
             gu = (gz - gv * v_th) * s[t] + gv
         else:
             gu = (gz + gv * (v_reset - ut)) * s[t] + gv * (1 - zt)
-        gv_all[t] = gv
-        gu_all[t] = gu
+        if need_parameters:
+            gv_all[t], gu_all[t] = gv, gu
         kg = k * gu
         gge = (1 - de) * (gge + kg * (ee - v_prev))
         ggi = (1 - di) * (ggi + kg * (ei - v_prev))
