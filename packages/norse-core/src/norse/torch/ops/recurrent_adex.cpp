@@ -114,8 +114,6 @@ void adex_backward_span(int64_t e0, int64_t e1, const AdexCoefficients<T>& p,
       const T counted = left > T(0) ? left : T(0);
       const T free = T(1) - held;
       g = free * (g + grho[e] * (RR[e] - counted));
-      grr[e] = grr[e] + grho[e] * z[e];
-      grho[e] = z[e] != T(0) ? T(0) : (counted > T(0) ? grho[e] : T(0));
       gwe = free * gve;
     }
     const T above = u[e] > TH[e] ? T(1) : T(0);  // the LIFAdEx step's spike
@@ -135,6 +133,14 @@ void adex_backward_span(int64_t e0, int64_t e1, const AdexCoefficients<T>& p,
     }
     gv[e] = gv_next;
     gi[e] = gje;
+  }
+  if (kRefrac) {  // a loop of its own: in the one above, GCC does not vectorise these updates
+#pragma omp simd
+    for (int64_t e = e0; e < e1; ++e) {
+      const T left = rp[e] - (rp[e] > T(0) ? T(1) : T(0));
+      grr[e] = grr[e] + grho[e] * z[e];
+      grho[e] = z[e] != T(0) ? T(0) : (left > T(0) ? grho[e] : T(0));
+    }
   }
 }
 }  // namespace
