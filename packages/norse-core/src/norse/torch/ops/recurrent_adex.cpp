@@ -67,17 +67,18 @@ inline void adex_row(int64_t h, const AdexCoefficients<T>& p, const T* __restric
     const T uu = vv + K[m] * drive;
     const bool above = uu > TH[m];  // the LIFAdEx step's spike
     T vn = above ? (kSubtract ? uu - TH[m] : RS[m]) : uu;
-    bool spiked = above;
-    if (kRefrac) {
-      const bool held = rho[m] > T(0);
-      spiked = above && !held;
-      vn = held ? vv : vn;
-      const T counted = rho[m] - (held ? T(1) : T(0));
-      rho[m] = spiked ? RR[m] : (counted > T(0) ? counted : T(0));
+    T zn = above ? T(1) : T(0);
+    if (kRefrac) {  // (selects on values: GCC vectorises these better than && of masks)
+      const T r = rho[m];
+      const T counted = r > T(0) ? r - T(1) : r;
+      vn = r > T(0) ? vv : vn;
+      zn = r > T(0) ? T(0) : zn;
+      const T left = counted > T(0) ? counted : T(0);
+      rho[m] = zn != T(0) ? RR[m] : left;
       rho_out[m] = rho[m];
     }
     u[m] = uu;
-    z[m] = spiked ? T(1) : T(0);
+    z[m] = zn;
     v[m] = vn;
     v_out[m] = vn;
     i[m] = j[m] - KS[m] * j[m];
@@ -114,7 +115,7 @@ void adex_backward_span(int64_t e0, int64_t e1, const AdexCoefficients<T>& p,
       const T free = T(1) - held;
       g = free * (g + grho[e] * (RR[e] - counted));
       grr[e] = grr[e] + grho[e] * z[e];
-      grho[e] = (z[e] == T(0) && counted > T(0)) ? grho[e] : T(0);
+      grho[e] = z[e] != T(0) ? T(0) : (counted > T(0) ? grho[e] : T(0));
       gwe = free * gve;
     }
     const T above = u[e] > TH[e] ? T(1) : T(0);  // the LIFAdEx step's spike
