@@ -57,8 +57,8 @@ inline void coba_row(int64_t h, const T* __restrict__ de, const T* __restrict__ 
 
 // One span [e0, e1) of a CobaLIF backward step (me, mi: GE_{t+1} @ we, GI_{t+1} @ wi, zero at
 // the last step; zp, up: the spikes and pre-reset voltages of step t - 1, or null at the first
-// step, whose voltage before is v0; gu_t, gv_t null where they are not kept). Writes GU, GV, GE, GI of step t and updates
-// the running gradients gv, gge, ggi.
+// step, whose voltage before is v0; gu_t, gv_t null where they are not kept). Writes GU, GV,
+// GE, GI of step t and updates the running gradients gv, gge, ggi.
 template <typename T, bool kSubtract>
 void coba_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
                         const T* __restrict__ me, const T* __restrict__ mi,

@@ -75,9 +75,10 @@ def _coba_recurrent(
     alpha: Tensor,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recurrent CobaLIF over the projected inputs ``xe``, ``xi`` ``(T, B, H)``; returns
-    ``(z, u, ej, ij, v_T, ge_T, gi_T)`` (``ej``, ``ij`` empty unless ``keep_states``). ``we``, ``wi`` are ``relu(W_rec)``, ``relu(-W_rec)``; every other tensor
-    has the step shape ``(B, H)``; ``method`` and the 0-dim ``alpha`` select the surrogate used
-    by the backward."""
+    ``(z, u, ej, ij, v_T, ge_T, gi_T)`` (``ej``, ``ij`` empty unless ``keep_states``).
+    ``we``, ``wi`` are ``relu(W_rec)``, ``relu(-W_rec)``; every other tensor has the step
+    shape ``(B, H)``; ``method`` and the 0-dim ``alpha`` select the surrogate used by the
+    backward."""
     impl = _registry.select(_COBA, xe.device.type).impl
     return impl(
         xe, xi, we, wi, z0, v0, ge0, gi0, de, di, k, gl, vr, ee, ei, v_th, v_reset, subtract,
@@ -226,7 +227,8 @@ def coba_lif_recurrent_sequence(
     Per step (forward Euler; the module docstring of
     :mod:`norse.torch.ops.recurrent_coba_reference` has the backward)::
 
-        g_e += x_t relu(W_in)^T + z_{t-1} relu(W_rec)^T ;  g_i += x_t relu(-W_in)^T + z_{t-1} relu(-W_rec)^T
+        g_e += x_t relu(W_in)^T + z_{t-1} relu(W_rec)^T
+        g_i += x_t relu(-W_in)^T + z_{t-1} relu(-W_rec)^T
         g_e -= dt tau_syn_exc_inv g_e ;  g_i -= dt tau_syn_inh_inv g_i
         v_dec = v + dt c_m_inv (g_l (v_rest - v) + g_e (e_rev_E - v) + g_i (e_rev_I - v))
         z = H(v_dec - v_thresh) ;  v = reset_method(z, v_dec, v_reset, v_thresh)
