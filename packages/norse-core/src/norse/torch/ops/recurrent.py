@@ -730,8 +730,8 @@ def fused_recurrent(
     dt: float,
 ) -> tuple[Tensor, Any] | None:
     """Run the recurrent ``step`` (``lif_step``, ``lsnn_step``, ``lif_refrac_step``,
-    ``coba_lif_step``, ``lif_ex_step``, ``lif_adex_step``, ``izhikevich_recurrent_step``) over
-    a sequence, fused.
+    ``coba_lif_step``, ``lif_ex_step``, ``lif_adex_step``, ``lif_adex_refrac_step``,
+    ``izhikevich_recurrent_step``) over a sequence, fused.
 
     Returns ``(outputs, final_state)`` as the step loop would, or None when the caller must
     loop: for other step functions silently (they have no fused op), and with a warning,
