@@ -180,16 +180,24 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_j, _g_a_all, _g_rho_all, g_v, g_i, g_
     )  # fmt: skip
     grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "a0": ga0, "rho0": grho0}
     grads["rho_reset"] = g_rho_reset
-    # The LIFAdEx step's spike (z itself without refractory period), in the reset and in a.
-    above = (u > v_th).to(u.dtype) if refractory else z
-    v_prev = torch.cat([v0.unsqueeze(0), v[:-1]])
-    a_prev = torch.cat([a0.unsqueeze(0), a[:-1]]) if adaptive and a.numel() else None
+    # The sequences the parameter gradients need, formed only for those needed: the LIFAdEx
+    # step's spike (z itself without refractory period), the voltages and adaptations before
+    # each step.
+
+    def needs(*names: str) -> bool:
+        return any(need[name] for name in names)
+
+    above = (u > v_th).to(u.dtype) if refractory and needs("v_th", "v_reset", "bs") else z
+    v_prev = (
+        torch.cat([v0.unsqueeze(0), v[:-1]]) if needs("k", "v_th", "delta_T", "ka", "c") else None
+    )
+    a_prev = torch.cat([a0.unsqueeze(0), a[:-1]]) if adaptive and needs("k", "ka") else None
     if need["k"]:
         drive = (v_leak - v_prev) + exponential_term(v_prev, v_th, delta_T) + j
         grads["k"] = (gu * (drive - a_prev if adaptive else drive)).sum(0)
     if need["ks"]:
         grads["ks"] = -(_shifted(gj, g_i) * j).sum(0)
-    gu_sum = gu.sum(0)
+    gu_sum = gu.sum(0) if needs("v_leak", "v_th") else None
     if need["v_leak"]:
         grads["v_leak"] = k * gu_sum - (ka * c * ga_all.sum(0) if adaptive else 0)
     if need["v_th"]:
@@ -202,14 +210,14 @@ def _backward(ctx, g_z, _g_u, _g_v_all, _g_j, _g_a_all, _g_rho_all, g_v, g_i, g_
     if need["delta_T"]:
         d_delta = _reference.exponential_delta_slope(v_prev, v_th, delta_T)
         grads["delta_T"] = k * (gu * d_delta).sum(0)
-    if adaptive:
+    if adaptive and (need["ka"] or need["c"]):
         above_leak = v_prev - v_leak
         if need["ka"]:
             grads["ka"] = (ga_all * (c * above_leak - a_prev)).sum(0)
         if need["c"]:
             grads["c"] = ka * (ga_all * above_leak).sum(0)
-        if need["bs"]:
-            grads["bs"] = (ga_all * above).sum(0)
+    if adaptive and need["bs"]:
+        grads["bs"] = (ga_all * above).sum(0)
     return (*(grads.get(name) if need[name] else None for name in _ADEX_GRADS), *[None] * 6)
 
 
