@@ -17,7 +17,9 @@ import torch
 
 import norse.torch as norse_torch
 from norse import plugins
+from norse.torch.functional.coba_lif import CobaLIFParameters
 from norse.torch.functional.lif import LIFParameters, LIFState, lif_step
+from norse.torch.functional.lif_adex import LIFAdExParameters
 from norse.torch.functional.lsnn import LSNNParameters, LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import select
@@ -351,3 +353,35 @@ def test_cpp_surrogate_values_equal_registered_derivatives():
         evaluated += 1
     assert evaluated >= 9
     assert recurrent_cpp.surrogate_values(u, th, "alpha * x", 1.0) is None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: norse_torch.LIF(LIFParameters(alpha=None)),
+        lambda: norse_torch.LSNN(LSNNParameters(alpha=None)),
+        lambda: norse_torch.LIFRecurrent(3, 5, p=LIFParameters(alpha=None)),
+        lambda: norse_torch.LSNNRecurrent(3, 5, p=LSNNParameters(alpha=None)),
+        lambda: norse_torch.LIFAdExRecurrent(3, 5, p=LIFAdExParameters(alpha=None)),
+        lambda: norse_torch.CobaLIFRecurrent(3, 5, p=CobaLIFParameters(alpha=None)),
+    ],
+)
+def test_alpha_none_is_the_surrogates_default_as_in_the_step_loop(make):
+    """``alpha=None`` (accepted by the step functions: the surrogate's ``default_alpha``) runs
+    fused and gives the step loop's spikes and gradients."""
+    torch.manual_seed(0)
+    module = make().double()
+    x = torch.rand(30, 2, 3, dtype=torch.float64) * 8
+    if isinstance(module, norse_torch.CobaLIFRecurrent):
+        x = x * 10
+    weights = torch.rand(30, 2, 5 if isinstance(module, norse_torch.SNNRecurrent) else 3)
+    results = []
+    for record in (False, True):
+        module.record_states = record
+        xr = x.clone().requires_grad_()
+        z = module(xr)[0]
+        (g,) = torch.autograd.grad((z * weights).sum(), xr)
+        results.append((z, g))
+    (z, g), (z_loop, g_loop) = results
+    assert torch.equal(z, z_loop) and z.any()
+    torch.testing.assert_close(g, g_loop, rtol=0, atol=1e-9)

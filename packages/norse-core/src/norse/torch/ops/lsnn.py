@@ -21,7 +21,7 @@ from norse.torch.functional._integration import (
 from norse.torch.ops import _registry
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._lsnn_reference import GRAD_NAMES, needs_input
-from norse.torch.ops.sequence import RESETS, Coefficient, _as_step_tensor
+from norse.torch.ops.sequence import RESETS, Coefficient, _as_step_tensor, surrogate_alpha
 
 __all__ = ["lsnn_sequence"]
 
@@ -233,7 +233,7 @@ def lsnn_sequence(
     integrator: str = "euler",
     reset: str = "value",
     method: str = "super",
-    alpha: Tensor | float = 100.0,
+    alpha: Tensor | float | None = 100.0,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Run feed-forward LSNN neurons (adaptive threshold ``b``) over a time-major sequence.
 
@@ -253,7 +253,8 @@ def lsnn_sequence(
             ``reset="subtract"``) and threshold jump per spike.
         dt: time step in s. integrator: ``"euler"`` or ``"exact"``.
         reset: ``"value"`` or ``"subtract"`` (subtracts the decayed threshold).
-        method: registered surrogate name; alpha: its sharpness (no gradient).
+        method: registered surrogate name; alpha: its sharpness (no gradient; None for the
+            surrogate's default).
 
     Returns:
         ``(z, v_T, i_T, b_T)``: spikes ``(T, B, ...)`` and the final state.
@@ -299,6 +300,6 @@ def lsnn_sequence(
         *args,
         reset == "subtract",
         method,
-        torch.as_tensor(alpha, dtype=torch.float64).detach(),
+        surrogate_alpha(method, alpha),
     )
     return z, v_final, i_final, b_final

@@ -19,9 +19,12 @@ tests compare in float64). Only first derivatives are supported. Autapses are ha
 caller: a module without autapses passes its masked weights (zero diagonal, so the diagonal
 gets zero gradient), as the step loop does.
 
-``CobaLIFRecurrent`` (two conductances, weights split by sign) has its op in
+The other recurrent models have their ops in their own modules: ``LIFExRecurrent``,
+``LIFAdExRecurrent`` and ``LIFAdExRefracRecurrent`` in :mod:`norse.torch.ops.recurrent_adex`,
+``CobaLIFRecurrent`` (two conductances, weights split by sign) in
 :mod:`norse.torch.ops.recurrent_coba`, ``IzhikevichRecurrent`` in
-:mod:`norse.torch.ops.recurrent_izhikevich`; :func:`fused_recurrent` routes to them as well.
+:mod:`norse.torch.ops.recurrent_izhikevich`; what they all share is in
+:mod:`norse.torch.ops._recurrent_common`. :func:`fused_recurrent` routes to every one.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from norse import plugins
 from norse.torch.functional import _integration as integ
 from norse.torch.functional.coba_lif import coba_lif_step
 from norse.torch.functional.izhikevich import izhikevich_recurrent_step
@@ -43,10 +45,19 @@ from norse.torch.functional.lif_adex_refrac import LIFAdExRefracParameters, lif_
 from norse.torch.functional.lif_ex import lif_ex_step
 from norse.torch.functional.lif_refrac import LIFRefracParameters, LIFRefracState, lif_refrac_step
 from norse.torch.functional.lsnn import LSNNState, lsnn_step
-from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import _registry, recurrent_cpp
+from norse.torch.functional.reset import reset_value
 from norse.torch.ops._define import custom_op
-from norse.torch.ops._library import surrogate_derivative
+from norse.torch.ops._recurrent_common import (
+    _RESETS,
+    _alpha,
+    _check,
+    _keep_current,
+    _or_zeros,
+    _or_zeros_strided,
+    _select,
+    _shifted,
+    _surrogate,
+)
 from norse.torch.ops.models import _current_membrane
 from norse.torch.ops.recurrent_adex import (
     lif_adex_recurrent_sequence,
@@ -76,10 +87,6 @@ _LSNN_GRADS = ("x", "w", "z0", "v0", "i0", "b0", "p", "q", "o", "r", "kb", "kv",
 _REFRAC_GRADS = (
     "x", "w", "z0", "v0", "i0", "rho0", "p", "q", "o", "r", "v_th", "v_reset", "rho_reset",
 )  # fmt: skip
-
-
-def _select(op: str, device: str) -> Callable[..., Any]:
-    return _registry.select(op, device).impl
 
 
 # --- recurrent LIF ----------------------------------------------------------------------
@@ -152,39 +159,6 @@ def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
         torch.empty_like(g_v),
         g_w,
     )
-
-
-def _or_zeros(g: Tensor | None, like: Tensor) -> Tensor:
-    return torch.zeros_like(like) if g is None else g.contiguous()
-
-
-def _or_zeros_strided(g: Tensor | None, like: Tensor) -> Tensor:
-    """``g`` as it is (an expanded gradient stays expanded), or zeros for None."""
-    return like.new_zeros(()).expand_as(like) if g is None else g
-
-
-def _surrogate(op: str, method: str, u: Tensor, threshold: Tensor, alpha: Tensor) -> Tensor:
-    """The registered surrogate derivative ``s(u - threshold)`` of every step (zero for the
-    plain Heaviside; ``threshold`` of the step shape or ``u``'s), computed once for the whole
-    sequence: in one pass of generated C++ for a built-in surrogate when the C++ kernel serves
-    ``op``'s backward, else by the registered derivative in PyTorch."""
-    spec = plugins.get("surrogates", method)
-    if spec.derivative is None:
-        return torch.zeros_like(u)
-    kernel = _select(op, u.device.type)
-    if isinstance(kernel, recurrent_cpp.RecurrentCppKernel) and spec.expression is not None:
-        if not torch.compiler.is_compiling():
-            s = recurrent_cpp.surrogate_values(u, threshold, spec.expression, alpha)
-            if s is not None:
-                return s
-    if threshold.shape == u.shape:
-        return surrogate_derivative(u - threshold, u.new_zeros(()), method, alpha)
-    return surrogate_derivative(u, threshold, method, alpha)
-
-
-def _shifted(seq: Tensor, last: Tensor) -> Tensor:
-    """``seq[1:]`` followed by ``last``: the value at ``t + 1`` for every step ``t``."""
-    return torch.cat([seq[1:], last.unsqueeze(0)])
 
 
 def _lif_setup(ctx, inputs, output):
@@ -488,37 +462,6 @@ torch.library.register_autograd(_REFRAC, _refrac_backward, setup_context=_refrac
 
 # --- entry points -----------------------------------------------------------------------
 
-_RESETS = {reset_value: False, reset_subtract: True}
-
-
-def _check(input_tensor: Tensor, input_weights: Tensor, recurrent_weights: Tensor) -> int:
-    """Check shapes and dtypes; return the number of neurons ``H``."""
-    if not isinstance(input_tensor, Tensor) or not input_tensor.is_floating_point():
-        raise TypeError("input_tensor must be a floating-point torch.Tensor")
-    if input_tensor.dim() != 3:
-        raise ValueError(
-            f"input_tensor must have shape (T, B, input_size), got {tuple(input_tensor.shape)}"
-        )
-    h = recurrent_weights.shape[0]
-    if recurrent_weights.shape != (h, h):
-        raise ValueError(
-            f"recurrent_weights must have shape (H, H), got {tuple(recurrent_weights.shape)}"
-        )
-    if input_weights.shape != (h, input_tensor.shape[-1]):
-        raise ValueError(
-            f"input_weights must have shape ({h}, {input_tensor.shape[-1]}) (hidden, input), "
-            f"got {tuple(input_weights.shape)}"
-        )
-    return h
-
-
-def _alpha(alpha: Tensor | float) -> Tensor:
-    return torch.as_tensor(alpha, dtype=torch.float64).detach()
-
-
-def _keep_current(*coefficients: Tensor) -> bool:
-    return torch.is_grad_enabled() and any(c.requires_grad for c in coefficients)
-
 
 def lif_recurrent_sequence(
     input_tensor: Tensor,
@@ -559,7 +502,7 @@ def lif_recurrent_sequence(
         _RESETS[p.reset_method],
         _keep_current(c["q"], c["r"]),
         p.method,
-        _alpha(p.alpha),
+        _alpha(p.alpha, p.method),
     )
     return z, LIFState(z=z[-1], v=v, i=i)
 
@@ -610,7 +553,7 @@ def lsnn_recurrent_sequence(
         _RESETS[p.reset_method],
         _keep_current(c["q"], c["r"]),
         p.method,
-        _alpha(p.alpha),
+        _alpha(p.alpha, p.method),
     )
     return z, LSNNState(z=z[-1], v=v, i=i, b=b)
 
@@ -663,7 +606,7 @@ def lif_refrac_recurrent_sequence(
         _RESETS[lif.reset_method],
         _keep_current(c["p"], c["q"], c["r"]),
         lif.method,
-        _alpha(lif.alpha),
+        _alpha(lif.alpha, lif.method),
     )
     return z, LIFRefracState(LIFState(z=z[-1], v=v, i=i), rho)
 

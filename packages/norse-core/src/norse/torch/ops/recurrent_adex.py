@@ -36,6 +36,16 @@ from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, exponenti
 from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops import recurrent_adex_reference as _reference
 from norse.torch.ops._define import custom_op
+from norse.torch.ops._recurrent_common import (
+    _RESETS,
+    _alpha,
+    _check,
+    _keep_current,
+    _or_zeros,
+    _or_zeros_strided,
+    _shifted,
+    _surrogate,
+)
 from norse.torch.ops.sequence import _as_step_tensor
 
 __all__ = [
@@ -161,7 +171,6 @@ def _setup(ctx, inputs, output):
 
 
 def _backward(ctx, g_z, _g_u, _g_v_all, _g_j, _g_a_all, _g_rho_all, g_v, g_i, g_a, g_rho):
-    from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _shifted, _surrogate
 
     z, u, v, j, a, rho, w, z0, v0, a0, rho0, k, ks, v_leak, v_th, v_reset, delta_T = (
         ctx.saved_tensors[:17]
@@ -238,7 +247,6 @@ def _run(
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The op on the initial ``state`` ``(z, v, i, a, rho)`` (``a`` None for LIFEx, ``rho``
     and ``rho_reset`` None without refractory period); returns ``(z, v_T, i_T, a_T, rho_T)``."""
-    from norse.torch.ops.recurrent import _RESETS, _alpha, _check, _keep_current
 
     _check(input_tensor, input_weights, recurrent_weights)
     adaptive, refractory = state[3] is not None, state[4] is not None
@@ -277,7 +285,7 @@ def _run(
         refractory,
         keep,
         p.method,
-        _alpha(p.alpha),
+        _alpha(p.alpha, p.method),
     )
     return z, v, i, a, rho
 

@@ -34,6 +34,15 @@ from torch.nn.functional import linear, relu
 from norse.torch.functional.coba_lif import CobaLIFParameters, CobaLIFState
 from norse.torch.ops import _registry
 from norse.torch.ops._define import custom_op
+from norse.torch.ops._recurrent_common import (
+    _RESETS,
+    _alpha,
+    _check,
+    _or_zeros,
+    _or_zeros_strided,
+    _shifted,
+    _surrogate,
+)
 from norse.torch.ops.recurrent_coba_reference import after_reset
 from norse.torch.ops.sequence import _as_step_tensor
 
@@ -151,7 +160,6 @@ def _setup(ctx, inputs, output):
 
 
 def _backward(ctx, g_z, _g_u, _g_ej, _g_ij, g_v, g_ge, g_gi):
-    from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _surrogate
 
     z, u, ej, ij, we, wi, z0, v0, de, di, k, gl, vr, ee, ei, v_th, v_reset, alpha = (
         ctx.saved_tensors
@@ -188,7 +196,6 @@ def _backward(ctx, g_z, _g_u, _g_ej, _g_ij, g_v, g_ge, g_gi):
 def _membrane_gradients(need, gu, ge_all, gi_all, g_ge, g_gi, v_prev, ej, ij, c):
     """The gradients of the coefficients that need the voltages before every step and the
     decayed conductances (``k``, ``gl``, ``ee``, ``ei``, ``de``, ``di``, where ``need`` says)."""
-    from norse.torch.ops.recurrent import _shifted
 
     de, di, k, gl, vr, ee, ei = c.values()
     ge = ej - de * ej  # the decayed conductances, as the forward computed them
@@ -245,7 +252,6 @@ def coba_lif_recurrent_sequence(
     Returns:
         ``(z, CobaLIFState(z_T, v_T, g_e_T, g_i_T))`` with spikes ``z`` of shape ``(T, B, H)``.
     """
-    from norse.torch.ops.recurrent import _RESETS, _alpha, _check
 
     _check(input_tensor, input_weights, recurrent_weights)
     xe = linear(input_tensor, relu(input_weights))
@@ -269,6 +275,6 @@ def coba_lif_recurrent_sequence(
     tensors = (xe, xi, we, wi, z0, v0, ge0, gi0, *c.values())
     keep = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
     z, _, _, _, v, ge, gi = _coba_recurrent(
-        *tensors, _RESETS[p.reset_method], keep, p.method, _alpha(p.alpha)
+        *tensors, _RESETS[p.reset_method], keep, p.method, _alpha(p.alpha, p.method)
     )
     return z, CobaLIFState(z=z[-1], v=v, g_e=ge, g_i=gi)

@@ -33,6 +33,14 @@ from torch import Tensor
 from norse.torch.functional.izhikevich import IzhikevichParameters, IzhikevichRecurrentState
 from norse.torch.ops import _registry
 from norse.torch.ops._define import custom_op
+from norse.torch.ops._recurrent_common import (
+    _alpha,
+    _check,
+    _keep_current,
+    _or_zeros,
+    _or_zeros_strided,
+    _surrogate,
+)
 from norse.torch.ops.recurrent_izhikevich_reference import previous_voltages
 from norse.torch.ops.sequence import _as_step_tensor
 
@@ -130,7 +138,6 @@ def _setup(ctx, inputs, output):
 
 
 def _backward(ctx, g_z, _g_vp, _g_u_all, _g_i_all, g_v, g_u):
-    from norse.torch.ops.recurrent import _or_zeros, _or_zeros_strided, _surrogate
 
     z, vp, u_all, i_all, w, z0, v0, u0, k, a, b, c, d, sq, mn, bias, v_th, alpha = ctx.saved_tensors
     need = dict(zip(_GRADS, ctx.needs_input_grad))
@@ -193,7 +200,6 @@ def izhikevich_recurrent_sequence(
     Returns:
         ``(z, IzhikevichRecurrentState(z_T, v_T, u_T))`` with spikes ``z`` ``(T, B, H)``.
     """
-    from norse.torch.ops.recurrent import _alpha, _check, _keep_current
 
     _check(input_tensor, input_weights, recurrent_weights)
     x = torch.nn.functional.linear(input_tensor, input_weights)
@@ -220,6 +226,6 @@ def izhikevich_recurrent_sequence(
         *co.values(),
         _keep_current(co["tau_inv"], co["a"], co["b"]),
         p.method,
-        _alpha(p.alpha),
+        _alpha(p.alpha, p.method),
     )
     return z, IzhikevichRecurrentState(z=z[-1], v=v, u=u)

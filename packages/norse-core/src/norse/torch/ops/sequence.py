@@ -11,9 +11,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from norse import plugins
 from norse.torch.ops import _library
 
-__all__ = ["RESETS", "leaky_sequence"]
+__all__ = ["RESETS", "leaky_sequence", "surrogate_alpha"]
 
 RESETS = ("value", "subtract")
 """Accepted values of ``reset``: to ``v_reset``, or subtraction of ``v_th``."""
@@ -41,6 +42,26 @@ def _as_step_tensor(name: str, value: Coefficient, like: Tensor) -> Tensor:
     return tensor.expand(like.shape)
 
 
+def surrogate_alpha(method: str, alpha: Tensor | float | None) -> Tensor:
+    """The surrogate's sharpness as the fused ops take it: a 0-dim float64 tensor, no gradient.
+
+    ``alpha = None`` means the registered surrogate's ``default_alpha``, as in the step
+    functions (:func:`norse.torch.functional.threshold.threshold`).
+
+    Raises:
+        ValueError: ``method`` is not a registered surrogate (the message lists them), or
+            ``alpha`` has more than one element.
+    """
+    if alpha is None:
+        alpha = plugins.get("surrogates", method).default_alpha
+    alpha_t = torch.as_tensor(alpha, dtype=torch.float64)
+    if alpha_t.numel() != 1:
+        raise ValueError(
+            f"alpha must be a number or a 1-element tensor, got shape {tuple(alpha_t.shape)}"
+        )
+    return alpha_t.detach().reshape(())
+
+
 def leaky_sequence(
     input_tensor: Tensor,
     v: Coefficient,
@@ -55,7 +76,7 @@ def leaky_sequence(
     spiking: bool = True,
     reset: str = "value",
     method: str = "super",
-    alpha: Tensor | float = 100.0,
+    alpha: Tensor | float | None = 100.0,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Run the fused leaky recursion over a time-major sequence.
 
@@ -73,7 +94,8 @@ def leaky_sequence(
         spiking: if False, no threshold: the output is ``v`` and there is no reset.
         reset: ``"value"`` (``v = v_reset`` after a spike) or ``"subtract"`` (``v -= v_th``).
         method: registered surrogate name used for ``dz/du`` in the backward pass.
-        alpha: the surrogate's sharpness, a number or 1-element tensor (no gradient).
+        alpha: the surrogate's sharpness, a number or 1-element tensor (no gradient); None
+            for the surrogate's default.
 
     Raises:
         TypeError: ``input_tensor`` is not a floating-point tensor, or a coefficient is not
@@ -98,11 +120,7 @@ def leaky_sequence(
         raise ValueError(
             f"input_tensor must have at least one time step, got shape {tuple(input_tensor.shape)}"
         )
-    alpha_t = torch.as_tensor(alpha, dtype=torch.float64)
-    if alpha_t.numel() != 1:
-        raise ValueError(
-            f"alpha must be a number or a 1-element tensor, got shape {tuple(alpha_t.shape)}"
-        )
+    alpha_t = surrogate_alpha(method, alpha)
     if reset not in RESETS:
         raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
     if (i is None) != (r is None):
@@ -134,6 +152,6 @@ def leaky_sequence(
         spiking,
         reset == "subtract",
         method,
-        alpha_t.detach().reshape(()),
+        alpha_t,
     )
     return out, v_final, (i_final if i is not None else None)
