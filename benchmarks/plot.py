@@ -53,7 +53,7 @@ def plot(results: dict[str, dict[int, dict[str, float]]], out: str) -> None:
             if not points:
                 continue
             xs, ys, _ = zip(*points)
-            ax.bar(xs, ys, width, label=library)
+            ax.bar(xs, ys, width, label=library, color=f"C{k}")  # one colour per library
             for x, y, n in points:
                 ratio = y / results[config][n]["norse-core"]
                 ax.annotate(f"{ratio:.1f}x", (x, y), ha="center", va="bottom", fontsize=7)
