@@ -176,9 +176,10 @@ class KernelSpec(NamedTuple):
 
     Attributes:
         op: the op's qualified name, one of ``norse.torch.ops.OPS``: ``"norse::leaky_sequence"``,
-            ``"norse::lsnn_sequence"``, ``"norse::lif_recurrent_sequence"``,
-            ``"norse::lsnn_recurrent_sequence"``, ``"norse::lif_refrac_recurrent_sequence"`` or
-            one of their backwards
+            ``"norse::lsnn_sequence"``, the recurrent ``"norse::lif_recurrent_sequence"``,
+            ``"norse::lsnn_recurrent_sequence"``, ``"norse::lif_refrac_recurrent_sequence"``,
+            ``"norse::lif_adex_recurrent_sequence"``, ``"norse::coba_lif_recurrent_sequence"``,
+            ``"norse::izhikevich_recurrent_sequence"``, or one of their backwards
             (``"norse::leaky_sequence_backward"``, ...).
         device: a ``torch.device`` type, e.g. ``"cuda"`` or ``"cpu"``.
         impl: the callable that implements the op for that device.
