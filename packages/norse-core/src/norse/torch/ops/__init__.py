@@ -35,26 +35,74 @@ _CPP = "C++ (compiled on first use with torch.utils.cpp_extension; PyTorch refer
 REFERENCE_KERNELS: list[KernelSpec] = [
     KernelSpec("norse::leaky_sequence", "cpu", _cpp.FORWARD, _CPP, CONTRACT_VERSION),
     KernelSpec("norse::leaky_sequence_backward", "cpu", _cpp.BACKWARD, _CPP, CONTRACT_VERSION),
-    KernelSpec("norse::lif_recurrent_sequence", "cpu", recurrent_cpp.LIF_FORWARD, _CPP),
-    KernelSpec("norse::lif_recurrent_backward", "cpu", recurrent_cpp.LIF_BACKWARD, _CPP),
-    KernelSpec("norse::lsnn_recurrent_sequence", "cpu", recurrent_cpp.LSNN_FORWARD, _CPP),
-    KernelSpec("norse::lsnn_recurrent_backward", "cpu", recurrent_cpp.LSNN_BACKWARD, _CPP),
     KernelSpec(
-        "norse::lif_refrac_recurrent_sequence", "cpu", recurrent_cpp.LIF_REFRAC_FORWARD, _CPP
+        "norse::lif_recurrent_sequence", "cpu", recurrent_cpp.LIF_FORWARD, _CPP, CONTRACT_VERSION
     ),
     KernelSpec(
-        "norse::lif_refrac_recurrent_backward", "cpu", recurrent_cpp.LIF_REFRAC_BACKWARD, _CPP
+        "norse::lif_recurrent_backward", "cpu", recurrent_cpp.LIF_BACKWARD, _CPP, CONTRACT_VERSION
     ),
     KernelSpec(
-        "norse::izhikevich_recurrent_sequence", "cpu", recurrent_cpp.IZHIKEVICH_FORWARD, _CPP
+        "norse::lsnn_recurrent_sequence", "cpu", recurrent_cpp.LSNN_FORWARD, _CPP, CONTRACT_VERSION
     ),
     KernelSpec(
-        "norse::izhikevich_recurrent_backward", "cpu", recurrent_cpp.IZHIKEVICH_BACKWARD, _CPP
+        "norse::lsnn_recurrent_backward", "cpu", recurrent_cpp.LSNN_BACKWARD, _CPP, CONTRACT_VERSION
     ),
-    KernelSpec("norse::coba_lif_recurrent_sequence", "cpu", recurrent_cpp.COBA_LIF_FORWARD, _CPP),
-    KernelSpec("norse::coba_lif_recurrent_backward", "cpu", recurrent_cpp.COBA_LIF_BACKWARD, _CPP),
-    KernelSpec("norse::lif_adex_recurrent_sequence", "cpu", recurrent_adex.LIF_ADEX_FORWARD, _CPP),
-    KernelSpec("norse::lif_adex_recurrent_backward", "cpu", recurrent_adex.LIF_ADEX_BACKWARD, _CPP),
+    KernelSpec(
+        "norse::lif_refrac_recurrent_sequence",
+        "cpu",
+        recurrent_cpp.LIF_REFRAC_FORWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::lif_refrac_recurrent_backward",
+        "cpu",
+        recurrent_cpp.LIF_REFRAC_BACKWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::izhikevich_recurrent_sequence",
+        "cpu",
+        recurrent_cpp.IZHIKEVICH_FORWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::izhikevich_recurrent_backward",
+        "cpu",
+        recurrent_cpp.IZHIKEVICH_BACKWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::coba_lif_recurrent_sequence",
+        "cpu",
+        recurrent_cpp.COBA_LIF_FORWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::coba_lif_recurrent_backward",
+        "cpu",
+        recurrent_cpp.COBA_LIF_BACKWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::lif_adex_recurrent_sequence",
+        "cpu",
+        recurrent_adex.LIF_ADEX_FORWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
+    KernelSpec(
+        "norse::lif_adex_recurrent_backward",
+        "cpu",
+        recurrent_adex.LIF_ADEX_BACKWARD,
+        _CPP,
+        CONTRACT_VERSION,
+    ),
 ]
 """The core's own CPU kernels, registered through ``norse_register_kernels``.
 
