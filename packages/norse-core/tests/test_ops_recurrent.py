@@ -22,7 +22,6 @@ from norse.torch.functional.lif import LIFParameters, LIFState, lif_step
 from norse.torch.functional.lif_adex import LIFAdExParameters
 from norse.torch.functional.lsnn import LSNNParameters, LSNNState, lsnn_step
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import select
 from norse.torch.ops.recurrent import (
     fused_recurrent,
     lif_recurrent_sequence,
@@ -30,19 +29,8 @@ from norse.torch.ops.recurrent import (
 )
 
 F64 = torch.float64
+OP = "norse::lif_recurrent_sequence"  # the op whose C++ kernel the `kernels` fixture needs
 T, B, N_IN, H = 25, 3, 4, 6
-
-
-@pytest.fixture(params=["cpp", "reference"])
-def kernels(request, monkeypatch):
-    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
-    if request.param == "reference":
-        monkeypatch.setenv("NORSE_KERNELS", "reference")
-    else:
-        monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        if select("norse::lif_recurrent_sequence", "cpu").source == "reference":
-            pytest.skip("the C++ kernel is unavailable here (no compiler)")
-    return request.param
 
 
 def _loop(step, x, state, w_in, w_rec, p):

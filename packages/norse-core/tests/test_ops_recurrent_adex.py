@@ -26,7 +26,7 @@ from norse.torch.functional.lif_adex_refrac import (
 )
 from norse.torch.functional.lif_ex import LIFExParameters, LIFExState, lif_ex_step
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import contract, recurrent, select
+from norse.torch.ops import contract, recurrent
 from norse.torch.ops.recurrent import fused_recurrent
 from norse.torch.ops.recurrent_adex import (
     LIF_ADEX_BACKWARD,
@@ -44,18 +44,6 @@ MODELS = {
     "lif_adex": (lif_adex_step, lif_adex_recurrent_sequence),
     "lif_adex_refrac": (lif_adex_refrac_step, lif_adex_refrac_recurrent_sequence),
 }
-
-
-@pytest.fixture(params=["cpp", "reference"])
-def kernels(request, monkeypatch):
-    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
-    if request.param == "reference":
-        monkeypatch.setenv("NORSE_KERNELS", "reference")
-    else:
-        monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        if select(OP, "cpu").source == "reference":
-            pytest.skip("the C++ kernel is unavailable here (no compiler)")
-    return request.param
 
 
 def _loop(step, x, state, w_in, w_rec, p):

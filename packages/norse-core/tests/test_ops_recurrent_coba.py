@@ -19,7 +19,7 @@ from norse import plugins
 from norse.testing import check_recurrent_kernels
 from norse.torch.functional.coba_lif import CobaLIFParameters, CobaLIFState, coba_lif_step
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import contract, recurrent, recurrent_cpp, select
+from norse.torch.ops import contract, recurrent, recurrent_cpp
 from norse.torch.ops import recurrent_coba_reference as reference
 from norse.torch.ops.recurrent import fused_recurrent
 from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
@@ -27,18 +27,6 @@ from norse.torch.ops.recurrent_coba import coba_lif_recurrent_sequence
 F64 = torch.float64
 T, B, N_IN, H = 25, 3, 4, 6
 OP = "norse::coba_lif_recurrent_sequence"
-
-
-@pytest.fixture(params=["cpp", "reference"])
-def kernels(request, monkeypatch):
-    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
-    if request.param == "reference":
-        monkeypatch.setenv("NORSE_KERNELS", "reference")
-    else:
-        monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        if select(OP, "cpu").source == "reference":
-            pytest.skip("no C++ kernel serves this op here (none registered, or no compiler)")
-    return request.param
 
 
 def _loop(x, state, w_in, w_rec, p):

@@ -24,7 +24,7 @@ from norse.torch.functional.izhikevich import (
     IzhikevichRecurrentState,
     izhikevich_recurrent_step,
 )
-from norse.torch.ops import contract, recurrent, recurrent_cpp, select
+from norse.torch.ops import contract, recurrent, recurrent_cpp
 from norse.torch.ops import recurrent_izhikevich_reference as reference
 from norse.torch.ops.recurrent import fused_recurrent
 from norse.torch.ops.recurrent_izhikevich import izhikevich_recurrent_sequence
@@ -33,18 +33,6 @@ F64 = torch.float64
 T, B, N_IN, H = 25, 3, 4, 6
 OP = "norse::izhikevich_recurrent_sequence"
 FIELDS = ("a", "b", "c", "d", "sq", "mn", "bias", "v_th", "tau_inv")
-
-
-@pytest.fixture(params=["cpp", "reference"])
-def kernels(request, monkeypatch):
-    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
-    if request.param == "reference":
-        monkeypatch.setenv("NORSE_KERNELS", "reference")
-    else:
-        monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        if select(OP, "cpu").source == "reference":
-            pytest.skip("the C++ kernel is unavailable here (no compiler)")
-    return request.param
 
 
 def _loop(x, state, w_in, w_rec, p):

@@ -26,7 +26,7 @@ from norse.torch.functional.lif_refrac import (
     lif_refrac_step,
 )
 from norse.torch.functional.reset import reset_subtract, reset_value
-from norse.torch.ops import contract, recurrent, recurrent_cpp, select
+from norse.torch.ops import contract, recurrent, recurrent_cpp
 from norse.torch.ops.recurrent import (
     fused_recurrent,
     lif_recurrent_sequence,
@@ -36,18 +36,6 @@ from norse.torch.ops.recurrent import (
 F64 = torch.float64
 T, B, N_IN, H = 25, 3, 4, 6
 OP = "norse::lif_refrac_recurrent_sequence"
-
-
-@pytest.fixture(params=["cpp", "reference"])
-def kernels(request, monkeypatch):
-    """Run the test with the C++ CPU kernel and with the forced PyTorch reference."""
-    if request.param == "reference":
-        monkeypatch.setenv("NORSE_KERNELS", "reference")
-    else:
-        monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        if select(OP, "cpu").source == "reference":
-            pytest.skip("the C++ kernel is unavailable here (no compiler)")
-    return request.param
 
 
 def _loop(x, state, w_in, w_rec, p):
