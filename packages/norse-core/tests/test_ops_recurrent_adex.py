@@ -243,43 +243,23 @@ def test_unsupported_arguments_fall_back_with_a_warning(monkeypatch):
         assert fused_recurrent(lif_adex_refrac_step, x, state, *m.weights(), p, m.dt) is None
 
 
-def test_torch_compile_fullgraph_matches_eager():
-    # As for the other recurrent ops: no on-disk cache entry keyed by an older backward.
-    with torch.compiler.config.patch(force_disable_caches=True):
-        torch.manual_seed(2)
-        model = norse_torch.LIFAdExRecurrent(4, 6, trainable=("tau_ada_inv", "delta_T"))
-        x = torch.rand(12, 3, 4) * 3
-        eager, _ = model(x)
-        eager.sum().backward()
-        eager_grads = [q.grad.clone() for q in model.parameters()]
-        model.zero_grad()
-        torch._dynamo.reset()
-        compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
-        out, _ = compiled(x)
-        assert torch.equal(out, eager) and out.any()
-        out.sum().backward()
-        for q, g in zip(model.parameters(), eager_grads):
-            torch.testing.assert_close(q.grad, g)
+def test_torch_compile_fullgraph_matches_eager(compiled_matches_eager):
+    torch.manual_seed(2)
+    model = norse_torch.LIFAdExRecurrent(4, 6, trainable=("tau_ada_inv", "delta_T"))
+    x = torch.rand(12, 3, 4) * 3
+    compiled_matches_eager(model, x)
 
 
-def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel():
+def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel(perturbed):
     forward, backward = contract.lif_adex_recurrent_forward, contract.lif_adex_recurrent_backward
     assert check_recurrent_kernels("lif_adex", forward, backward) == 4
 
-    def wrong(function, index):
-        def run(*args):
-            results = list(function(*args))
-            results[index] = results[index] * 1.001
-            return results
-
-        return run
-
     with pytest.raises(AssertionError, match="backward GA"):
-        check_recurrent_kernels("lif_adex", forward, wrong(backward, 3))
+        check_recurrent_kernels("lif_adex", forward, perturbed(backward, 3))
     with pytest.raises(AssertionError, match="forward a_T"):
-        check_recurrent_kernels("lif_adex", wrong(forward, -2), backward)
+        check_recurrent_kernels("lif_adex", perturbed(forward, -2), backward)
     with pytest.raises(AssertionError, match="backward g_rho_reset"):
-        check_recurrent_kernels("lif_adex", forward, wrong(backward, -2))
+        check_recurrent_kernels("lif_adex", forward, perturbed(backward, -2))
 
 
 def test_opcheck(monkeypatch):

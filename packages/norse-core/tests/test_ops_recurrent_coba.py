@@ -180,42 +180,22 @@ def test_unsupported_arguments_fall_back_with_a_warning(monkeypatch):
     assert z.grad_fn is not None and "coba" not in type(z.grad_fn).__name__  # the loop ran
 
 
-def test_torch_compile_fullgraph_matches_eager():
-    # As for the other recurrent ops: no on-disk cache entry keyed by an older backward.
-    with torch.compiler.config.patch(force_disable_caches=True):
-        torch.manual_seed(2)
-        p = CobaLIFParameters(c_m_inv=torch.as_tensor(40.0))
-        model = norse_torch.CobaLIFRecurrent(4, 6, p=p, trainable=("v_thresh",))
-        x = torch.rand(12, 3, 4) * 3
-        eager, _ = model(x)
-        eager.sum().backward()
-        eager_grads = [q.grad.clone() for q in model.parameters()]
-        model.zero_grad()
-        torch._dynamo.reset()
-        compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
-        out, _ = compiled(x)
-        assert torch.equal(out, eager) and out.any()
-        out.sum().backward()
-        for q, g in zip(model.parameters(), eager_grads):
-            torch.testing.assert_close(q.grad, g)
+def test_torch_compile_fullgraph_matches_eager(compiled_matches_eager):
+    torch.manual_seed(2)
+    p = CobaLIFParameters(c_m_inv=torch.as_tensor(40.0))
+    model = norse_torch.CobaLIFRecurrent(4, 6, p=p, trainable=("v_thresh",))
+    x = torch.rand(12, 3, 4) * 3
+    compiled_matches_eager(model, x)
 
 
-def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel():
+def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel(perturbed):
     forward, backward = contract.coba_lif_recurrent_forward, contract.coba_lif_recurrent_backward
     assert check_recurrent_kernels("coba_lif", forward, backward) == 3
 
-    def wrong(function, index):
-        def run(*args):
-            results = list(function(*args))
-            results[index] = results[index] * 1.001
-            return results
-
-        return run
-
     with pytest.raises(AssertionError, match="backward gWi"):
-        check_recurrent_kernels("coba_lif", forward, wrong(backward, -1))
+        check_recurrent_kernels("coba_lif", forward, perturbed(backward, -1))
     with pytest.raises(AssertionError, match="forward ge_T"):
-        check_recurrent_kernels("coba_lif", wrong(forward, -2), backward)
+        check_recurrent_kernels("coba_lif", perturbed(forward, -2), backward)
 
 
 def test_opcheck(monkeypatch):

@@ -172,44 +172,24 @@ def test_unsupported_arguments_fall_back_with_a_warning(monkeypatch):
         assert fused_recurrent(izhikevich_recurrent_step, x, other, *m.weights(), m.p, m.dt) is None
 
 
-def test_torch_compile_fullgraph_matches_eager():
-    # As for the other recurrent ops: no on-disk cache entry keyed by an older backward.
-    with torch.compiler.config.patch(force_disable_caches=True):
-        torch.manual_seed(2)
-        model = norse_torch.IzhikevichRecurrent(4, 6, norse_torch.tonic_spiking, trainable=("a",))
-        x = torch.rand(12, 3, 4) * 40
-        eager, _ = model(x)
-        eager.sum().backward()
-        eager_grads = [q.grad.clone() for q in model.parameters()]
-        model.zero_grad()
-        torch._dynamo.reset()
-        compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
-        out, _ = compiled(x)
-        assert torch.equal(out, eager) and out.any()
-        out.sum().backward()
-        for q, g in zip(model.parameters(), eager_grads):
-            torch.testing.assert_close(q.grad, g)
+def test_torch_compile_fullgraph_matches_eager(compiled_matches_eager):
+    torch.manual_seed(2)
+    model = norse_torch.IzhikevichRecurrent(4, 6, norse_torch.tonic_spiking, trainable=("a",))
+    x = torch.rand(12, 3, 4) * 40
+    compiled_matches_eager(model, x)
 
 
-def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel():
+def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel(perturbed):
     forward, backward = (
         contract.izhikevich_recurrent_forward,
         contract.izhikevich_recurrent_backward,
     )
     assert check_recurrent_kernels("izhikevich", forward, backward) == 3
 
-    def wrong(function, index):
-        def run(*args):
-            results = list(function(*args))
-            results[index] = results[index] * 1.001
-            return results
-
-        return run
-
     with pytest.raises(AssertionError, match="backward g_d"):
-        check_recurrent_kernels("izhikevich", forward, wrong(backward, 7))
+        check_recurrent_kernels("izhikevich", forward, perturbed(backward, 7))
     with pytest.raises(AssertionError, match="forward u_T"):
-        check_recurrent_kernels("izhikevich", wrong(forward, -1), backward)
+        check_recurrent_kernels("izhikevich", perturbed(forward, -1), backward)
 
 
 def test_opcheck(monkeypatch):

@@ -193,44 +193,24 @@ def test_unsupported_arguments_fall_back_with_a_warning(monkeypatch):
         assert fused_recurrent(lif_refrac_step, x, other, *m.weights(), p, m.dt) is None
 
 
-def test_torch_compile_fullgraph_matches_eager():
-    # As for the other recurrent ops: no on-disk cache entry keyed by an older backward.
-    with torch.compiler.config.patch(force_disable_caches=True):
-        torch.manual_seed(2)
-        model = norse_torch.LIFRefracRecurrent(4, 6, p=LIFRefracParameters(rho_reset=2.0))
-        x = torch.rand(12, 3, 4) * 3
-        eager, _ = model(x)
-        eager.sum().backward()
-        eager_grads = [q.grad.clone() for q in model.parameters()]
-        model.zero_grad()
-        torch._dynamo.reset()
-        compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
-        out, _ = compiled(x)
-        assert torch.equal(out, eager) and out.any()
-        out.sum().backward()
-        for q, g in zip(model.parameters(), eager_grads):
-            torch.testing.assert_close(q.grad, g)
+def test_torch_compile_fullgraph_matches_eager(compiled_matches_eager):
+    torch.manual_seed(2)
+    model = norse_torch.LIFRefracRecurrent(4, 6, p=LIFRefracParameters(rho_reset=2.0))
+    x = torch.rand(12, 3, 4) * 3
+    compiled_matches_eager(model, x)
 
 
-def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel():
+def test_the_conformance_check_passes_the_reference_and_catches_a_wrong_kernel(perturbed):
     forward, backward = (
         contract.lif_refrac_recurrent_forward,
         contract.lif_refrac_recurrent_backward,
     )
     assert check_recurrent_kernels("lif_refrac", forward, backward) == 3
 
-    def wrong(function, index):
-        def run(*args):
-            results = list(function(*args))
-            results[index] = results[index] * 1.001
-            return results
-
-        return run
-
     with pytest.raises(AssertionError, match="backward g_rho_reset"):
-        check_recurrent_kernels("lif_refrac", forward, wrong(backward, -2))
+        check_recurrent_kernels("lif_refrac", forward, perturbed(backward, -2))
     with pytest.raises(AssertionError, match="forward v_T"):
-        check_recurrent_kernels("lif_refrac", wrong(forward, -3), backward)
+        check_recurrent_kernels("lif_refrac", perturbed(forward, -3), backward)
 
 
 def test_opcheck(monkeypatch):
