@@ -386,3 +386,39 @@ def test_broadcast_coefficients_equal_dense_ones(kernels, kind, final_gradient):
         assert 0 < results[0][0].sum() < results[0][0].numel()
     for a, b in zip(*results):
         assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_layers_wider_than_a_tile_equal_the_reference(monkeypatch, dtype):
+    """Layers of several C++ tiles (32 KiB of neurons) plus a remainder, with per-neuron
+    trainable parameters: the C++ kernel's spikes, final state and gradients (input, state,
+    every parameter) equal the reference's."""
+    if select("norse::leaky_sequence", "cpu").source == "reference":
+        pytest.skip("the C++ kernel is unavailable here (no compiler)")
+    gen = torch.Generator().manual_seed(7)
+    steps, shape = 6, (3, 6001)  # 18003 neurons: 2 float32 tiles (4 float64) and a remainder
+    x = (torch.rand(steps, *shape, generator=gen, dtype=dtype) * 60).requires_grad_()
+    tau_mem = (100 * (1 + torch.rand(shape[1:], generator=gen, dtype=dtype))).requires_grad_()
+    tau_syn = (200 * (1 + torch.rand(shape[1:], generator=gen, dtype=dtype))).requires_grad_()
+    v_th = (0.5 + torch.rand(shape[1:], generator=gen, dtype=dtype)).requires_grad_()
+    zero = torch.zeros((), dtype=dtype)
+    p = LIFParameters(tau_syn, tau_mem, zero, v_th, zero, method="sigmoid", alpha=torch.tensor(4.0))
+    state = LIFFeedForwardState(
+        v=torch.rand(shape, generator=gen, dtype=dtype), i=torch.zeros(shape, dtype=dtype)
+    )
+    weights = torch.randn(steps, *shape, generator=gen, dtype=dtype)
+    results = []
+    for env in (None, "reference"):
+        if env is None:
+            monkeypatch.delenv("NORSE_KERNELS", raising=False)
+        else:
+            monkeypatch.setenv("NORSE_KERNELS", env)
+        z, s = fused_sequence(lif_feed_forward_step, x, state, p, DT)
+        loss = (z * weights).sum() + s.v.sum()
+        results.append((z, s.v, s.i, *torch.autograd.grad(loss, (x, tau_mem, tau_syn, v_th))))
+    assert 0 < results[0][0].mean() < 1
+    assert torch.equal(results[0][0], results[1][0])
+    tolerance = 1e-12 if dtype == torch.float64 else 1e-5
+    for a, b in zip(results[0][1:], results[1][1:]):
+        torch.testing.assert_close(a, b, rtol=tolerance, atol=tolerance)
+
