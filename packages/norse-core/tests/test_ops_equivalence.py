@@ -422,3 +422,30 @@ def test_layers_wider_than_a_tile_equal_the_reference(monkeypatch, dtype):
     for a, b in zip(results[0][1:], results[1][1:]):
         torch.testing.assert_close(a, b, rtol=tolerance, atol=tolerance)
 
+
+@pytest.mark.parametrize("model", ["lif_box", "lif"])
+def test_channels_last_sequences_keep_their_memory_format(kernels, model):
+    """A sequence of ``channels_last`` frames (as a convolution on such frames returns) gives
+    outputs and input gradients in that memory format, with the values of the contiguous
+    sequence: the op runs on the permuted view instead of copying (the module's fused path:
+    float32, as its parameters)."""
+    gen = torch.Generator().manual_seed(3)
+    frames = torch.rand(8 * 2, 3, 5, 6, generator=gen) * 30
+    frames = frames.contiguous(memory_format=torch.channels_last)
+    x = frames.unflatten(0, (8, 2)).requires_grad_()
+    assert not x.is_contiguous()
+    x_dense = x.detach().contiguous().requires_grad_()
+    weights = torch.randn(x.shape, generator=gen)
+    if model == "lif":
+        module = norse_torch.LIF(LIFParameters(method="sigmoid", alpha=torch.tensor(4.0)))
+    else:
+        module = norse_torch.LIFBox(LIFBoxParameters(method="sigmoid", alpha=torch.tensor(4.0)))
+    z, state = module(x)
+    z_dense, state_dense = module(x_dense)
+    assert z.stride() == x.stride()
+    assert torch.equal(z, z_dense) and 0 < z.mean() < 1
+    assert torch.equal(state.v, state_dense.v)
+    (g,) = torch.autograd.grad((z * weights).sum() + state.v.sum(), x)
+    (g_dense,) = torch.autograd.grad((z_dense * weights).sum() + state_dense.v.sum(), x_dense)
+    assert g.stride() == x.stride()
+    assert torch.equal(g, g_dense)

@@ -269,3 +269,26 @@ def test_torch_compile_fullgraph_matches_eager():
     out.square().sum().backward()
     for g, g_eager in zip([p.grad for p in model.parameters()], eager_grads):
         torch.testing.assert_close(g, g_eager)
+
+
+def test_channels_last_sequences_keep_their_memory_format():
+    """``channels_last`` frames give spikes and input gradients in that memory format, and
+    the values of the contiguous sequence."""
+    gen = torch.Generator().manual_seed(4)
+    frames = torch.rand(6 * 2, 3, 4, 5, generator=gen, dtype=torch.float64) * 30
+    x = frames.contiguous(memory_format=torch.channels_last).unflatten(0, (6, 2))
+    x = x.requires_grad_()
+    x_dense = x.detach().contiguous().requires_grad_()
+    tau_mem_inv = 100 * (1 + torch.rand(3, 4, 5, generator=gen, dtype=torch.float64))
+    weights = torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    results = []
+    for inp in (x, x_dense):
+        z, v, i, b = lsnn_sequence(inp, 0.0, 0.0, 1.0, tau_mem_inv=tau_mem_inv, method="sigmoid")
+        (g,) = torch.autograd.grad((z * weights).sum() + v.sum() + b.sum(), inp)
+        results.append((z, v, i, b, g))
+    (z, v, i, b, g), dense = results
+    assert 0 < z.mean() < 1
+    assert z.stride() == x.stride() and g.stride() == x.stride()
+    for a, ref in zip((z, v, i, b), dense):
+        assert torch.equal(a, ref)
+    torch.testing.assert_close(g, dense[4], rtol=1e-12, atol=1e-12)

@@ -21,7 +21,15 @@ from norse.torch.functional._integration import (
 from norse.torch.ops import _registry
 from norse.torch.ops._define import custom_op
 from norse.torch.ops._lsnn_reference import GRAD_NAMES, needs_input
-from norse.torch.ops.sequence import RESETS, Coefficient, _as_step_tensor, surrogate_alpha
+from norse.torch.ops.sequence import (
+    RESETS,
+    Coefficient,
+    _as_step_tensor,
+    from_memory_order,
+    in_memory_order,
+    memory_order,
+    surrogate_alpha,
+)
 
 __all__ = ["lsnn_sequence"]
 
@@ -295,11 +303,8 @@ def lsnn_sequence(
         ("beta", beta),
     )
     args = [_as_step_tensor(name, a, step) if a is not None else None for name, a in values]
-    z, _, v_final, i_final, b_final = _lsnn_sequence(
-        input_tensor,
-        *args,
-        reset == "subtract",
-        method,
-        surrogate_alpha(method, alpha),
-    )
-    return z, v_final, i_final, b_final
+    order = memory_order(input_tensor)
+    x, steps = in_memory_order(order, input_tensor, args)
+    result = _lsnn_sequence(x, *steps, reset == "subtract", method, surrogate_alpha(method, alpha))
+    z, _, v_final, i_final, b_final = result
+    return from_memory_order(order, (z, v_final, i_final, b_final))

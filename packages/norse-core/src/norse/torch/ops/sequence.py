@@ -14,7 +14,7 @@ from torch import Tensor
 from norse import plugins
 from norse.torch.ops import _library
 
-__all__ = ["RESETS", "leaky_sequence", "surrogate_alpha"]
+__all__ = ["RESETS", "leaky_sequence", "memory_order", "surrogate_alpha"]
 
 RESETS = ("value", "subtract")
 """Accepted values of ``reset``: to ``v_reset``, or subtraction of ``v_th``."""
@@ -40,6 +40,48 @@ def _as_step_tensor(name: str, value: Coefficient, like: Tensor) -> Tensor:
             f"{tuple(like.shape)} without enlarging it"
         )
     return tensor.expand(like.shape)
+
+
+def memory_order(input_tensor: Tensor) -> list[int] | None:
+    """The dimension order in which a time-major sequence lies in memory, if not its own.
+
+    A sequence whose steps are dense in another order (``channels_last`` frames, as a
+    convolution on such frames returns) gives that order, time first: ``input_tensor.permute(
+    order)`` is contiguous. The fused ops run on that view and permute their results back,
+    so that the outputs keep the input's memory format, as PyTorch's elementwise ops do,
+    instead of a copy into the default one. None for a contiguous sequence, or one that is
+    not dense in any order with time outermost (the op then copies it).
+    """
+    if input_tensor.is_contiguous():
+        return None
+    order = [0, *sorted(range(1, input_tensor.dim()), key=lambda d: -input_tensor.stride(d))]
+    return order if input_tensor.permute(order).is_contiguous() else None
+
+
+def in_memory_order(
+    order: list[int] | None, input_tensor: Tensor, step_tensors: list[Tensor | None]
+) -> tuple[Tensor, list[Tensor | None]]:
+    """``input_tensor`` and the step-shaped tensors permuted to ``order`` (see
+    :func:`memory_order`); unchanged for None."""
+    if order is None:
+        return input_tensor, step_tensors
+    step_order = [d - 1 for d in order[1:]]
+    return input_tensor.permute(order), [
+        None if t is None else t.permute(step_order) for t in step_tensors
+    ]
+
+
+def from_memory_order(order: list[int] | None, tensors: tuple) -> tuple:
+    """Results of a fused op on a sequence permuted to ``order``, permuted back (sequences
+    and steps alike; None stays None)."""
+    if order is None:
+        return tensors
+    inverse = [order.index(d) for d in range(len(order))]
+    step_inverse = [order[1:].index(d + 1) for d in range(len(order) - 1)]
+    return tuple(
+        None if t is None else t.permute(inverse if t.dim() == len(order) else step_inverse)
+        for t in tensors
+    )
 
 
 def surrogate_alpha(method: str, alpha: Tensor | float | None) -> Tensor:
@@ -137,21 +179,11 @@ def leaky_sequence(
             ("v_reset", v_reset),
         )
     }
-    i0 = _as_step_tensor("i", i, step) if i is not None else None
-    r_t = _as_step_tensor("r", r, step) if r is not None else None
-    out, _, v_final, i_final = _library.leaky_sequence(
-        input_tensor,
-        args["v"],
-        i0,
-        args["p"],
-        args["q"],
-        args["o"],
-        r_t,
-        args["v_th"],
-        args["v_reset"],
-        spiking,
-        reset == "subtract",
-        method,
-        alpha_t,
-    )
-    return out, v_final, (i_final if i is not None else None)
+    args["i"] = _as_step_tensor("i", i, step) if i is not None else None
+    args["r"] = _as_step_tensor("r", r, step) if r is not None else None
+    names = ("v", "i", "p", "q", "o", "r", "v_th", "v_reset")
+    order = memory_order(input_tensor)
+    x, steps = in_memory_order(order, input_tensor, [args[name] for name in names])
+    result = _library.leaky_sequence(x, *steps, spiking, reset == "subtract", method, alpha_t)
+    out, _, v_final, i_final = result
+    return from_memory_order(order, (out, v_final, i_final if i is not None else None))
