@@ -245,6 +245,13 @@ def test_broadcast_output_gradient_equals_the_dense_one(kernels, method, dtype):
     assert broadcast.abs().sum() > 0
 
 
+_CPP_THEN_REFERENCE = (
+    lambda monkeypatch: monkeypatch.delenv("NORSE_KERNELS", raising=False),
+    lambda monkeypatch: monkeypatch.setenv("NORSE_KERNELS", "reference"),
+)
+"""Select the C++ kernel, then the PyTorch reference (within one test, to compare them)."""
+
+
 def test_large_outputs_equal_the_reference(monkeypatch):
     """Outputs above 1 MiB (allocated 2 MiB-aligned by the C++ kernel) are ordinary
     contiguous tensors with the reference's values and gradients."""
@@ -255,11 +262,8 @@ def test_large_outputs_equal_the_reference(monkeypatch):
     p = LIFBoxParameters(method="sigmoid", alpha=torch.tensor(4.0))
     state = LIFBoxFeedForwardState(v=torch.zeros(8, 1024))
     results = []
-    for env in (None, "reference"):
-        if env is None:
-            monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        else:
-            monkeypatch.setenv("NORSE_KERNELS", env)
+    for kernels in _CPP_THEN_REFERENCE:
+        kernels(monkeypatch)
         z, s = fused_sequence(lif_box_feed_forward_step, x, state, p, DT)
         (g,) = torch.autograd.grad((z * torch.arange(64.0).view(64, 1, 1)).sum(), x)
         results.append((z, s.v, g))
@@ -408,11 +412,8 @@ def test_layers_wider_than_a_tile_equal_the_reference(monkeypatch, dtype):
     )
     weights = torch.randn(steps, *shape, generator=gen, dtype=dtype)
     results = []
-    for env in (None, "reference"):
-        if env is None:
-            monkeypatch.delenv("NORSE_KERNELS", raising=False)
-        else:
-            monkeypatch.setenv("NORSE_KERNELS", env)
+    for kernels in _CPP_THEN_REFERENCE:
+        kernels(monkeypatch)
         z, s = fused_sequence(lif_feed_forward_step, x, state, p, DT)
         loss = (z * weights).sum() + s.v.sum()
         results.append((z, s.v, s.i, *torch.autograd.grad(loss, (x, tau_mem, tau_syn, v_th))))
