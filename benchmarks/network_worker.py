@@ -23,6 +23,7 @@ so every library runs the same numbers):
   cross-entropy, backward, SGD step. The box LIF is the one of ``worker.py`` (equal dynamics
   in every library); convolutions and pooling run on ``(T * B, ...)`` as SpikingJelly's
   ``SeqToANNContainer`` does.
+- ``conv-cl``: ``conv`` with the weights and the input in the ``channels_last`` memory format.
 
 Prints one JSON line: median and all times (s), peak extra memory (MiB). ``OUTPUT.npy``
 receives the spikes of the first (untimed) run (recurrent: the layer's spikes; conv: both
@@ -36,6 +37,7 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -102,16 +104,33 @@ class ConvNet(torch.nn.Module):
         self.lif = lif
         self.spikes: list[torch.Tensor] = []
 
+    def stages(self) -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]]:
+        """The forward as named stages, each a function of the previous stage's output
+        (``conv_breakdown.py`` times them one by one); the LIF stages' names start "lif"."""
+
+        def frames(layer):  # a layer applied to every (time step, batch) frame
+            return lambda h: layer(h.flatten(0, 1)).unflatten(0, h.shape[:2])
+
+        def pool(h):
+            return frames(lambda f: torch.nn.functional.max_pool2d(f, 2))(h)
+
+        return [
+            ("conv1", frames(self.conv1)),
+            ("lif1", self.lif),
+            ("pool1", pool),
+            ("conv2", frames(self.conv2)),
+            ("lif2", self.lif),
+            ("pool2", pool),
+            ("readout", lambda h: self.linear(h.flatten(2)).mean(0)),
+        ]
+
     def forward(self, x):
-        steps, batch = x.shape[:2]
-        h = self.conv1(x.flatten(0, 1)).unflatten(0, (steps, batch))
-        z1 = self.lif(h)
-        h = torch.nn.functional.max_pool2d(z1.flatten(0, 1), 2)
-        h = self.conv2(h).unflatten(0, (steps, batch))
-        z2 = self.lif(h)
-        h = torch.nn.functional.max_pool2d(z2.flatten(0, 1), 2).flatten(1)
-        self.spikes = [z1, z2]
-        return self.linear(h).unflatten(0, (steps, batch)).mean(0)
+        self.spikes = []
+        for name, stage in self.stages():
+            x = stage(x)
+            if name.startswith("lif"):
+                self.spikes.append(x)
+        return x
 
 
 def main() -> None:
@@ -119,11 +138,18 @@ def main() -> None:
     n, steps, batch, repeats = int(n), int(steps), int(batch), int(repeats)
     torch.manual_seed(0)
     x = torch.from_numpy(np.load(inp))
-    if config == "conv":
+    if config in ("conv", "conv-cl"):
         net = ConvNet(neuron(library))
         with torch.no_grad():
             for name, param in net.named_parameters():
                 param.copy_(torch.from_numpy(np.load(inp.replace(".npy", f"_w_{name}.npy"))))
+        if config == "conv-cl":
+            net = net.to(memory_format=torch.channels_last)
+            x = (
+                x.flatten(0, 1)
+                .contiguous(memory_format=torch.channels_last)
+                .unflatten(0, x.shape[:2])
+            )
         labels = torch.from_numpy(np.load(inp.replace(".npy", "_labels.npy")))
         optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
 
