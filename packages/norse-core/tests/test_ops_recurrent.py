@@ -478,3 +478,29 @@ def test_a_contract_1_1_backward_kernel_still_serves(op, monkeypatch):
     assert calls == [op] and z.any()
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+
+
+def test_refractory_period_without_a_gradient_gets_none_as_in_the_loop(kernels):
+    """``rho_reset`` reaches the spikes only through a Heaviside of the counter: with a loss of
+    the spikes alone the step loop gives it no gradient (None), and so does the fused op; with
+    a loss of the final counter both give the same gradient."""
+    torch.manual_seed(3)
+    module = norse_torch.LIFRefracRecurrent(4, 6, trainable=("lif_v_th", "rho_reset")).double()
+    x = torch.rand(25, 2, 4, dtype=F64) * 4
+    for counter_loss in (False, True):
+        results = []
+        for record in (False, True):
+            module.record_states = record
+            module.zero_grad(set_to_none=True)
+            z, state = module(x)
+            rho = state.rho[-1] if record else state.rho  # recorded: the counters of every step
+            (z.sum() + rho.sum() if counter_loss else z.sum()).backward()
+            results.append((z, {n: q.grad for n, q in module.named_parameters()}))
+        (z, grads), (z_loop, grads_loop) = results
+        assert torch.equal(z, z_loop) and z.any()
+        assert (grads_loop["rho_reset"] is None) == (not counter_loss)
+        for name, g_loop in grads_loop.items():
+            if g_loop is None:
+                assert grads[name] is None, name
+            else:
+                torch.testing.assert_close(grads[name], g_loop, rtol=0, atol=1e-9)

@@ -435,6 +435,10 @@ def _refrac_backward(ctx, g_z, _g_u, _g_j, _g_v_all, _g_rho_all, g_v, g_i, g_rho
     z, u, j, v, rho, w, z0, v0, rho0, p, q, r, v_th, rho_reset, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     need = dict(zip(_REFRAC_GRADS, ctx.needs_input_grad))
+    # The counters reach nothing differentiable but the final counter (the spike and the voltage
+    # see them through a Heaviside): without its gradient, rho0 and rho_reset get None, as from
+    # autograd through the step loop.
+    counter_reached = g_rho is not None
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_rho = _or_zeros(g_i, v0), _or_zeros(g_rho, v0)
     s = _surrogate(_REFRAC_BACKWARD, method, u, v_th, alpha)
@@ -443,8 +447,9 @@ def _refrac_backward(ctx, g_z, _g_u, _g_j, _g_v_all, _g_rho_all, g_v, g_i, g_rho
         g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need["w"],
         need_parameters,
     )  # fmt: skip
-    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "rho0": grho0}
-    grads["rho_reset"] = g_rho_reset
+    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0}
+    if counter_reached:
+        grads.update(rho0=grho0, rho_reset=g_rho_reset)
     if need["p"]:
         grads["p"] = (gu * torch.cat([v0.unsqueeze(0), v[:-1]])).sum(0)
     if need["q"]:
