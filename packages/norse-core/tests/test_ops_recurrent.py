@@ -504,3 +504,33 @@ def test_refractory_period_without_a_gradient_gets_none_as_in_the_loop(kernels):
                 assert grads[name] is None, name
             else:
                 torch.testing.assert_close(grads[name], g_loop, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("op", ["lif", "lsnn", "lif_refrac"])
+def test_opcheck_backward_ops_with_and_without_parameter_sequences(kernels, op):
+    """``torch.library.opcheck`` (schema, fake kernel against the real one) of the backward
+    recursion ops, with ``need_parameters`` True and False."""
+    gen = torch.Generator().manual_seed(7)
+
+    def rnd(*shape):
+        return torch.rand(shape, generator=gen, dtype=F64)
+
+    steps, batch, h = 5, 2, 4
+    z, z0, w = (rnd(steps, batch, h) < 0.3).to(F64), (rnd(batch, h) < 0.3).to(F64), rnd(h, h)
+    g_z, s = rnd(steps, batch, h), rnd(steps, batch, h)
+    state = [rnd(batch, h) for _ in range({"lif": 2, "lsnn": 3, "lif_refrac": 3}[op])]
+    p, q, r = rnd(batch, h), rnd(batch, h), rnd(batch, h)
+    if op == "lif":
+        args = [g_z, *state, s, z, z0, w, p, q, r]
+    elif op == "lsnn":
+        args = [g_z, *state, s, z, z0, w, p, q, r, rnd(batch, h)]
+    else:
+        rho = torch.floor(rnd(steps, batch, h) * 3)
+        args = [g_z, *state, s, z, z0, rho, torch.floor(rnd(batch, h) * 3), w, p, q, r]
+        args.append(torch.full((batch, h), 2.0, dtype=F64))
+    backward = getattr(torch.ops.norse, f"{op}_recurrent_backward").default
+    fast = ("test_schema", "test_faketensor")
+    for need_parameters in (True, False):
+        full = (*args, False, True, need_parameters)
+        torch.library.opcheck(backward, full, test_utils=fast)
+        assert (backward(*full)[0].numel() > 0) == need_parameters
