@@ -410,8 +410,9 @@ def test_the_suite_catches_a_kernel_that_forms_parameter_sequences_anyway(op):
 
 
 def test_plain_parameters_skip_the_parameter_sequences(kernels, monkeypatch):
-    """Parameters that are plain tensors (Norse's default): the backward kernel is asked for
-    no parameter-only sequence, and every gradient (input, both weights) equals the loop's."""
+    """Parameters that are plain tensors (Norse's default), or trainable ones whose gradients
+    read no parameter-only sequence (the current decay, the refractory period): the backward
+    kernel is asked for none, and every gradient equals the step loop's."""
     from norse.torch.ops import recurrent
 
     calls = []
@@ -424,23 +425,30 @@ def test_plain_parameters_skip_the_parameter_sequences(kernels, monkeypatch):
 
     run_backward = recurrent._run_backward
     monkeypatch.setattr(recurrent, "_run_backward", spy)
-    for cls in _MODULES.values():
-        module = cls(4, 6, autapses=False).double()
+    cases = [(cls, ()) for cls in _MODULES.values()]
+    cases += [(_MODULES["lif"], ("tau_syn_inv",)), (_MODULES["lsnn"], ("tau_syn_inv",))]
+    cases += [(_MODULES["lif_refrac"], ("lif_tau_syn_inv", "rho_reset"))]
+    for cls, trainable in cases:
+        module = cls(4, 6, autapses=False, trainable=trainable).double()
         x = torch.rand(30, 2, 4, dtype=F64) * 4
         grads = []
         for record in (False, True):
             module.record_states = record
             module.zero_grad()
             xr = x.clone().requires_grad_()
-            z, _ = module(xr)
-            (z * torch.arange(6.0, dtype=F64)).sum().backward()
+            z, state = module(xr)
+            loss = (z * torch.arange(6.0, dtype=F64)).sum()
+            if "rho_reset" in trainable:  # the final counter (recorded: of every step)
+                loss = loss + (state.rho[-1] if record else state.rho).sum()
+            loss.backward()
             grads.append((z, xr.grad, [q.grad.clone() for q in module.parameters()]))
         (z, g, weights), (z_loop, g_loop, weights_loop) = grads
         assert torch.equal(z, z_loop) and z.any()
         torch.testing.assert_close(g, g_loop, rtol=0, atol=1e-9)
+        assert len(weights) == 2 + len(trainable)
         for a, b in zip(weights, weights_loop):
-            torch.testing.assert_close(a, b, rtol=0, atol=1e-9)
-    assert calls and not any(calls)
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    assert len(calls) == len(cases) and not any(calls)
 
 
 @pytest.mark.parametrize("op", ["lif", "lsnn", "lif_refrac"])

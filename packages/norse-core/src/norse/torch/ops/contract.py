@@ -82,10 +82,10 @@ unless ``need_w``). Their surrogate derivatives ``s`` ``(T, B, H)`` are always c
 the core (the recurrent backward is not where the time goes). The core forms every parameter
 gradient from these results. **Contract 1.2**: a backward kernel of these two ops and of the
 refractory one below, registered with ``contract="1.2"`` (or a later 1.x), is called with one
-more positional argument after ``need_w``, ``need_parameters``; where it is False (no neuron
-parameter needs a gradient, the common case), the sequences only parameter gradients read
-(``GU``; LSNN's ``GC``; the refractory ``GV``) must be empty tensors, neither allocated nor
-written (:func:`takes_need_parameters`). An older kernel is called without it and the core
+more positional argument after ``need_w``, ``need_parameters``; where it is False (no
+parameter whose gradient reads them needs one: the common case), the sequences that only
+parameter gradients read (``GU``; LSNN's ``GC``; the refractory ``GV``) must be empty
+tensors, neither allocated nor written (:func:`takes_need_parameters`). An older kernel is called without it and the core
 drops those sequences. Conformance: :func:`norse.testing.check_recurrent_kernels`.
 ``norse::lif_refrac_recurrent_sequence`` (recurrent LIF with a refractory counter ``rho``)
 follows the same pattern: ``lif_refrac_recurrent_forward(*LIF_REFRAC_RECURRENT_FORWARD_ARGS)

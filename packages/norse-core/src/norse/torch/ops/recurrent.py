@@ -89,6 +89,13 @@ _REFRAC_GRADS = (
     "x", "w", "z0", "v0", "i0", "rho0", "p", "q", "o", "r", "v_th", "v_reset", "rho_reset",
 )  # fmt: skip
 
+# The parameters whose gradients read the backward's parameter-only sequences (GU; LSNN's GC;
+# the refractory GV): only when one of them needs a gradient are these formed. (``r`` reads the
+# current's gradient, ``rho_reset`` its own.)
+_LIF_SEQUENCE_READERS = ("p", "q", "o", "v_th", "v_reset")
+_LSNN_SEQUENCE_READERS = ("p", "q", "o", "kb", "kv", "v_reset", "beta")
+_REFRAC_SEQUENCE_READERS = ("p", "q", "o", "v_th", "v_reset")
+
 
 # --- recurrent LIF ----------------------------------------------------------------------
 
@@ -178,7 +185,7 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
     g_z, g_v, g_i = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
     s = _surrogate(_LIF_BACKWARD, method, u, v_th, alpha)
-    need_parameters = any(need[name] for name in _LIF_GRADS[5:])
+    need_parameters = any(need[name] for name in _LIF_SEQUENCE_READERS)
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
         g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"], need_parameters
     )
@@ -313,7 +320,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
     s = _surrogate(_LSNN_BACKWARD, method, u, c, alpha)
-    need_parameters = any(need[name] for name in _LSNN_GRADS[6:])
+    need_parameters = any(need[name] for name in _LSNN_SEQUENCE_READERS)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
         g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"], need_parameters
     )
@@ -325,7 +332,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
         grads["p"] = (gu * v_prev).sum(0)
     if need["q"] or need["r"]:
         i_prev = torch.cat([i0.unsqueeze(0), i_all[:-1]])
-        grads["q"] = (gu * i_prev).sum(0)
+        grads["q"] = (gu * i_prev).sum(0) if need["q"] else None
         grads["r"] = (gi * i_prev).sum(0)
     if need["o"]:
         grads["o"] = gu.sum(0)
@@ -442,7 +449,7 @@ def _refrac_backward(ctx, g_z, _g_u, _g_j, _g_v_all, _g_rho_all, g_v, g_i, g_rho
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_rho = _or_zeros(g_i, v0), _or_zeros(g_rho, v0)
     s = _surrogate(_REFRAC_BACKWARD, method, u, v_th, alpha)
-    need_parameters = any(need[name] for name in _REFRAC_GRADS[6:])
+    need_parameters = any(need[name] for name in _REFRAC_SEQUENCE_READERS)
     gu, gj, gv_all, gv0, gi0, grho0, gz0, g_rho_reset, g_w = _lif_refrac_recurrent_backward(
         g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need["w"],
         need_parameters,
