@@ -17,6 +17,7 @@ import torch
 
 import norse.torch as norse_torch
 from norse import plugins
+from norse.testing import check_recurrent_kernels
 from norse.torch.functional.coba_lif import CobaLIFParameters
 from norse.torch.functional.lif import LIFParameters, LIFState, lif_step
 from norse.torch.functional.lif_adex import LIFAdExParameters
@@ -355,3 +356,189 @@ def test_alpha_none_is_the_surrogates_default_as_in_the_step_loop(make):
     (z, g), (z_loop, g_loop) = results
     assert torch.equal(z, z_loop) and z.any()
     torch.testing.assert_close(g, g_loop, rtol=0, atol=1e-9)
+
+
+_MODULES = {
+    "lif": norse_torch.LIFRecurrent,
+    "lsnn": norse_torch.LSNNRecurrent,
+    "lif_refrac": norse_torch.LIFRefracRecurrent,
+}
+
+
+_SKIPPED = {"lif": ("GU",), "lsnn": ("GU", "GC"), "lif_refrac": ("GU", "GV")}
+"""The backward results only parameter gradients read (contract 1.2's ``need_parameters``)."""
+
+
+@pytest.mark.parametrize("op", ["lif", "lsnn", "lif_refrac"])
+def test_kernels_conform_to_contract_1_2(op):
+    """The C++ kernels and the reference, called as contract 1.2 kernels: with
+    ``need_parameters`` False the parameter-only sequences are empty, the rest unchanged."""
+    from norse.torch.ops import contract, recurrent_cpp
+
+    version = contract.CONTRACT_VERSION
+    assert contract.takes_need_parameters(version) and contract.takes_need_parameters("1.3")
+    assert not contract.takes_need_parameters("1.1") and not contract.takes_need_parameters("2.2")
+    pairs = [
+        (
+            getattr(contract, f"{op}_recurrent_forward"),
+            getattr(contract, f"{op}_recurrent_backward"),
+        )
+    ]
+    if recurrent_cpp.load() is not None:
+        pairs.append(
+            (
+                getattr(recurrent_cpp, f"{op.upper()}_FORWARD"),
+                getattr(recurrent_cpp, f"{op.upper()}_BACKWARD"),
+            )
+        )
+    for forward, backward in pairs:
+        assert check_recurrent_kernels(op, forward, backward, contract_version=version) == 3
+
+
+@pytest.mark.parametrize("op", ["lif", "lsnn", "lif_refrac"])
+def test_the_suite_catches_a_kernel_that_forms_parameter_sequences_anyway(op):
+    from norse.torch.ops import contract
+
+    reference = getattr(contract, f"{op}_recurrent_backward")
+
+    def ignores_the_flag(*args):
+        return reference(*args[:-1])  # drops need_parameters: forms every sequence
+
+    forward = getattr(contract, f"{op}_recurrent_forward")
+    with pytest.raises(AssertionError, match=f"{_SKIPPED[op][0]} must be empty"):
+        check_recurrent_kernels(op, forward, ignores_the_flag, contract_version="1.2")
+
+
+def test_plain_parameters_skip_the_parameter_sequences(kernels, monkeypatch):
+    """Parameters that are plain tensors (Norse's default), or trainable ones whose gradients
+    read no parameter-only sequence (the current decay, the refractory period): the backward
+    kernel is asked for none, and every gradient equals the step loop's."""
+    from norse.torch.ops import recurrent
+
+    calls = []
+
+    def spy(op, args, need_parameters, parameter_outputs):
+        calls.append(need_parameters)
+        results = run_backward(op, args, need_parameters, parameter_outputs)
+        assert all(results[k].numel() == 0 for k in parameter_outputs)
+        return results
+
+    run_backward = recurrent._run_backward
+    monkeypatch.setattr(recurrent, "_run_backward", spy)
+    cases = [(cls, ()) for cls in _MODULES.values()]
+    cases += [(_MODULES["lif"], ("tau_syn_inv",)), (_MODULES["lsnn"], ("tau_syn_inv",))]
+    cases += [(_MODULES["lif_refrac"], ("lif_tau_syn_inv", "rho_reset"))]
+    for cls, trainable in cases:
+        module = cls(4, 6, autapses=False, trainable=trainable).double()
+        x = torch.rand(30, 2, 4, dtype=F64) * 4
+        grads = []
+        for record in (False, True):
+            module.record_states = record
+            module.zero_grad()
+            xr = x.clone().requires_grad_()
+            z, state = module(xr)
+            loss = (z * torch.arange(6.0, dtype=F64)).sum()
+            if "rho_reset" in trainable:  # the final counter (recorded: of every step)
+                loss = loss + (state.rho[-1] if record else state.rho).sum()
+            loss.backward()
+            grads.append((z, xr.grad, [q.grad.clone() for q in module.parameters()]))
+        (z, g, weights), (z_loop, g_loop, weights_loop) = grads
+        assert torch.equal(z, z_loop) and z.any()
+        torch.testing.assert_close(g, g_loop, rtol=0, atol=1e-9)
+        assert len(weights) == 2 + len(trainable)
+        for a, b in zip(weights, weights_loop):
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    assert len(calls) == len(cases) and not any(calls)
+
+
+@pytest.mark.parametrize("op", ["lif", "lsnn", "lif_refrac"])
+def test_a_contract_1_1_backward_kernel_still_serves(op, monkeypatch):
+    """A backward kernel registered for contract 1.1 is called without ``need_parameters``
+    (it forms every sequence); the op drops the parameter-only ones, as its fake kernel says,
+    and the gradients are the current kernel's."""
+    from norse.torch.ops import _registry, contract
+
+    reference = getattr(contract, f"{op}_recurrent_backward")
+    arguments = getattr(contract, f"{op.upper()}_RECURRENT_BACKWARD_ARGS")
+    calls = []
+
+    def old_kernel(*args):
+        assert len(args) == len(arguments)
+        calls.append(op)
+        return reference(*args)
+
+    backward_op, select = f"norse::{op}_recurrent_backward", _registry.select
+
+    def selecting(name, device, **kwargs):
+        if name == backward_op:
+            return _registry.KernelChoice(name, device, old_kernel, "old", "a 1.1 kernel", "1.1")
+        return select(name, device, **kwargs)
+
+    module = _MODULES[op](4, 6).double()
+    x = torch.rand(20, 2, 4, dtype=F64) * 4
+    grads = []
+    for choose in (selecting, select):
+        monkeypatch.setattr(_registry, "select", choose)
+        module.zero_grad()
+        z, _ = module(x)
+        z.sum().backward()
+        grads.append([q.grad.clone() for q in module.parameters()])
+    assert calls == [op] and z.any()
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
+
+
+def test_refractory_period_without_a_gradient_gets_none_as_in_the_loop(kernels):
+    """``rho_reset`` reaches the spikes only through a Heaviside of the counter: with a loss of
+    the spikes alone the step loop gives it no gradient (None), and so does the fused op; with
+    a loss of the final counter both give the same gradient."""
+    torch.manual_seed(3)
+    module = norse_torch.LIFRefracRecurrent(4, 6, trainable=("lif_v_th", "rho_reset")).double()
+    x = torch.rand(25, 2, 4, dtype=F64) * 4
+    for counter_loss in (False, True):
+        results = []
+        for record in (False, True):
+            module.record_states = record
+            module.zero_grad(set_to_none=True)
+            z, state = module(x)
+            rho = state.rho[-1] if record else state.rho  # recorded: the counters of every step
+            (z.sum() + rho.sum() if counter_loss else z.sum()).backward()
+            results.append((z, {n: q.grad for n, q in module.named_parameters()}))
+        (z, grads), (z_loop, grads_loop) = results
+        assert torch.equal(z, z_loop) and z.any()
+        assert (grads_loop["rho_reset"] is None) == (not counter_loss)
+        for name, g_loop in grads_loop.items():
+            if g_loop is None:
+                assert grads[name] is None, name
+            else:
+                torch.testing.assert_close(grads[name], g_loop, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("op", ["lif", "lsnn", "lif_refrac"])
+def test_opcheck_backward_ops_with_and_without_parameter_sequences(kernels, op):
+    """``torch.library.opcheck`` (schema, fake kernel against the real one) of the backward
+    recursion ops, with ``need_parameters`` True and False."""
+    gen = torch.Generator().manual_seed(7)
+
+    def rnd(*shape):
+        return torch.rand(shape, generator=gen, dtype=F64)
+
+    steps, batch, h = 5, 2, 4
+    z, z0, w = (rnd(steps, batch, h) < 0.3).to(F64), (rnd(batch, h) < 0.3).to(F64), rnd(h, h)
+    g_z, s = rnd(steps, batch, h), rnd(steps, batch, h)
+    state = [rnd(batch, h) for _ in range({"lif": 2, "lsnn": 3, "lif_refrac": 3}[op])]
+    p, q, r = rnd(batch, h), rnd(batch, h), rnd(batch, h)
+    if op == "lif":
+        args = [g_z, *state, s, z, z0, w, p, q, r]
+    elif op == "lsnn":
+        args = [g_z, *state, s, z, z0, w, p, q, r, rnd(batch, h)]
+    else:
+        rho = torch.floor(rnd(steps, batch, h) * 3)
+        args = [g_z, *state, s, z, z0, rho, torch.floor(rnd(batch, h) * 3), w, p, q, r]
+        args.append(torch.full((batch, h), 2.0, dtype=F64))
+    backward = getattr(torch.ops.norse, f"{op}_recurrent_backward").default
+    fast = ("test_schema", "test_faketensor")
+    for need_parameters in (True, False):
+        full = (*args, False, True, need_parameters)
+        torch.library.opcheck(backward, full, test_utils=fast)
+        assert (backward(*full)[0].numel() > 0) == need_parameters

@@ -20,7 +20,9 @@ output gradients; partial ``needs``; a zero surrogate derivative) in each dtype,
 else equal to the tolerance of the dtype, and ``None`` exactly where ``needs`` is False. A
 kernel of contract 1.1 (``contract="1.1"``) is also checked with the surrogate given inline
 (a :class:`~norse.torch.ops.contract.Surrogate`): each built-in surrogate's expression in
-turn, and one that no kernel has compiled in (:data:`EXTRA_EXPRESSION`).
+turn, and one that no kernel has compiled in (:data:`EXTRA_EXPRESSION`). A recurrent LIF, LSNN
+or refractory LIF backward kernel of contract 1.2 is also checked with ``need_parameters``
+False (:func:`check_recurrent_kernels`).
 """
 
 from __future__ import annotations
@@ -357,6 +359,7 @@ def check_recurrent_kernels(
     device: str = "cpu",
     dtypes: Sequence[torch.dtype] = (torch.float64,),
     seed: int = 0,
+    contract_version: str = "1.0",
 ) -> int:
     """Check a kernel pair of a recurrent op (``"lif"``, ``"lsnn"``, ``"lif_refrac"``,
     ``"coba_lif"``, ``"lif_adex"`` or ``"izhikevich"``) against the reference.
@@ -365,10 +368,15 @@ def check_recurrent_kernels(
     ``norse::{op}_recurrent_backward`` (arguments in :mod:`norse.torch.ops.contract`). Runs
     both resets, with and without the per-step currents and the weight gradient. Float64 by
     default: the recurrent sums may be grouped differently, which in float32 may flip a spike
-    that sits on the threshold. Returns the number of cases checked.
+    that sits on the threshold. From ``contract_version`` ``"1.2"`` on, the LIF, LSNN and
+    refractory LIF backward is called with ``need_parameters`` True and False, and the
+    sequences only parameter gradients read must be empty where it is False. Returns the
+    number of cases checked.
     """
     if op == "lif_refrac":
-        return _check_lif_refrac_recurrent(forward, backward, device, dtypes, seed)
+        return _check_lif_refrac_recurrent(
+            forward, backward, device, dtypes, seed, contract_version
+        )
     if op == "coba_lif":
         return _check_coba_lif_recurrent(forward, backward, device, dtypes, seed)
     if op == "lif_adex":
@@ -424,10 +432,47 @@ def check_recurrent_kernels(
             else:
                 args = [*g, s, z, z0, w, p, q, r, kb, subtract, need_w]
                 names = ("GU", "GC", "GI", "gv0", "gi0", "gb0", "gz0", "gW")
-            got, want = backward(*args), reference_backward(*args)
-            _compare(f"{label} backward", names, got, want, dtype)
+            skipped = ("GU",) if lif else ("GU", "GC")
+            check = (backward, reference_backward, args, names, skipped)
+            _check_recurrent_backward(label, *check, dtype, contract_version)
             count += 1
     return count
+
+
+def _check_recurrent_backward(
+    label: str,
+    backward: Callable[..., Any],
+    reference: Callable[..., Any],
+    args: list[Any],
+    names: Sequence[str],
+    skipped: Sequence[str],
+    dtype: torch.dtype,
+    contract_version: str,
+) -> None:
+    """Compare a recurrent backward kernel with the reference on ``args``; a kernel of
+    contract 1.2 or later also with ``need_parameters`` False, where the results named in
+    ``skipped`` (read only by parameter gradients) must be empty and the others unchanged."""
+    want = reference(*args)
+    if not contract.takes_need_parameters(contract_version):
+        _compare(f"{label} backward", names, backward(*args), want, dtype)
+        return
+    _compare(f"{label} backward", names, backward(*args, True), want, dtype)
+    got = list(backward(*args, False))
+    assert len(got) == len(want), f"{label}: expected {len(want)} results, got {len(got)}"
+    for name in skipped:
+        result = got[names.index(name)]
+        assert result.numel() == 0, (
+            f"{label} backward: {name} must be empty with need_parameters False, "
+            f"got shape {tuple(result.shape)}"
+        )
+    kept = [k for k, name in enumerate(names) if name not in skipped]
+    _compare(
+        f"{label} backward (need_parameters False)",
+        [names[k] for k in kept],
+        [got[k] for k in kept],
+        [want[k] for k in kept],
+        dtype,
+    )
 
 
 _LIF_RANGES = ((0.7, 0.95), (0.05, 0.3), (-0.02, 0.05), (0.6, 0.9))
@@ -440,6 +485,7 @@ def _check_lif_refrac_recurrent(
     device: str,
     dtypes: Sequence[torch.dtype],
     seed: int,
+    contract_version: str,
 ) -> int:
     """:func:`check_recurrent_kernels` for ``norse::lif_refrac_recurrent_sequence``: the same
     cases as LIF, with initial counters of 0 to 3 steps (some neurons start refractory) and
@@ -474,8 +520,9 @@ def _check_lif_refrac_recurrent(
             s = rand(steps, *shape)
             args = [*g, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, k != 1]
             names = ("GU", "GJ", "GV", "gv0", "gi0", "grho0", "gz0", "g_rho_reset", "gW")
-            got, want = backward(*args), contract.lif_refrac_recurrent_backward(*args)
-            _compare(f"{label} backward", names, got, want, dtype)
+            reference = contract.lif_refrac_recurrent_backward
+            check = (backward, reference, args, names, ("GU", "GV"))
+            _check_recurrent_backward(label, *check, dtype, contract_version)
             count += 1
     return count
 

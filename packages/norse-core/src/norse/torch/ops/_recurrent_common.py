@@ -1,5 +1,6 @@
 """What every fused recurrent op shares: kernel selection, argument checks, the surrogate
-derivative of a whole sequence, and the handling of gradients that did not arrive.
+derivative of a whole sequence, the handling of gradients that did not arrive, and the call of
+a backward kernel that may skip the sequences only parameter gradients read.
 
 The ops themselves live in :mod:`norse.torch.ops.recurrent` (LIF, LSNN, refractory LIF),
 :mod:`~norse.torch.ops.recurrent_adex` (LIFEx, LIFAdEx, LIFAdExRefrac),
@@ -19,12 +20,35 @@ from norse import plugins
 from norse.torch.functional.reset import reset_subtract, reset_value
 from norse.torch.ops import _registry, recurrent_cpp
 from norse.torch.ops._library import surrogate_derivative
+from norse.torch.ops.contract import takes_need_parameters
 from norse.torch.ops.sequence import surrogate_alpha
 
 
 def _select(op: str, device: str) -> Callable[..., Any]:
     """The implementation of ``op`` that serves ``device`` (C++, a plugin's, or the reference)."""
     return _registry.select(op, device).impl
+
+
+def _run_backward(
+    op: str, args: tuple[Any, ...], need_parameters: bool, parameter_outputs: tuple[int, ...]
+) -> tuple[Tensor, ...]:
+    """Run the kernel that serves the backward recursion ``op`` on ``args`` (its arguments up
+    to ``need_w``; the first is the output gradient, on the device that selects the kernel).
+
+    A kernel of contract 1.2 or later also gets ``need_parameters``
+    (:func:`norse.torch.ops.contract.takes_need_parameters`) and skips the sequences that only
+    parameter gradients read; an older kernel forms them anyway. Either way the results at
+    ``parameter_outputs`` are empty tensors where ``need_parameters`` is False (as the op's
+    fake kernel says).
+    """
+    choice = _registry.select(op, args[0].device.type)
+    if takes_need_parameters(choice.contract):
+        results = tuple(choice.impl(*args, need_parameters))
+    else:
+        results = tuple(choice.impl(*args))
+    if need_parameters:
+        return results
+    return tuple(r.new_empty(0) if k in parameter_outputs else r for k, r in enumerate(results))
 
 
 def _or_zeros(g: Tensor | None, like: Tensor) -> Tensor:

@@ -1,4 +1,4 @@
-"""The kernel contract: what a device kernel of a fused sequence op implements (version 1.1).
+"""The kernel contract: what a device kernel of a fused sequence op implements (version 1.2).
 
 A plugin registers kernels through the ``norse_register_kernels`` hook as
 ``KernelSpec(op, device, impl, description, contract=CONTRACT_VERSION)``. This module is the
@@ -80,7 +80,13 @@ per-step sequences ``j``/``i`` are empty unless ``keep_current``) and the backwa
 ``(GU, GJ, gv0, gi0, gz0, gW)`` / ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``, ``gW`` empty
 unless ``need_w``). Their surrogate derivatives ``s`` ``(T, B, H)`` are always computed by
 the core (the recurrent backward is not where the time goes). The core forms every parameter
-gradient from these results. Conformance: :func:`norse.testing.check_recurrent_kernels`.
+gradient from these results. **Contract 1.2**: a backward kernel of these two ops and of the
+refractory one below, registered with ``contract="1.2"`` (or a later 1.x), is called with one
+more positional argument after ``need_w``, ``need_parameters``; where it is False (no
+parameter whose gradient reads them needs one: the common case), the sequences that only
+parameter gradients read (``GU``; LSNN's ``GC``; the refractory ``GV``) must be empty
+tensors, neither allocated nor written (:func:`takes_need_parameters`). An older kernel is called without it and the core
+drops those sequences. Conformance: :func:`norse.testing.check_recurrent_kernels`.
 ``norse::lif_refrac_recurrent_sequence`` (recurrent LIF with a refractory counter ``rho``)
 follows the same pattern: ``lif_refrac_recurrent_forward(*LIF_REFRAC_RECURRENT_FORWARD_ARGS)
 -> (z, u, j, v, rho, v_T, i_T, rho_T)`` (``j`` and the voltages ``v`` empty unless
@@ -189,14 +195,17 @@ __all__ = [
     "lsnn_recurrent_backward",
     "lsnn_recurrent_forward",
     "surrogate_values",
+    "takes_need_parameters",
 ]
 
-CONTRACT_VERSION = "1.1"
+CONTRACT_VERSION = "1.2"
 """The kernel contract this core implements (``"MAJOR.MINOR"``).
 
 History: 1.0, the surrogate derivative precomputed by the core (``s``); 1.1 (compatible), a
 kernel registered for 1.1 also receives the surrogate's expression (``surrogate``) to
-evaluate inline."""
+evaluate inline; 1.2 (compatible), a backward kernel of the recurrent LIF, LSNN and
+refractory LIF ops registered for 1.2 also receives ``need_parameters`` and then forms the
+sequences only parameter gradients read only where it is True."""
 
 LEAKY_FORWARD_ARGS = ("x", "v0", "i0", "p", "q", "o", "r", "v_th", "v_reset", "spiking", "subtract")
 """Positional arguments of a ``norse::leaky_sequence`` kernel."""
@@ -247,7 +256,8 @@ LIF_RECURRENT_FORWARD_ARGS = (
 LIF_RECURRENT_BACKWARD_ARGS = (
     "g_z", "g_v", "g_i", "s", "z", "z0", "w", "p", "q", "r", "subtract", "need_w",
 )  # fmt: skip
-"""Positional arguments of a ``norse::lif_recurrent_backward`` kernel."""
+"""Positional arguments of a ``norse::lif_recurrent_backward`` kernel (a 1.2 kernel gets
+``need_parameters`` after them)."""
 
 LSNN_RECURRENT_FORWARD_ARGS = (
     "x", "w", "z0", "v0", "i0", "b0", "p", "q", "o", "r", "kb", "kv", "v_reset", "beta",
@@ -258,7 +268,8 @@ LSNN_RECURRENT_FORWARD_ARGS = (
 LSNN_RECURRENT_BACKWARD_ARGS = (
     "g_z", "g_v", "g_i", "g_b", "s", "z", "z0", "w", "p", "q", "r", "kb", "subtract", "need_w",
 )  # fmt: skip
-"""Positional arguments of a ``norse::lsnn_recurrent_backward`` kernel."""
+"""Positional arguments of a ``norse::lsnn_recurrent_backward`` kernel (a 1.2 kernel gets
+``need_parameters`` after them)."""
 
 LIF_REFRAC_RECURRENT_FORWARD_ARGS = (
     "x", "w", "z0", "v0", "i0", "rho0", "p", "q", "o", "r", "v_th", "v_reset", "rho_reset",
@@ -270,7 +281,8 @@ LIF_REFRAC_RECURRENT_BACKWARD_ARGS = (
     "g_z", "g_v", "g_i", "g_rho", "s", "z", "z0", "rho", "rho0", "w", "p", "q", "r",
     "rho_reset", "subtract", "need_w",
 )  # fmt: skip
-"""Positional arguments of a ``norse::lif_refrac_recurrent_backward`` kernel."""
+"""Positional arguments of a ``norse::lif_refrac_recurrent_backward`` kernel (a 1.2 kernel
+gets ``need_parameters`` after them)."""
 
 IZHIKEVICH_RECURRENT_FORWARD_ARGS = (
     "x", "w", "z0", "v0", "u0", "k", "a", "b", "c", "d", "sq", "mn", "bias", "v_th",
@@ -326,6 +338,13 @@ lif_adex_recurrent_backward = recurrent_adex_reference.lif_adex_recurrent_backwa
 def compatible(version: str) -> bool:
     """Whether a kernel written for contract ``version`` can serve this core."""
     return str(version).split(".")[0] == CONTRACT_VERSION.split(".")[0]
+
+
+def takes_need_parameters(version: str) -> bool:
+    """Whether a recurrent LIF, LSNN or refractory LIF backward kernel written for contract
+    ``version`` takes the ``need_parameters`` argument (1.2 or a later 1.x)."""
+    _, _, minor = str(version).partition(".")
+    return compatible(version) and int(minor or 0) >= 2
 
 
 def inline_surrogates(version: str) -> bool:

@@ -54,6 +54,7 @@ from norse.torch.ops._recurrent_common import (
     _keep_current,
     _or_zeros,
     _or_zeros_strided,
+    _run_backward,
     _select,
     _shifted,
     _surrogate,
@@ -87,6 +88,13 @@ _LSNN_GRADS = ("x", "w", "z0", "v0", "i0", "b0", "p", "q", "o", "r", "kb", "kv",
 _REFRAC_GRADS = (
     "x", "w", "z0", "v0", "i0", "rho0", "p", "q", "o", "r", "v_th", "v_reset", "rho_reset",
 )  # fmt: skip
+
+# The parameters whose gradients read the backward's parameter-only sequences (GU; LSNN's GC;
+# the refractory GV): only when one of them needs a gradient are these formed. (``r`` reads the
+# current's gradient, ``rho_reset`` its own.)
+_LIF_SEQUENCE_READERS = ("p", "q", "o", "v_th", "v_reset")
+_LSNN_SEQUENCE_READERS = ("p", "q", "o", "kb", "kv", "v_reset", "beta")
+_REFRAC_SEQUENCE_READERS = ("p", "q", "o", "v_th", "v_reset")
 
 
 # --- recurrent LIF ----------------------------------------------------------------------
@@ -140,19 +148,21 @@ def _lif_recurrent_backward(
     r: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``.
+    """Backward recursion of ``norse::lif_recurrent_sequence``: ``(GU, GJ, gv0, gi0, gz0, gW)``
+    (``GU`` empty unless ``need_parameters``, ``gW`` unless ``need_w``).
 
     ``g_z`` may be an expanded view (kernels read it with its strides)."""
-    impl = _select(_LIF_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w)
+    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w)
+    return _run_backward(_LIF_BACKWARD, args, need_parameters, (0,))
 
 
 @_lif_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
+def _(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, need_parameters):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
     return (
-        torch.empty_like(z),
+        torch.empty_like(z) if need_parameters else z.new_empty(0),
         torch.empty_like(z),
         torch.empty_like(g_v),
         torch.empty_like(g_v),
@@ -175,8 +185,9 @@ def _lif_backward(ctx, g_z, _g_u, _g_j, g_v, g_i):
     need = dict(zip(_LIF_GRADS, ctx.needs_input_grad))
     g_z, g_v, g_i = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0), _or_zeros(g_i, v0)
     s = _surrogate(_LIF_BACKWARD, method, u, v_th, alpha)
+    need_parameters = any(need[name] for name in _LIF_SEQUENCE_READERS)
     gu, gj, gv0, gi0, gz0, g_w = _lif_recurrent_backward(
-        g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"]
+        g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need["w"], need_parameters
     )
     grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0}
     if need["p"]:
@@ -276,17 +287,20 @@ def _lsnn_recurrent_backward(
     kb: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::lsnn_recurrent_sequence``:
-    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``; ``g_z`` may be an expanded view."""
-    impl = _select(_LSNN_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w)
+    ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)`` (``GU``, ``GC`` empty unless
+    ``need_parameters``, ``gW`` unless ``need_w``); ``g_z`` may be an expanded view."""
+    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w)
+    return _run_backward(_LSNN_BACKWARD, args, need_parameters, (0, 1))
 
 
 @_lsnn_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
+def _(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, need_parameters):
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
-    sequences = [torch.empty_like(z) for _ in range(3)]
+    kept = [torch.empty_like(z) if need_parameters else z.new_empty(0) for _ in range(2)]
+    sequences = [*kept, torch.empty_like(z)]
     states = [torch.empty_like(g_v) for _ in range(4)]
     return (*sequences, *states, g_w)
 
@@ -306,8 +320,9 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_b = _or_zeros(g_i, v0), _or_zeros(g_b, v0)
     s = _surrogate(_LSNN_BACKWARD, method, u, c, alpha)
+    need_parameters = any(need[name] for name in _LSNN_SEQUENCE_READERS)
     gu, gc, gi, gv0, gi0, gb0, gz0, g_w = _lsnn_recurrent_backward(
-        g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"]
+        g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need["w"], need_parameters
     )
     grads = {"x": gi, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "b0": gb0}
     if need["p"]:
@@ -317,7 +332,7 @@ def _lsnn_backward(ctx, g_z, _g_u, _g_c, _g_i_all, g_v, g_i, g_b):
         grads["p"] = (gu * v_prev).sum(0)
     if need["q"] or need["r"]:
         i_prev = torch.cat([i0.unsqueeze(0), i_all[:-1]])
-        grads["q"] = (gu * i_prev).sum(0)
+        grads["q"] = (gu * i_prev).sum(0) if need["q"] else None
         grads["r"] = (gi * i_prev).sum(0)
     if need["o"]:
         grads["o"] = gu.sum(0)
@@ -396,17 +411,21 @@ def _lif_refrac_recurrent_backward(
     rho_reset: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Backward recursion of ``norse::lif_refrac_recurrent_sequence``:
-    ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``; ``g_z`` may be an expanded view."""
-    impl = _select(_REFRAC_BACKWARD, g_z.device.type)
-    return impl(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need_w)
+    ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)`` (``GU``, ``GV`` empty unless
+    ``need_parameters``, ``gW`` unless ``need_w``); ``g_z`` may be an expanded view."""
+    args = (g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need_w)
+    return _run_backward(_REFRAC_BACKWARD, args, need_parameters, (0, 2))
 
 
 @_lif_refrac_recurrent_backward.register_fake
-def _(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need_w):
+def _(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, *needs):
+    need_w, need_parameters = needs
     g_w = torch.empty_like(w) if need_w else w.new_empty(0)
-    sequences = [torch.empty_like(z) for _ in range(3)]
+    gu, gv_all = (torch.empty_like(z) if need_parameters else z.new_empty(0) for _ in range(2))
+    sequences = [gu, torch.empty_like(z), gv_all]
     states = [torch.empty_like(g_v) for _ in range(5)]
     return (*sequences, *states, g_w)
 
@@ -423,14 +442,21 @@ def _refrac_backward(ctx, g_z, _g_u, _g_j, _g_v_all, _g_rho_all, g_v, g_i, g_rho
     z, u, j, v, rho, w, z0, v0, rho0, p, q, r, v_th, rho_reset, alpha = ctx.saved_tensors
     subtract, method = ctx.flags
     need = dict(zip(_REFRAC_GRADS, ctx.needs_input_grad))
+    # The counters reach nothing differentiable but the final counter (the spike and the voltage
+    # see them through a Heaviside): without its gradient, rho0 and rho_reset get None, as from
+    # autograd through the step loop.
+    counter_reached = g_rho is not None
     g_z, g_v = _or_zeros_strided(g_z, z), _or_zeros(g_v, v0)
     g_i, g_rho = _or_zeros(g_i, v0), _or_zeros(g_rho, v0)
     s = _surrogate(_REFRAC_BACKWARD, method, u, v_th, alpha)
+    need_parameters = any(need[name] for name in _REFRAC_SEQUENCE_READERS)
     gu, gj, gv_all, gv0, gi0, grho0, gz0, g_rho_reset, g_w = _lif_refrac_recurrent_backward(
-        g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need["w"]
-    )
-    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0, "rho0": grho0}
-    grads["rho_reset"] = g_rho_reset
+        g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rho_reset, subtract, need["w"],
+        need_parameters,
+    )  # fmt: skip
+    grads = {"x": gj, "w": g_w, "z0": gz0, "v0": gv0, "i0": gi0}
+    if counter_reached:
+        grads.update(rho0=grho0, rho_reset=g_rho_reset)
     if need["p"]:
         grads["p"] = (gu * torch.cat([v0.unsqueeze(0), v[:-1]])).sum(0)
     if need["q"]:

@@ -2,6 +2,8 @@
 // norse::lsnn_recurrent_sequence and their backward recursions). The equations are in
 // recurrent_reference.py; these loops compute the same quantities. No surrogate is evaluated
 // here: the backward receives the surrogate derivatives of all steps, computed in PyTorch.
+// The backward writes the per-step sequences that only parameter gradients read (GU; LSNN's
+// GC; the refractory GV) only when need_parameters is set (empty tensors otherwise).
 //
 // Forward: the recurrent input z_{t-1} @ W.T is a sum of rows of W.T (the outgoing weights of
 // the neurons that spiked). Each batch row lists its spiking neurons while it computes them;
@@ -383,7 +385,8 @@ class StepGradient {
   int64_t n_;
 };
 
-// Calls f with std::true_type for subtract, else std::false_type (a compile-time reset).
+// Calls f with std::true_type for subtract, else std::false_type (a compile-time reset;
+// also used for the other compile-time flags, such as whether to keep a sequence).
 template <typename F>
 void with_reset(bool subtract, F&& f) {
   if (subtract) {
@@ -456,7 +459,7 @@ std::vector<torch::Tensor> lif_recurrent_forward(torch::Tensor x, torch::Tensor 
 }
 
 // One span [e0, e1) of a LIF backward step (mm: gj_{t+1} @ W, zero at the last step).
-template <typename T, bool kSubtract>
+template <typename T, bool kSubtract, bool kKeep>
 void lif_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz, const T* __restrict__ mm,
                        const T* __restrict__ s, const T* __restrict__ z, const T* __restrict__ p,
                        const T* __restrict__ q, const T* __restrict__ r, T* __restrict__ gu,
@@ -465,23 +468,25 @@ void lif_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz, const T
   for (int64_t e = e0; e < e1; ++e) {
     const T g = (gz[e] + mm[e]) * s[e] + (kSubtract ? gv[e] : gv[e] * (T(1) - z[e]));
     const T gje = q[e] * g + r[e] * gi[e];
-    gu[e] = g;
+    if constexpr (kKeep) gu[e] = g;
     gj[e] = gje;
     gv[e] = p[e] * g;
     gi[e] = gje;
   }
 }
 
-// Recurrent LIF backward recursion; returns {GU, GJ, gv0, gi0, gz0, gW (empty unless
-// need_w)}. g_z may have any strides (an expanded gradient is not copied per step).
+// Recurrent LIF backward recursion; returns {GU (empty unless need_parameters), GJ, gv0, gi0,
+// gz0, gW (empty unless need_w)}. g_z may have any strides (an expanded gradient is not copied
+// per step).
 std::vector<torch::Tensor> lif_recurrent_backward(torch::Tensor g_z, torch::Tensor g_v,
                                                   torch::Tensor g_i, torch::Tensor s,
                                                   torch::Tensor z, torch::Tensor z0,
                                                   torch::Tensor w, torch::Tensor p,
                                                   torch::Tensor q, torch::Tensor r, bool subtract,
-                                                  bool need_w, double dense_above) {
+                                                  bool need_w, bool need_parameters,
+                                                  double dense_above) {
   const int64_t steps = z.size(0), n = g_v.numel();
-  auto gu_all = torch::empty_like(z);
+  auto gu_all = need_parameters ? torch::empty_like(z) : torch::empty({0}, z.options());
   auto gj_all = torch::empty_like(z);
   auto mm = torch::zeros_like(g_v);  // gj_{t+1} @ W
   auto gv = g_v.clone();
@@ -490,23 +495,25 @@ std::vector<torch::Tensor> lif_recurrent_backward(torch::Tensor g_z, torch::Tens
   AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lif_recurrent_backward", [&] {
     using T = scalar_t;
     with_reset(subtract, [&](auto reset) {
-      constexpr bool kSubtract = decltype(reset)::value;
-      const RightProduct<T> times_w(w);
-      StepGradient<T> output(g_z);
-      const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *MM = ptr<T>(mm);
-      T *GV = ptr<T>(gv), *GI = ptr<T>(gi);
-      for (int64_t t = steps - 1; t >= 0; --t) {
-        if (t < steps - 1) times_w(gj_all[t + 1], mm);
-        const T* GZ = output(t);
-        const T* S = s.data_ptr<T>() + t * n;
-        const T* Z = z.data_ptr<T>() + t * n;
-        T* GU = gu_all.data_ptr<T>() + t * n;
-        T* GJ = gj_all.data_ptr<T>() + t * n;
-        at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
-          lif_backward_span<T, kSubtract>(e0, e1, GZ, MM, S, Z, P, Q, R, GU, GJ, GV, GI);
-        });
-      }
-      if (steps > 0) times_w(gj_all[0], gz0);
+      with_reset(need_parameters, [&](auto keep) {
+        constexpr bool kSubtract = decltype(reset)::value, kKeep = decltype(keep)::value;
+        const RightProduct<T> times_w(w);
+        StepGradient<T> output(g_z);
+        const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *MM = ptr<T>(mm);
+        T *GV = ptr<T>(gv), *GI = ptr<T>(gi);
+        for (int64_t t = steps - 1; t >= 0; --t) {
+          if (t < steps - 1) times_w(gj_all[t + 1], mm);
+          const T* GZ = output(t);
+          const T* S = s.data_ptr<T>() + t * n;
+          const T* Z = z.data_ptr<T>() + t * n;
+          T* GU = kKeep ? gu_all.data_ptr<T>() + t * n : nullptr;
+          T* GJ = gj_all.data_ptr<T>() + t * n;
+          at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
+            lif_backward_span<T, kSubtract, kKeep>(e0, e1, GZ, MM, S, Z, P, Q, R, GU, GJ, GV, GI);
+          });
+        }
+        if (steps > 0) times_w(gj_all[0], gz0);
+      });
     });
   });
   auto gw = need_w ? recurrent_weight_gradient(gj_all, z, z0, dense_above)
@@ -570,7 +577,7 @@ std::vector<torch::Tensor> lsnn_recurrent_forward(
 
 // One span [e0, e1) of an LSNN backward step (gs: gi_{t+1} @ W, zero at the last step);
 // keeps the gradient reaching i_t in gi_t before updating gi.
-template <typename T, bool kSubtract>
+template <typename T, bool kSubtract, bool kKeep>
 void lsnn_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
                         const T* __restrict__ gs, const T* __restrict__ s,
                         const T* __restrict__ z, const T* __restrict__ p,
@@ -583,8 +590,10 @@ void lsnn_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
     const T gzs = (gz[e] + gs[e]) * s[e];
     const T g = kSubtract ? gv[e] + gzs : gv[e] * (T(1) - z[e]) + gzs;
     const T gce = kSubtract ? gb[e] - z[e] * gv[e] - gzs : gb[e] - gzs;
-    gu[e] = g;
-    gc[e] = gce;
+    if constexpr (kKeep) {
+      gu[e] = g;
+      gc[e] = gce;
+    }
     gi_t[e] = gi[e];
     gi[e] = r[e] * gi[e] + q[e] * g;
     gv[e] = p[e] * g;
@@ -592,15 +601,19 @@ void lsnn_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
   }
 }
 
-// Recurrent LSNN backward recursion; returns {GU, GC, GI, gv0, gi0, gb0, gz0, gW (empty unless
-// need_w)}. g_z may have any strides.
+// Recurrent LSNN backward recursion; returns {GU, GC (both empty unless need_parameters), GI,
+// gv0, gi0, gb0, gz0, gW (empty unless need_w)}. g_z may have any strides.
 std::vector<torch::Tensor> lsnn_recurrent_backward(
     torch::Tensor g_z, torch::Tensor g_v, torch::Tensor g_i, torch::Tensor g_b, torch::Tensor s,
     torch::Tensor z, torch::Tensor z0, torch::Tensor w, torch::Tensor p, torch::Tensor q,
-    torch::Tensor r, torch::Tensor kb, bool subtract, bool need_w, double dense_above) {
+    torch::Tensor r, torch::Tensor kb, bool subtract, bool need_w, bool need_parameters,
+    double dense_above) {
   const int64_t steps = z.size(0), n = g_v.numel();
-  auto gu_all = torch::empty_like(z);
-  auto gc_all = torch::empty_like(z);
+  const auto kept = [&] {
+    return need_parameters ? torch::empty_like(z) : torch::empty({0}, z.options());
+  };
+  auto gu_all = kept();
+  auto gc_all = kept();
   auto gi_all = torch::empty_like(z);
   auto g_state = torch::zeros_like(g_v);  // gradient reaching z_t through the recurrence
   auto gv = g_v.clone();
@@ -609,26 +622,28 @@ std::vector<torch::Tensor> lsnn_recurrent_backward(
   AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "lsnn_recurrent_backward", [&] {
     using T = scalar_t;
     with_reset(subtract, [&](auto reset) {
-      constexpr bool kSubtract = decltype(reset)::value;
-      const RightProduct<T> times_w(w);
-      StepGradient<T> output(g_z);
-      const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *KB = ptr<T>(kb),
-              *GS = ptr<T>(g_state);
-      T *GV = ptr<T>(gv), *GI = ptr<T>(gi), *GB = ptr<T>(gb);
-      for (int64_t t = steps - 1; t >= 0; --t) {
-        const T* GZ = output(t);
-        const T* S = s.data_ptr<T>() + t * n;
-        const T* Z = z.data_ptr<T>() + t * n;
-        T* GU = gu_all.data_ptr<T>() + t * n;
-        T* GC = gc_all.data_ptr<T>() + t * n;
-        T* GIT = gi_all.data_ptr<T>() + t * n;
-        // g_state still holds the recurrence gradient of z_t; the next one is written after.
-        at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
-          lsnn_backward_span<T, kSubtract>(e0, e1, GZ, GS, S, Z, P, Q, R, KB, GU, GC, GIT, GV,
-                                           GI, GB);
-        });
-        times_w(gi_all[t], g_state);
-      }
+      with_reset(need_parameters, [&](auto keep) {
+        constexpr bool kSubtract = decltype(reset)::value, kKeep = decltype(keep)::value;
+        const RightProduct<T> times_w(w);
+        StepGradient<T> output(g_z);
+        const T *P = ptr<T>(p), *Q = ptr<T>(q), *R = ptr<T>(r), *KB = ptr<T>(kb),
+                *GS = ptr<T>(g_state);
+        T *GV = ptr<T>(gv), *GI = ptr<T>(gi), *GB = ptr<T>(gb);
+        for (int64_t t = steps - 1; t >= 0; --t) {
+          const T* GZ = output(t);
+          const T* S = s.data_ptr<T>() + t * n;
+          const T* Z = z.data_ptr<T>() + t * n;
+          T* GU = kKeep ? gu_all.data_ptr<T>() + t * n : nullptr;
+          T* GC = kKeep ? gc_all.data_ptr<T>() + t * n : nullptr;
+          T* GIT = gi_all.data_ptr<T>() + t * n;
+          // g_state still holds the recurrence gradient of z_t; the next one is written after.
+          at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
+            lsnn_backward_span<T, kSubtract, kKeep>(e0, e1, GZ, GS, S, Z, P, Q, R, KB, GU, GC,
+                                                    GIT, GV, GI, GB);
+          });
+          times_w(gi_all[t], g_state);
+        }
+      });
     });
   });
   auto gw = need_w ? recurrent_weight_gradient(gi_all, z, z0, dense_above)
@@ -718,7 +733,7 @@ std::vector<torch::Tensor> lif_refrac_recurrent_forward(
 
 // One span [e0, e1) of a refractory LIF backward step (mm: gj_{t+1} @ W, zero at the last
 // step; rp: the counters before step t; ga: GV of step t).
-template <typename T, bool kSubtract>
+template <typename T, bool kSubtract, bool kKeep>
 void lif_refrac_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
                               const T* __restrict__ mm, const T* __restrict__ s,
                               const T* __restrict__ z, const T* __restrict__ rp,
@@ -737,9 +752,11 @@ void lif_refrac_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
     const T free = gzt * s[e] + (kSubtract ? gv[e] : gv[e] * (T(1) - zt));
     const T g = refractory ? T(0) : free;
     const T gje = q[e] * g + r[e] * gi[e];
-    gu[e] = g;
+    if constexpr (kKeep) {
+      gu[e] = g;
+      ga[e] = gv[e];
+    }
     gj[e] = gje;
-    ga[e] = gv[e];
     grr[e] += grho[e] * zt;
     gv[e] = refractory ? gv[e] : p[e] * g;
     gi[e] = gje;
@@ -749,16 +766,20 @@ void lif_refrac_backward_span(int64_t e0, int64_t e1, const T* __restrict__ gz,
 
 // Recurrent refractory LIF backward recursion (recurrent_reference.py); rho holds the
 // forward's counters after every step. Returns {GU, GJ, GV, gv0, gi0, grho0, gz0,
-// g_rho_reset, gW (empty unless need_w)}. g_z may have any strides.
+// g_rho_reset, gW} (GU and GV empty unless need_parameters, gW unless need_w). g_z may have
+// any strides.
 std::vector<torch::Tensor> lif_refrac_recurrent_backward(
     torch::Tensor g_z, torch::Tensor g_v, torch::Tensor g_i, torch::Tensor g_rho, torch::Tensor s,
     torch::Tensor z, torch::Tensor z0, torch::Tensor rho, torch::Tensor rho0, torch::Tensor w,
     torch::Tensor p, torch::Tensor q, torch::Tensor r, torch::Tensor rho_reset, bool subtract,
-    bool need_w, double dense_above) {
+    bool need_w, bool need_parameters, double dense_above) {
   const int64_t steps = z.size(0), n = g_v.numel();
-  auto gu_all = torch::empty_like(z);
+  const auto kept = [&] {
+    return need_parameters ? torch::empty_like(z) : torch::empty({0}, z.options());
+  };
+  auto gu_all = kept();
   auto gj_all = torch::empty_like(z);
-  auto gv_all = torch::empty_like(z);
+  auto gv_all = kept();
   auto mm = torch::zeros_like(g_v);  // gj_{t+1} @ W
   auto gz0 = torch::empty_like(g_v);
   auto gv = g_v.clone();
@@ -773,21 +794,23 @@ std::vector<torch::Tensor> lif_refrac_recurrent_backward(
     const T* MM = ptr<T>(mm);
     T *GV = ptr<T>(gv), *GI = ptr<T>(gi), *GRHO = ptr<T>(grho), *GRR = ptr<T>(g_rho_reset);
     with_reset(subtract, [&](auto reset) {
-      constexpr bool kSubtract = decltype(reset)::value;
-      for (int64_t t = steps - 1; t >= 0; --t) {
-        if (t < steps - 1) times_w(gj_all[t + 1], mm);
-        const T* GZ = output(t);
-        const T* S = s.data_ptr<T>() + t * n;
-        const T* Z = z.data_ptr<T>() + t * n;
-        const T* RP = t > 0 ? rho.data_ptr<T>() + (t - 1) * n : rho0.data_ptr<T>();
-        T* GU = gu_all.data_ptr<T>() + t * n;
-        T* GJ = gj_all.data_ptr<T>() + t * n;
-        T* GA = gv_all.data_ptr<T>() + t * n;
-        at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
-          lif_refrac_backward_span<T, kSubtract>(e0, e1, GZ, MM, S, Z, RP, P, Q, R, RR, GU, GJ,
-                                                 GA, GV, GI, GRHO, GRR);
-        });
-      }
+      with_reset(need_parameters, [&](auto keep) {
+        constexpr bool kSubtract = decltype(reset)::value, kKeep = decltype(keep)::value;
+        for (int64_t t = steps - 1; t >= 0; --t) {
+          if (t < steps - 1) times_w(gj_all[t + 1], mm);
+          const T* GZ = output(t);
+          const T* S = s.data_ptr<T>() + t * n;
+          const T* Z = z.data_ptr<T>() + t * n;
+          const T* RP = t > 0 ? rho.data_ptr<T>() + (t - 1) * n : rho0.data_ptr<T>();
+          T* GU = kKeep ? gu_all.data_ptr<T>() + t * n : nullptr;
+          T* GJ = gj_all.data_ptr<T>() + t * n;
+          T* GA = kKeep ? gv_all.data_ptr<T>() + t * n : nullptr;
+          at::parallel_for(0, n, kGrain, [&](int64_t e0, int64_t e1) {
+            lif_refrac_backward_span<T, kSubtract, kKeep>(e0, e1, GZ, MM, S, Z, RP, P, Q, R, RR,
+                                                          GU, GJ, GA, GV, GI, GRHO, GRR);
+          });
+        }
+      });
     });
     if (steps > 0) times_w(gj_all[0], gz0);
   });

@@ -155,8 +155,8 @@ def _lif_forward(x, w, z0, v0, i0, p, q, o, r, v_th, v_reset, subtract, keep_cur
     return tuple(load().lif_recurrent_forward(*args))
 
 
-def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w):
-    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, DENSE_ABOVE)
+def _lif_backward(g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, need_parameters=True):
+    args = (g_z, g_v, g_i, s, z, z0, w, p, q, r, subtract, need_w, need_parameters, DENSE_ABOVE)
     return tuple(load().lif_recurrent_backward(*args))
 
 
@@ -165,8 +165,8 @@ def _lsnn_forward(x, w, z0, v0, i0, b0, p, q, o, r, kb, kv, v_reset, beta, subtr
     return tuple(load().lsnn_recurrent_forward(*args))
 
 
-def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w):
-    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, DENSE_ABOVE)
+def _lsnn_backward(g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, need_p=True):
+    args = (g_z, g_v, g_i, g_b, s, z, z0, w, p, q, r, kb, subtract, need_w, need_p, DENSE_ABOVE)
     return tuple(load().lsnn_recurrent_backward(*args))
 
 
@@ -194,9 +194,11 @@ def _lif_refrac_forward(x, w, z0, v0, i0, rho0, p, q, o, r, v_th, v_reset, rho_r
     return tuple(load().lif_refrac_recurrent_forward(*args))
 
 
-def _lif_refrac_backward(g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rr, sub, need_w):
-    args = (g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rr, sub, need_w, DENSE_ABOVE)
-    return tuple(load().lif_refrac_recurrent_backward(*args))
+def _lif_refrac_backward(
+    g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rr, sub, need_w, need_p=True
+):
+    args = (g_z, g_v, g_i, g_rho, s, z, z0, rho, rho0, w, p, q, r, rr, sub, need_w, need_p)
+    return tuple(load().lif_refrac_recurrent_backward(*args, DENSE_ABOVE))
 
 
 LIF_REFRAC_FORWARD = RecurrentCppKernel(

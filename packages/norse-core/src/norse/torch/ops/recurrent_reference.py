@@ -32,7 +32,10 @@ the decayed threshold (``GC``), plus the initial-state gradients and the recurre
 gradient ``gW = sum_t G_t.T @ z_{t-1}``. The surrogate derivatives ``S`` of all steps are
 computed beforehand in PyTorch with the registered surrogate (so every surrogate, plugins'
 included, works with every kernel); the parameter gradients are formed afterwards from
-these tensors by :mod:`norse.torch.ops.recurrent`. With running gradients ``gv, gi, gb``
+these tensors by :mod:`norse.torch.ops.recurrent`; the sequences that only parameter
+gradients read (``GU``; LSNN's ``GC``; the refractory ``GV``) are formed only when
+``need_parameters`` is True (empty tensors otherwise: the common case of parameters that are
+plain tensors). With running gradients ``gv, gi, gb``
 reaching the state after step ``t`` and ``gz_t`` reaching the output::
 
     LIF:   gu_t = (gz_t + gj_{t+1} @ W) s_t + A_t gv     A_t = 1 - z_t (value), 1 (subtract)
@@ -144,14 +147,16 @@ def lif_recurrent_backward(
     r: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The backward recursion of the recurrent LIF op (module docstring).
 
     ``g_z`` ``(T, B, H)`` is the gradient reaching the spikes, ``g_v``/``g_i`` the ones
     reaching the final state, ``s`` the surrogate derivatives. Returns
-    ``(GU, GJ, gv0, gi0, gz0, gW)`` (``gW`` empty unless ``need_w``).
+    ``(GU, GJ, gv0, gi0, gz0, gW)`` (``GU`` empty unless ``need_parameters``, ``gW`` unless
+    ``need_w``).
     """
-    gu_all = torch.empty_like(g_z)
+    gu_all = _kept(g_z, need_parameters)
     gj_all = torch.empty_like(g_z)
     gv, gi = g_v, g_i
     gj = None
@@ -159,12 +164,18 @@ def lif_recurrent_backward(
         gz = g_z[t] if gj is None else torch.addmm(g_z[t], gj, w)
         gu = gz * s[t] + (gv if subtract else gv * (1 - z[t]))
         gj = q * gu + r * gi
-        gu_all[t] = gu
+        if need_parameters:
+            gu_all[t] = gu
         gj_all[t] = gj
         gv, gi = p * gu, gj
     gz0 = gj @ w
     g_w = _weight_gradient(gj_all, previous_spikes(z, z0)) if need_w else w.new_empty(0)
     return gu_all, gj_all, gv, gi, gz0, g_w
+
+
+def _kept(like: Tensor, keep: bool) -> Tensor:
+    """A sequence like ``like`` to fill, or an empty tensor where it is not ``keep``."""
+    return torch.empty_like(like) if keep else like.new_empty(0)
 
 
 def _weight_gradient(g: Tensor, z_prev: Tensor) -> Tensor:
@@ -234,14 +245,16 @@ def lsnn_recurrent_backward(
     kb: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The backward recursion of the recurrent LSNN op (module docstring).
 
     Returns ``(GU, GC, GI, gv0, gi0, gb0, gz0, gW)``; ``GI[t]`` is the gradient reaching
-    ``i_t`` (the input gradient); ``gW`` is empty unless ``need_w``.
+    ``i_t`` (the input gradient); ``GU`` and ``GC`` are empty unless ``need_parameters``,
+    ``gW`` unless ``need_w``.
     """
-    gu_all = torch.empty_like(g_z)
-    gc_all = torch.empty_like(g_z)
+    gu_all = _kept(g_z, need_parameters)
+    gc_all = _kept(g_z, need_parameters)
     gi_all = torch.empty_like(g_z)
     gv, gi, gb = g_v, g_i, g_b
     g_state_z = None
@@ -257,8 +270,9 @@ def lsnn_recurrent_backward(
         else:
             gu = gv * (1 - zt) + gzs
             gc = gb - gzs
-        gu_all[t] = gu
-        gc_all[t] = gc
+        if need_parameters:
+            gu_all[t] = gu
+            gc_all[t] = gc
         gi = r * gi + q * gu
         gv, gb = p * gu, kb * gc
     g_w = _weight_gradient(gi_all, previous_spikes(z, z0)) if need_w else w.new_empty(0)
@@ -330,17 +344,18 @@ def lif_refrac_recurrent_backward(
     rho_reset: Tensor,
     subtract: bool,
     need_w: bool,
+    need_parameters: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The backward recursion of the recurrent refractory LIF op (module docstring).
 
     ``rho`` ``(T, B, H)`` holds the forward's counters after every step, ``rho0`` the initial
     one. Returns ``(GU, GJ, GV, gv0, gi0, grho0, gz0, g_rho_reset, gW)``: ``GV[t]`` is the
     gradient reaching ``v_t``; ``g_rho_reset`` ``(B, H)`` the one reaching ``rho_reset``;
-    ``gW`` is empty unless ``need_w``.
+    ``GU`` and ``GV`` are empty unless ``need_parameters``, ``gW`` unless ``need_w``.
     """
-    gu_all = torch.empty_like(g_z)
+    gu_all = _kept(g_z, need_parameters)
     gj_all = torch.empty_like(g_z)
-    gv_all = torch.empty_like(g_z)
+    gv_all = _kept(g_z, need_parameters)
     gv, gi, grho = g_v, g_i, g_rho
     g_rho_reset = torch.zeros_like(g_rho)
     gj = None
@@ -353,9 +368,10 @@ def lif_refrac_recurrent_backward(
         gz = gz + grho * (rho_reset - counted)
         gu = (1 - refractory) * (gz * s[t] + (gv if subtract else gv * (1 - zt)))
         gj = q * gu + r * gi
-        gu_all[t] = gu
+        if need_parameters:
+            gu_all[t] = gu
+            gv_all[t] = gv
         gj_all[t] = gj
-        gv_all[t] = gv
         g_rho_reset = g_rho_reset + grho * zt
         gv, gi = p * gu + refractory * gv, gj
         grho = grho * (1 - zt) * (counted > 0)
