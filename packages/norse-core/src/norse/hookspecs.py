@@ -186,7 +186,9 @@ class KernelSpec(NamedTuple):
         description: what serves the op (``"Triton, fused forward"``).
         contract: the contract version ``impl`` implements (``"MAJOR.MINOR"``); a kernel whose
             major version differs from the core's is not used (the reference serves). A leaky
-            backward kernel of ``"1.1"`` or later evaluates surrogate expressions inline.
+            backward kernel of ``"1.1"`` or later evaluates surrogate expressions inline; a
+            LIF, LSNN or refractory LIF recurrent backward kernel of ``"1.2"`` or later takes
+            ``need_parameters`` and skips the sequences only parameter gradients read.
     """
 
     op: str
